@@ -1,0 +1,39 @@
+"""Errors raised by the engine, one tree so callers map classes (never message text) to outcomes."""
+
+from __future__ import annotations
+
+
+class PhyloDashError(Exception):
+    """Base of every error the engine raises on purpose."""
+
+
+class InputError(PhyloDashError):
+    """A file or value that cannot be used; ``line`` is the 1-based line number when known.
+
+    The message is a sentence a biologist understands (no Python jargon); ``str(error)`` adds the
+    line number in front when there is one.
+    """
+
+    def __init__(self, message: str, line: int | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.line = line
+
+    def __str__(self) -> str:
+        return f"line {self.line}: {self.message}" if self.line is not None else self.message
+
+
+class ParameterError(PhyloDashError):
+    """An algorithm name or parameter value outside what the registry allows."""
+
+
+class NotFoundError(PhyloDashError):
+    """A record that does not exist (or that the caller may not see)."""
+
+
+class ConflictError(PhyloDashError):
+    """An operation that the current state of a record does not allow."""
+
+
+class CancelledError(PhyloDashError):
+    """A run stopped because its caller asked it to."""
