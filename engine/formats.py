@@ -20,58 +20,22 @@ Underscores are kept as they are (PhyloDB does not turn them into blanks either)
 
 from __future__ import annotations
 
-import difflib
 import json
 import re
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Generic, TypeVar
 
 import numpy as np
 
-from engine.errors import InputError, ParameterError
+from engine.choices import Choices
+from engine.errors import InputError
 from engine.models import Inference, rule_code
-
-_V = TypeVar("_V")
 
 _NEEDS_QUOTES = re.compile(r"[\s()\[\]':;,]")
 _TOKEN = re.compile(r"\s+|'(?:[^']|'')*'|[(),:;]|[^\s()\[\]':;,]+|.", re.DOTALL)
 _WHOLE = re.compile(r"[0-9]+")
 _GRAPHML_NS = "http://graphml.graphdrawing.org/xmlns"
-
-
-class Choices(dict[str, _V], Generic[_V]):
-    """A name -> value table whose unknown names raise :class:`~engine.errors.ParameterError`.
-
-    ``table[name]`` with a name that is not in the table names the choices and the closest one;
-    ``name in table`` and ``table.get(name)`` behave as for a plain dict.
-
-    Parameters
-    ----------
-    kind : str
-        What the names are, for the message ("tree format", "layout").
-    items : Mapping[str, V]
-        The table.
-
-    Examples
-    --------
-    >>> table = Choices("tree format", {"newick": 1, "nexus": 2})
-    >>> try:
-    ...     table["newik"]
-    ... except ParameterError as error:
-    ...     print(error)
-    unknown tree format 'newik' (did you mean 'newick'?); choose one of: newick, nexus
-    """
-
-    def __init__(self, kind: str, items: Mapping[str, _V]) -> None:
-        super().__init__(items)
-        self.kind = kind
-
-    def __missing__(self, name: str) -> _V:
-        close = difflib.get_close_matches(str(name), list(self), n=1)
-        hint = f" (did you mean {close[0]!r}?)" if close else ""
-        raise ParameterError(f"unknown {self.kind} {name!r}{hint}; choose one of: {', '.join(self)}")
 
 
 @dataclass(frozen=True)

@@ -25,7 +25,8 @@ import numba
 import numpy as np
 
 from engine.distances import mode_code, row_distance
-from engine.errors import CancelledError, ParameterError
+from engine.errors import ParameterError
+from engine.hooks import check_cancel, report
 from engine.models import (
     RULE_DISTANCE,
     RULE_FREQUENCY,
@@ -457,16 +458,6 @@ def _orient(low, high, n):
 # Python wrappers
 
 
-def _check_cancel(cancel: CancelCheck | None) -> None:
-    if cancel is not None and cancel():
-        raise CancelledError("the run was cancelled")
-
-
-def _report(progress: ProgressCallback | None, value: float) -> None:
-    if progress is not None:
-        progress(min(1.0, max(0.0, value)))
-
-
 def merge_identical(matrix: np.ndarray, missing: str) -> tuple[np.ndarray, np.ndarray]:
     """Group rows at distance 0 from each other into nodes.
 
@@ -529,13 +520,13 @@ def _distance_pass(matrix, mode, levels, keep_matrix, progress, cancel, share):
         dist = np.zeros((1, 1), np.uint8)
         local = np.zeros((numba.get_num_threads(), n, levels + 1), np.int32)
     for first in range(0, pairs, chunk):
-        _check_cancel(cancel)
+        check_cancel(cancel)
         last = min(pairs, first + chunk)
         if keep_matrix:
             _upper_distances(matrix, mode, first, last, dist)
         else:
             _level_counts_block(matrix, mode, levels, first, last, local)
-        _report(progress, share * last / max(pairs, 1))
+        report(progress, share * last / max(pairs, 1))
     if keep_matrix:
         _mirror_and_count(dist, levels, lv)
     else:
@@ -581,7 +572,7 @@ def _spanning_forest(matrix, mode, max_distance, levels, freq, tiebreak, ids, pr
     heap = tuple(np.empty(max(16, 2 * n), np.int64) for _ in range(3))
     edges_out = tuple(np.empty(max(n - 1, 0), np.int64) for _ in range(4))
     while state[0] < n:
-        _check_cancel(cancel)
+        check_cancel(cancel)
         heap = _prim_steps(
             matrix,
             mode,
@@ -600,7 +591,7 @@ def _spanning_forest(matrix, mode, max_distance, levels, freq, tiebreak, ids, pr
             _PRIM_STEPS,
             4 * numba.get_num_threads(),
         )
-        _report(progress, 0.4 + 0.55 * state[0] / n)
+        report(progress, 0.4 + 0.55 * state[0] / n)
     kept = state[1]
     return (*(column[:kept] for column in edges_out), order)
 
@@ -669,7 +660,7 @@ def infer(
     node_ids = [profiles.ids[r] for r in representatives.tolist()]
     freq = np.bincount(node_of_row, weights=counts, minlength=n).astype(np.int64)
     levels = max(1, min(levels, profiles.matrix.shape[1]))
-    _report(progress, 0.0)
+    report(progress, 0.0)
     eu, ev, ed, magnitudes, order = _spanning_forest(
         node_matrix, mode, max_distance, levels, freq, tiebreak, node_ids, progress, cancel
     )
@@ -689,7 +680,7 @@ def infer(
         [np.full(duplicates.shape[0], RULE_IDENTICAL, np.int64), _rule_codes(magnitudes, levels)]
     )
     roots = np.concatenate([representatives[root_nodes], representatives[singles]])
-    _report(progress, 1.0)
+    report(progress, 1.0)
     return Inference(
         algorithm=algorithm,
         parameters=dict(parameters or {}),

@@ -14,8 +14,10 @@ from collections.abc import Callable
 import igraph
 import numpy as np
 
-from engine.errors import CancelledError, ParameterError
-from engine.formats import Choices, ForestWalk, walk_forest
+from engine.choices import Choices
+from engine.errors import ParameterError
+from engine.formats import ForestWalk, walk_forest
+from engine.hooks import check_cancel, report
 from engine.models import CancelCheck, Inference, Layout, ProgressCallback
 
 #: Length of an edge of distance d: ``DISTANCE_MULTIPLIER * d + ZERO_DISTANCE`` (PhyloDB's constants).
@@ -28,18 +30,6 @@ COMPONENT_GAP = 200.0
 _CANCEL_EVERY = 8192  # rows between two cancel checks in the radial walk
 _JITTER = 0.1  # standard deviation of the seeded start-position noise, in mean edge lengths
 _FR_AREA_PER_NODE = 4.0  # starting area per node for Fruchterman-Reingold (its grid cell is 2 x 2)
-
-
-def _check_cancel(cancel: CancelCheck | None) -> None:
-    """Raise CancelledError when the caller asked to stop."""
-    if cancel is not None and cancel():
-        raise CancelledError("the layout was cancelled")
-
-
-def _report(progress: ProgressCallback | None, fraction: float) -> None:
-    """Tell the caller how far the run is, when it asked."""
-    if progress is not None:
-        progress(fraction)
 
 
 def _radial_xy(inference: Inference, walk: ForestWalk,
@@ -60,7 +50,7 @@ def _radial_xy(inference: Inference, walk: ForestWalk,
         total = leaves[walk.order[first]]
         for position in range(first, stop):
             if position % _CANCEL_EVERY == 0:
-                _check_cancel(cancel)
+                check_cancel(cancel, "the layout")
             parent = walk.order[position]
             px, py, angle = x[parent], y[parent], border[parent]
             for edge in out_edges[parent]:
@@ -131,9 +121,9 @@ def radial(inference: Inference, *, progress: ProgressCallback | None = None,
     then added. O(rows + edges), iterative.
     """
     walk = walk_forest(inference)
-    _report(progress, 0.0)
+    report(progress, 0.0)
     x, y = _radial_xy(inference, walk, cancel)
-    _report(progress, 1.0)
+    report(progress, 1.0)
     return Layout(algorithm="radial", parameters={}, ids=list(inference.ids),
                   rows=np.arange(len(walk.order), dtype=np.int64), x=x, y=y, component=_components(walk))
 
@@ -254,7 +244,7 @@ def force(inference: Inference, *, seed: int = 0, iterations: int = 50,
     if iterations < 1:
         raise ParameterError(f"iterations must be at least 1, got {iterations}")
     walk = walk_forest(inference)
-    _report(progress, 0.0)
+    report(progress, 0.0)
     n = len(walk.order)
     start_x, start_y = _radial_xy(inference, walk, cancel)
     order = np.asarray(walk.order, dtype=np.int64)
@@ -275,7 +265,7 @@ def force(inference: Inference, *, seed: int = 0, iterations: int = 50,
     igraph.set_random_number_generator(random.Random(seed))
     try:
         for k in range(len(sizes)):
-            _check_cancel(cancel)
+            check_cancel(cancel, "the layout")
             rows = order[walk.starts[k]:walk.starts[k + 1]]
             edges = by_component[edge_starts[k]:edge_starts[k + 1]]
             xy = _force_component(np.column_stack([local[parents[edges]], local[children[edges]]]),
@@ -283,14 +273,14 @@ def force(inference: Inference, *, seed: int = 0, iterations: int = 50,
                                   iterations, rng)
             x[rows], y[rows] = xy[:, 0], xy[:, 1]
             low[k], high[k] = xy.min(axis=0), xy.max(axis=0)
-            _report(progress, walk.starts[k + 1] / n)
+            report(progress, walk.starts[k + 1] / n)
     finally:
         igraph.set_random_number_generator(random)
     if len(sizes):
         offsets = _shelf_offsets(low, high)
         x += offsets[component - 1, 0]
         y += offsets[component - 1, 1]
-    _report(progress, 1.0)
+    report(progress, 1.0)
     return Layout(algorithm="force", parameters={"seed": seed, "iterations": iterations},
                   ids=list(inference.ids), rows=np.arange(n, dtype=np.int64), x=x, y=y, component=component)
 

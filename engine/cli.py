@@ -1,0 +1,194 @@
+"""Command line: ``python -m engine infer | layout | algorithms``.
+
+Results go to standard output (or ``-o FILE``); the read report and errors go to standard error.
+A file or value that cannot be used ends the run with a one-line message and exit status 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import IO
+
+from engine import formats, registry
+from engine.errors import PhyloDashError
+from engine.models import Inference, Layout, ReadReport
+from engine.readers import open_dataset
+
+OUTPUT_FORMATS = ("edges", "newick", "nexus", "json", "graphml")
+LAYOUT_FORMATS = ("json", "tsv")
+
+
+def edges_text(inference: Inference) -> str:
+    """One line per edge: ``parent<TAB>child<TAB>distance``, ids as in the file, in edge order."""
+    return "".join(f"{e.parent}\t{e.child}\t{e.distance}\n" for e in inference.edges())
+
+
+def layout_record(layout: Layout) -> dict[str, object]:
+    """JSON-ready coordinates in PhyloDB's visualization shape (profile, component, x, y)."""
+    return {
+        "algorithm": layout.algorithm,
+        "parameters": layout.parameters,
+        "coordinates": [
+            {"profile": layout.ids[row], "component": int(component), "x": float(x), "y": float(y)}
+            for row, component, x, y in zip(
+                layout.rows.tolist(), layout.component.tolist(), layout.x.tolist(), layout.y.tolist(),
+                strict=True,
+            )
+        ],
+    }
+
+
+def layout_tsv(layout: Layout) -> str:
+    """Coordinates as a tab-separated table with a header: profile, component, x, y."""
+    lines = ["profile\tcomponent\tx\ty\n"]
+    for item in layout_record(layout)["coordinates"]:  # type: ignore[union-attr]
+        lines.append(f"{item['profile']}\t{item['component']}\t{item['x']!r}\t{item['y']!r}\n")
+    return "".join(lines)
+
+
+def report_text(report: ReadReport) -> str:
+    """A short, plain-words summary of what the reader found, for standard error."""
+    lines = [f"read {report.profiles} profiles x {report.loci} loci, {report.missing_cells} missing cells"]
+    if report.isolates:
+        lines.append(
+            f"read {report.isolates} isolates ({report.isolates_without_profile} without a known profile)"
+        )
+    if report.identical_groups:
+        groups = len(report.identical_groups)
+        plural = "s" if groups > 1 else ""
+        lines.append(f"{groups} group{plural} of identical profiles, each drawn as one node")
+    skipped = [*report.skipped_lines, *report.isolate_skipped_lines]
+    for skip in skipped[:10]:
+        lines.append(f"line {skip.line} left out: {skip.reason}")
+    if len(skipped) > 10:
+        lines.append(f"... and {len(skipped) - 10} more lines left out")
+    lines.extend(report.notes)
+    return "".join(f"{line}\n" for line in lines)
+
+
+@contextmanager
+def _output(path: str | None) -> Iterator[IO[str]]:
+    if path is None or path == "-":
+        yield sys.stdout
+        return
+    with open(path, "w", encoding="utf-8", newline="\n") as handle:
+        yield handle
+
+
+def _infer(args: argparse.Namespace) -> None:
+    missing_values = None
+    if args.missing_values is not None:
+        missing_values = [value.strip() for value in args.missing_values.split(",")]
+    dataset = open_dataset(
+        args.profiles,
+        args.isolates,
+        missing_values=missing_values,
+        profile_column=args.isolates_column,
+    )
+    if not args.quiet:
+        sys.stderr.write(report_text(dataset.report))
+    parameters: dict[str, object] = {"missing": args.missing}
+    if args.lvs is not None:
+        parameters["lvs"] = args.lvs
+    inference = registry.infer(args.algorithm, dataset, parameters)
+    if args.format == "edges":
+        text = edges_text(inference)
+    else:
+        text = formats.FORMATS[args.format](inference)
+        text = text if text.endswith("\n") or not text else text + "\n"
+    with _output(args.output) as out:
+        out.write(text)
+
+
+def _layout(args: argparse.Namespace) -> None:
+    try:
+        data = json.loads(Path(args.inference).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise PhyloDashError(f"cannot read the inference {args.inference}: {error}") from None
+    if not isinstance(data, dict):
+        raise PhyloDashError(f"{args.inference} does not hold an inference (a JSON object)")
+    inference = formats.from_json(data)
+    parameters: dict[str, object] = {}
+    if args.algorithm == "force":
+        parameters = {"seed": args.seed, "iterations": args.iterations}
+    layout = registry.lay_out(args.algorithm, inference, parameters)
+    text = json.dumps(layout_record(layout)) + "\n" if args.format == "json" else layout_tsv(layout)
+    with _output(args.output) as out:
+        out.write(text)
+
+
+def _algorithms(args: argparse.Namespace) -> None:
+    if args.json:
+        sys.stdout.write(json.dumps(registry.describe(), indent=2) + "\n")
+        return
+    for algorithm in registry.ALGORITHMS.values():
+        sys.stdout.write(f"{algorithm.name} ({algorithm.kind}): {algorithm.description}\n")
+        for parameter in algorithm.parameters:
+            allowed = ""
+            if parameter.choices:
+                allowed = f" [{'|'.join(parameter.choices)}]"
+            elif parameter.minimum is not None:
+                allowed = f" [>= {parameter.minimum}]"
+            sys.stdout.write(
+                f"    {parameter.name}{allowed}, default {parameter.default}: {parameter.description}\n"
+            )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of ``python -m engine``."""
+    parser = argparse.ArgumentParser(
+        prog="python -m engine",
+        description="Infer goeBURST trees from typing data and lay them out.",
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    infer = commands.add_parser("infer", help="infer a tree from a profile file")
+    infer.add_argument("profiles", help="tab-separated profiles (MLST/cgMLST) or SNP strings")
+    infer.add_argument("--isolates", help="isolate metadata file joined to the profiles")
+    infer.add_argument(
+        "--isolates-column",
+        help="column of the isolate file holding the profile id (default: first header starting with ST)",
+    )
+    infer.add_argument("--algorithm", default="goeburst", choices=registry.names(registry.INFERENCE))
+    infer.add_argument("--lvs", type=int, help="locus-variant level for goeburst (default 3)")
+    infer.add_argument("--missing", default="difference", choices=("difference", "ignore", "allele"))
+    infer.add_argument(
+        "--missing-values",
+        help="comma-separated cell values that mean 'missing' (default: empty, -, ?, N, 0)",
+    )
+    infer.add_argument("--format", default="edges", choices=OUTPUT_FORMATS)
+    infer.add_argument("-o", "--output", help="write here instead of standard output")
+    infer.add_argument("-q", "--quiet", action="store_true", help="do not print the read report")
+    infer.set_defaults(run=_infer)
+
+    layout = commands.add_parser("layout", help="lay out an inference written with --format json")
+    layout.add_argument("inference", help="inference JSON file")
+    layout.add_argument("--algorithm", default="radial", choices=registry.names(registry.VISUALIZATION))
+    layout.add_argument("--seed", type=int, default=0, help="seed of the force layout")
+    layout.add_argument("--iterations", type=int, default=50, help="rounds of the force layout")
+    layout.add_argument("--format", default="json", choices=LAYOUT_FORMATS)
+    layout.add_argument("-o", "--output", help="write here instead of standard output")
+    layout.set_defaults(run=_layout)
+
+    algorithms = commands.add_parser("algorithms", help="list the algorithms and their parameters")
+    algorithms.add_argument("--json", action="store_true", help="print the registry as JSON")
+    algorithms.set_defaults(run=_algorithms)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit status (0 done, 2 unusable input)."""
+    args = build_parser().parse_args(argv)
+    try:
+        args.run(args)
+    except PhyloDashError as error:
+        sys.stderr.write(f"error: {error}\n")
+        return 2
+    except BrokenPipeError:
+        return 0
+    return 0
