@@ -247,32 +247,31 @@ def _relax_range(
         if d > max_distance:
             continue
         rx = node_rank[x]
-        bu = best_u[w]
-        if (
-            bu < 0
-            or d < best_d[w]
-            or (
-                d == best_d[w]
-                and (rx < node_rank[bu] or (rx == node_rank[bu] and _compare(x, w, d, bu, w, d, order) < 0))
-            )
-        ):
-            second_u[w] = bu
-            second_d[w] = best_d[w]
-            best_u[w] = x
-            best_d[w] = d
-            improved[idx] = True
-            continue
-        su = second_u[w]
-        if (
-            su < 0
-            or d < second_d[w]
-            or (
-                d == second_d[w]
-                and (rx < node_rank[su] or (rx == node_rank[su] and _compare(x, w, d, su, w, d, order) < 0))
-            )
-        ):
-            second_u[w] = x
-            second_d[w] = d
+        for slot in range(2):  # 0: w's best edge, 1: its second best
+            other = best_u[w] if slot == 0 else second_u[w]
+            other_d = best_d[w] if slot == 0 else second_d[w]
+            if not (
+                other < 0
+                or d < other_d
+                or (
+                    d == other_d
+                    and (
+                        rx < node_rank[other]
+                        or (rx == node_rank[other] and _compare(x, w, d, other, w, d, order) < 0)
+                    )
+                )
+            ):
+                continue
+            if slot == 0:
+                second_u[w] = other
+                second_d[w] = other_d
+                best_u[w] = x
+                best_d[w] = d
+                improved[idx] = True
+            else:
+                second_u[w] = x
+                second_d[w] = d
+            break
 
 
 @numba.njit(cache=True, parallel=True)
