@@ -1,0 +1,243 @@
+"""Storage of PhyloDash's records (TinyDB) and bulky arrays (files beside it).
+
+The only TinyDB user. Records are plain JSON dicts with a string ``id`` in named tables (users,
+projects, datasets, jobs, inferences, visualizations); arrays (profile matrices, edge lists,
+coordinates) live in ``.npz`` files under ``blobs/`` next to the database file.
+
+TinyDB is safe neither across threads nor across processes (msiemens/tinydb ``docs/intro.rst``),
+so every operation holds a thread lock and an exclusive ``flock`` on ``store.lock``; the database
+file is re-read only when it changed on disk (another process wrote it), and every write replaces
+the file atomically (temporary file, fsync, rename), so a crash at any moment leaves the last good
+state. Blobs are written the same way, before the record that points at them.
+"""
+
+from __future__ import annotations
+
+import copy
+import fcntl
+import io
+import json
+import os
+import tempfile
+import threading
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from tinydb import Query, TinyDB
+from tinydb.storages import Storage
+from tinydb.table import Table
+
+from engine.errors import NotFoundError
+
+TABLES = ("users", "projects", "datasets", "jobs", "inferences", "visualizations")
+Record = dict[str, Any]
+
+
+def atomic_write(path: Path, data: bytes) -> None:
+    """Replace ``path`` with ``data`` so that readers see the old or the new file, never a mix."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    directory = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(directory)
+    finally:
+        os.close(directory)
+
+
+class _AtomicJSONStorage(Storage):
+    """TinyDB storage that replaces its file atomically and re-parses it only when it changed."""
+
+    def __init__(self, path: str) -> None:
+        self._path = Path(path)
+        self._stamp: tuple[int, int, int] | None = None
+        self._data: dict[str, dict[str, Any]] | None = None
+
+    def _current_stamp(self) -> tuple[int, int, int] | None:
+        try:
+            status = self._path.stat()
+        except FileNotFoundError:
+            return None
+        return (status.st_ino, status.st_mtime_ns, status.st_size)
+
+    def read(self) -> dict[str, dict[str, Any]] | None:
+        stamp = self._current_stamp()
+        if stamp is None:
+            return None
+        if stamp != self._stamp or self._data is None:
+            self._data = json.loads(self._path.read_bytes())
+            self._stamp = stamp
+        return self._data
+
+    def write(self, data: dict[str, dict[str, Any]]) -> None:
+        try:
+            atomic_write(self._path, json.dumps(data, separators=(",", ":")).encode())
+        except BaseException:
+            self._data = self._stamp = None
+            raise
+        self._data = data
+        self._stamp = self._current_stamp()
+
+    def close(self) -> None:
+        self._data = None
+
+
+class Store(ABC):
+    """Records in tables plus named arrays; what the API, the dashboard and the job runner use.
+
+    A deployment may implement it over another database; callers see only these methods.
+    """
+
+    @abstractmethod
+    def insert(self, table: str, record: Record) -> Record:
+        """Store a new record (it must carry a unique ``id``) and return it."""
+
+    @abstractmethod
+    def get(self, table: str, record_id: str) -> Record:
+        """The record with this id; NotFoundError when there is none."""
+
+    @abstractmethod
+    def find(self, table: str, record_id: str) -> Record | None:
+        """The record with this id, or None."""
+
+    @abstractmethod
+    def update(self, table: str, record_id: str, changes: Mapping[str, Any]) -> Record:
+        """Set fields of a record and return it; NotFoundError when there is none."""
+
+    @abstractmethod
+    def update_where(self, table: str, match: Callable[[Record], bool],
+                     change: Callable[[Record], Mapping[str, Any]]) -> list[Record]:
+        """Apply ``change(record)`` to every record that ``match`` accepts, in one locked step."""
+
+    @abstractmethod
+    def delete(self, table: str, record_id: str) -> None:
+        """Remove a record; NotFoundError when there is none."""
+
+    @abstractmethod
+    def select(self, table: str, match: Callable[[Record], bool] | None = None) -> list[Record]:
+        """Every record of a table that ``match`` accepts (all when None), in insertion order."""
+
+    @abstractmethod
+    def put_arrays(self, key: str, arrays: Mapping[str, np.ndarray]) -> None:
+        """Store named arrays under ``key`` (a path-like name of letters, digits, ``-_/``)."""
+
+    @abstractmethod
+    def get_arrays(self, key: str) -> dict[str, np.ndarray]:
+        """The arrays stored under ``key``; NotFoundError when there are none."""
+
+    @abstractmethod
+    def delete_arrays(self, key: str) -> None:
+        """Remove the arrays stored under ``key`` (nothing when there are none)."""
+
+
+class TinyDBStore(Store):
+    """The embedded default: ``<folder>/phylodash.json`` plus ``<folder>/blobs/``.
+
+    Parameters
+    ----------
+    folder : path-like
+        Data folder; created when missing.
+    """
+
+    def __init__(self, folder: str | os.PathLike[str]) -> None:
+        self.folder = Path(folder)
+        self.folder.mkdir(parents=True, exist_ok=True)
+        self._blobs = self.folder / "blobs"
+        self._thread_lock = threading.RLock()
+        self._lock_path = self.folder / "store.lock"
+        self._db = TinyDB(str(self.folder / "phylodash.json"), storage=_AtomicJSONStorage)
+
+    @contextmanager
+    def _locked(self) -> Iterator[None]:
+        with self._thread_lock, open(self._lock_path, "a+b") as lock:
+            fcntl.flock(lock.fileno(), fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(lock.fileno(), fcntl.LOCK_UN)
+
+    def _table(self, name: str) -> Table:
+        if name not in TABLES:
+            raise ValueError(f"unknown table {name!r}")
+        # A fresh Table each time: a cached one would keep its query cache and next document id
+        # from before another process wrote the file.
+        return Table(self._db.storage, name, cache_size=0)
+
+    def insert(self, table: str, record: Record) -> Record:
+        with self._locked():
+            self._table(table).insert(dict(record))
+        return dict(record)
+
+    def find(self, table: str, record_id: str) -> Record | None:
+        with self._locked():
+            found = self._table(table).get(Query().id == record_id)
+        return copy.deepcopy(dict(found)) if found is not None else None
+
+    def get(self, table: str, record_id: str) -> Record:
+        found = self.find(table, record_id)
+        if found is None:
+            raise NotFoundError(f"there is no {table[:-1]} {record_id}")
+        return found
+
+    def update(self, table: str, record_id: str, changes: Mapping[str, Any]) -> Record:
+        with self._locked():
+            records = self._table(table)
+            if not records.update(dict(changes), Query().id == record_id):
+                raise NotFoundError(f"there is no {table[:-1]} {record_id}")
+            return copy.deepcopy(dict(records.get(Query().id == record_id)))
+
+    def update_where(self, table: str, match: Callable[[Record], bool],
+                     change: Callable[[Record], Mapping[str, Any]]) -> list[Record]:
+        with self._locked():
+            records = self._table(table)
+            changed = []
+            for record in records.all():
+                current = copy.deepcopy(dict(record))
+                if match(current):
+                    new = dict(change(current))
+                    records.update(new, doc_ids=[record.doc_id])
+                    changed.append({**current, **new})
+            return changed
+
+    def delete(self, table: str, record_id: str) -> None:
+        with self._locked():
+            if not self._table(table).remove(Query().id == record_id):
+                raise NotFoundError(f"there is no {table[:-1]} {record_id}")
+
+    def select(self, table: str, match: Callable[[Record], bool] | None = None) -> list[Record]:
+        with self._locked():
+            records = [copy.deepcopy(dict(record)) for record in self._table(table).all()]
+        return records if match is None else [r for r in records if match(r)]
+
+    def _blob_path(self, key: str) -> Path:
+        if not key or not all(c.isalnum() or c in "-_/" for c in key) or ".." in key or key[0] == "/":
+            raise ValueError(f"bad array key {key!r}")
+        return self._blobs / f"{key}.npz"
+
+    def put_arrays(self, key: str, arrays: Mapping[str, np.ndarray]) -> None:
+        buffer = io.BytesIO()
+        np.savez(buffer, **arrays)
+        atomic_write(self._blob_path(key), buffer.getvalue())
+
+    def get_arrays(self, key: str) -> dict[str, np.ndarray]:
+        path = self._blob_path(key)
+        try:
+            with np.load(path, allow_pickle=False) as stored:
+                return {name: stored[name] for name in stored.files}
+        except FileNotFoundError:
+            raise NotFoundError(f"no stored arrays {key!r}") from None
+
+    def delete_arrays(self, key: str) -> None:
+        self._blob_path(key).unlink(missing_ok=True)
