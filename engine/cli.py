@@ -81,6 +81,10 @@ def _output(path: str | None) -> Iterator[IO[str]]:
 
 
 def _infer(args: argparse.Namespace) -> None:
+    parameters: dict[str, object] = {"missing": args.missing}
+    if args.lvs is not None:
+        parameters["lvs"] = args.lvs
+    registry.get(args.algorithm, registry.INFERENCE).check(parameters)  # refuse before reading
     missing_values = None
     if args.missing_values is not None:
         missing_values = [value.strip() for value in args.missing_values.split(",")]
@@ -92,9 +96,6 @@ def _infer(args: argparse.Namespace) -> None:
     )
     if not args.quiet:
         sys.stderr.write(report_text(dataset.report))
-    parameters: dict[str, object] = {"missing": args.missing}
-    if args.lvs is not None:
-        parameters["lvs"] = args.lvs
     inference = registry.infer(args.algorithm, dataset, parameters)
     if args.format == "edges":
         text = edges_text(inference)

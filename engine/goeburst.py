@@ -16,7 +16,10 @@ memory), so memory stays O(n) at 100,000 profiles. The kept edges are then sorte
 order (the order Kruskal would keep them) and oriented from each tree's root.
 
 Identical profiles (distance 0) are one node: its representative is the first row, its
-frequency the sum of its rows', and the other rows hang from it by distance-0 edges.
+frequency the sum of its rows', and the other rows hang from it by distance-0 edges. Under the
+``ignore`` missing-data mode two *different* profiles can also be 0 apart (they differ only where
+one of them is missing); they stay two nodes, and such a pair is a candidate edge of distance 0,
+taken before any other, so a full MST still spans every profile.
 """
 
 from __future__ import annotations
