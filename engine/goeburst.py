@@ -27,7 +27,7 @@ from __future__ import annotations
 import numba
 import numpy as np
 
-from engine.distances import mode_code, row_distance
+from engine.distances import first_identical_row, mode_code, row_distance
 from engine.errors import ParameterError
 from engine.hooks import check_cancel, report
 from engine.models import (
@@ -376,22 +376,42 @@ def _prim_steps(
     return heap
 
 
+# No reference counting: it is called n log n times and only reads its arrays.
+@numba.njit(cache=True, _nrt=False)
+def _compare_nodes(a, b, order):
+    """Node a before node b: larger LV_1, then LV_2, ..., then larger frequency (< 0, 0 or > 0)."""
+    lv, freq, levels = order[0], order[1], order[5]
+    for k in range(1, levels + 1):
+        if lv[a, k] != lv[b, k]:
+            return -1 if lv[a, k] > lv[b, k] else 1
+    if freq[a] != freq[b]:
+        return -1 if freq[a] > freq[b] else 1
+    return 0
+
+
 @numba.njit(cache=True)
-def _merge_sort_edges(eu, ev, ed, order):
-    """Indices of the edges in the strict goeBURST order (a bottom-up merge sort)."""
-    m = eu.shape[0]
-    sorted_idx = np.arange(m)
-    buffer = np.empty(m, np.int64)
+def _sort(count, nodes, eu, ev, ed, order):
+    """Indices 0..count-1 sorted by a stable bottom-up merge sort.
+
+    Sorts nodes by :func:`_compare_nodes` when ``nodes``, else the edges (eu, ev, ed) by the
+    strict goeBURST order of :func:`_compare`.
+    """
+    sorted_idx = np.arange(count)
+    buffer = np.empty(count, np.int64)
     width = 1
-    while width < m:
-        for lo in range(0, m, 2 * width):
-            mid = min(lo + width, m)
-            hi = min(lo + 2 * width, m)
+    while width < count:
+        for lo in range(0, count, 2 * width):
+            mid = min(lo + width, count)
+            hi = min(lo + 2 * width, count)
             i, j, k = lo, mid, lo
             while i < mid and j < hi:
                 a = sorted_idx[i]
                 b = sorted_idx[j]
-                if _compare(eu[b], ev[b], ed[b], eu[a], ev[a], ed[a], order) < 0:
+                if nodes:
+                    b_first = _compare_nodes(b, a, order) < 0
+                else:
+                    b_first = _compare(eu[b], ev[b], ed[b], eu[a], ev[a], ed[a], order) < 0
+                if b_first:
                     buffer[k] = b
                     j += 1
                 else:
@@ -404,6 +424,19 @@ def _merge_sort_edges(eu, ev, ed, order):
         sorted_idx, buffer = buffer, sorted_idx
         width *= 2
     return sorted_idx
+
+
+@numba.njit(cache=True)
+def _dense_ranks(sorted_nodes, order):
+    """Rank of every node (0 first) from the sorted order; nodes that compare equal share a rank."""
+    ranks = np.empty(sorted_nodes.shape[0], np.int64)
+    rank = 0
+    for position in range(sorted_nodes.shape[0]):
+        node = sorted_nodes[position]
+        if position and _compare_nodes(sorted_nodes[position - 1], node, order) != 0:
+            rank += 1
+        ranks[node] = rank
+    return ranks
 
 
 @numba.njit(cache=True)
@@ -485,15 +518,10 @@ def merge_identical(matrix: np.ndarray, missing: str) -> tuple[np.ndarray, np.nd
     >>> reps.tolist(), node.tolist()
     ([0, 1], [0, 1, 0])
     """
-    n = matrix.shape[0]
-    key_rows = np.ascontiguousarray(matrix)
-    if n == 0:
-        return np.zeros(0, np.int64), np.zeros(0, np.int64)
-    _, first, inverse = np.unique(key_rows, axis=0, return_index=True, return_inverse=True)
-    group_first = first[inverse.reshape(-1)]
+    group_first = first_identical_row(matrix)
     if missing == "difference":
-        has_missing = (key_rows == 0).any(axis=1)
-        group_first = np.where(has_missing, np.arange(n), group_first)
+        has_missing = (matrix == 0).any(axis=1)
+        group_first = np.where(has_missing, np.arange(matrix.shape[0]), group_first)
     representatives = np.unique(group_first)
     node_of_row = np.searchsorted(representatives, group_first)
     return representatives.astype(np.int64), node_of_row.astype(np.int64)
@@ -536,17 +564,11 @@ def _distance_pass(matrix, mode, levels, keep_matrix, progress, cancel, share):
     return lv, dist
 
 
-def _node_ranks(lv: np.ndarray, freq: np.ndarray) -> np.ndarray:
+def _node_ranks(order: tuple) -> np.ndarray:
     """Rank of each node by LV counts (level 1 first, larger first), then frequency; ties share a rank."""
-    n = lv.shape[0]
-    columns = [c for c in range(1, lv.shape[1]) if lv[:, c].any()]
-    keys = np.column_stack([lv[:, columns], freq]) if columns else freq.reshape(n, 1)
-    order = np.lexsort((-keys).T[::-1])
-    ranked = keys[order]
-    starts = np.r_[True, (ranked[1:] != ranked[:-1]).any(axis=1)] if n else np.zeros(0, bool)
-    ranks = np.empty(n, np.int64)
-    ranks[order] = np.cumsum(starts) - 1
-    return ranks
+    n = order[0].shape[0]
+    empty = np.zeros(0, np.int64)
+    return _dense_ranks(_sort(n, True, empty, empty, empty, order), order)
 
 
 def _spanning_forest(matrix, mode, max_distance, levels, freq, tiebreak, ids, progress, cancel):
@@ -559,7 +581,8 @@ def _spanning_forest(matrix, mode, max_distance, levels, freq, tiebreak, ids, pr
     keep_matrix = n > 1 and n * n * itemsize <= DISTANCE_MATRIX_LIMIT_BYTES
     lv, dist = _distance_pass(matrix, mode, levels, keep_matrix, progress, cancel, 0.4)
     rank_lc, rank_lex = _id_ranks(ids)
-    order = (lv, freq, rank_lc, rank_lex, _node_ranks(lv, freq), levels, tiebreak)
+    order = (lv, freq, rank_lc, rank_lex, np.zeros(n, np.int64), levels, tiebreak)
+    order = (*order[:4], _node_ranks(order), *order[5:])
     state = np.zeros(4, np.int64)
     outside = np.arange(n, dtype=np.int64)
     position = np.arange(n, dtype=np.int64)
@@ -666,7 +689,7 @@ def infer(
     eu, ev, ed, magnitudes, order = _spanning_forest(
         node_matrix, mode, max_distance, levels, freq, tiebreak, node_ids, progress, cancel
     )
-    kruskal = _merge_sort_edges(eu, ev, ed, order)
+    kruskal = _sort(eu.shape[0], False, eu, ev, ed, order)
     eu, ev, ed, magnitudes = eu[kruskal], ev[kruskal], ed[kruskal], magnitudes[kruskal]
     low, high = np.minimum(eu, ev), np.maximum(eu, ev)
     parent_node, root_nodes = _orient(low, high, n)

@@ -58,6 +58,7 @@ from typing import BinaryIO
 import numba
 import numpy as np
 
+from engine.distances import first_identical_row
 from engine.errors import InputError, ParameterError
 from engine.models import Dataset, Isolates, Profiles, ReadReport, SkippedLine
 
@@ -821,12 +822,9 @@ def _report(profiles: Profiles, rows: _Rows, notes: list[str]) -> ReadReport:
 
 def _identical_groups(profiles: Profiles) -> list[list[str]]:
     """Ids of rows with equal codes at every locus, groups of 2+ in order of their first row."""
-    matrix = np.ascontiguousarray(profiles.matrix)
-    width = matrix.shape[1] * matrix.itemsize
-    packed = matrix.tobytes()
-    groups: dict[bytes, list[int]] = {}
-    for row, start in enumerate(range(0, len(packed), width)):
-        groups.setdefault(packed[start:start + width], []).append(row)
+    groups: dict[int, list[int]] = {}
+    for row, first in enumerate(first_identical_row(profiles.matrix).tolist()):
+        groups.setdefault(first, []).append(row)
     return [[profiles.ids[row] for row in group] for group in groups.values() if len(group) > 1]
 
 
