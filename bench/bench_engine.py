@@ -55,6 +55,17 @@ GB = 10**9
 # The floor: all pairwise Hamming distances, each pair once
 
 
+@numba.njit(cache=True, inline="always")
+def pair_distance(matrix: np.ndarray, i: int, j: int) -> int:
+    """Loci where rows i and j differ or either is missing (code 0): PhyloDash's default mode."""
+    d = 0
+    for k in range(matrix.shape[1]):
+        a = matrix[i, k]
+        b = matrix[j, k]
+        d += (a != b) | (a == 0) | (b == 0)
+    return d
+
+
 @numba.njit(parallel=True, cache=True)
 def hamming_condensed(matrix: np.ndarray) -> np.ndarray:
     """All pairwise distances of the rows of ``matrix``, condensed (pair i < j once), ``uint16``.
@@ -62,7 +73,7 @@ def hamming_condensed(matrix: np.ndarray) -> np.ndarray:
     A locus differs when the alleles differ or either is missing (code 0), the engine's default
     ``difference`` mode. Task p handles rows p and n-1-p so that every task does n-1 pairs.
     """
-    n, loci = matrix.shape
+    n = matrix.shape[0]
     out = np.empty(n * (n - 1) // 2, np.uint16)
     for p in numba.prange((n + 1) // 2):
         first = np.int64(p)  # the prange index may be unsigned; keep the row arithmetic signed
@@ -72,12 +83,7 @@ def hamming_condensed(matrix: np.ndarray) -> np.ndarray:
                 break
             base = i * (2 * n - i - 1) // 2 - i - 1
             for j in range(i + 1, n):
-                d = 0
-                for k in range(loci):
-                    a = matrix[i, k]
-                    b = matrix[j, k]
-                    d += (a != b) | (a == 0) | (b == 0)
-                out[base + j] = d
+                out[base + j] = pair_distance(matrix, i, j)
     return out
 
 
@@ -99,12 +105,7 @@ def hamming_histogram(matrix: np.ndarray, threads: int) -> np.ndarray:
             if side == 1 and i == first:
                 break
             for j in range(i + 1, n):
-                d = 0
-                for k in range(loci):
-                    a = matrix[i, k]
-                    b = matrix[j, k]
-                    d += (a != b) | (a == 0) | (b == 0)
-                local[tid, d] += 1
+                local[tid, pair_distance(matrix, i, j)] += 1
     return local.sum(axis=0)[: loci + 1]
 
 
