@@ -48,6 +48,8 @@ TIEBREAK_PHYLOVIZ = 1
 #: Largest distance matrix kept in memory; above it distances are computed on the fly.
 DISTANCE_MATRIX_LIMIT_BYTES = 1 << 30
 _PRIM_STEPS = 2048  # tree nodes added between progress reports
+#: Largest mean number of candidate edges per node for which Prim keeps per-node candidate lists.
+_SPARSE_MAX_DEGREE = 256
 #: Locus comparisons per Prim step above which the step runs on all cores.
 _PARALLEL_RELAX_WORK = 200_000
 
@@ -88,6 +90,32 @@ def _mirror_and_count(dist, levels, lv):
             d = dist[i, j]
             if j != i and 0 < d <= levels:
                 lv[i, d] += 1
+
+
+@numba.njit(cache=True, parallel=True)
+def _candidate_degrees(dist, max_distance):
+    """Number of other nodes within ``max_distance`` of each node."""
+    n = dist.shape[0]
+    degrees = np.zeros(n, np.int64)
+    for i in numba.prange(n):
+        for j in range(n):
+            if j != i and dist[i, j] <= max_distance:
+                degrees[i] += 1
+    return degrees
+
+
+@numba.njit(cache=True, parallel=True)
+def _candidate_lists(dist, max_distance, offsets):
+    """The nodes within ``max_distance`` of each node, in CSR form over ``offsets``."""
+    n = dist.shape[0]
+    neighbours = np.empty(offsets[n], np.int64)
+    for i in numba.prange(n):
+        k = offsets[i]
+        for j in range(n):
+            if j != i and dist[i, j] <= max_distance:
+                neighbours[k] = j
+                k += 1
+    return neighbours
 
 
 @numba.njit(cache=True, parallel=True)
@@ -230,12 +258,12 @@ def _heap_pop(hu, hv, hd, size, order):
 
 @numba.njit(cache=True)
 def _relax_range(
-    x, first, last, matrix, mode, dist, use_dist, max_distance, outside, forest, improved, order
+    x, first, last, matrix, mode, dist, use_dist, max_distance, targets, in_tree, forest, improved, order
 ):
-    """Offer the edges from new tree node ``x`` to the outside nodes ``outside[first:last]``.
+    """Offer the edges from new tree node ``x`` to the nodes ``targets[first:last]`` still outside.
 
     ``forest`` = (best_u, best_d, second_u, second_d): each outside node's best and second-best
-    edge into the tree; ``improved[idx]`` tells whether the best edge of ``outside[idx]`` changed.
+    edge into the tree; ``improved[idx]`` tells whether the best edge of ``targets[idx]`` changed.
     Two edges at the same node w with the same distance compare by ``node_rank`` alone: at each LV
     level (and for frequency) the (max, min) pair grows strictly with the other endpoint's count.
     Only nodes of equal rank need the id rules of :func:`_compare`. (This loop is written out in
@@ -244,8 +272,10 @@ def _relax_range(
     best_u, best_d, second_u, second_d = forest
     node_rank = order[4]
     for idx in range(first, last):
-        w = outside[idx]
+        w = targets[idx]
         improved[idx] = False
+        if in_tree[w]:
+            continue
         d = np.int64(dist[x, w]) if use_dist else np.int64(row_distance(matrix, x, w, mode))
         if d > max_distance:
             continue
@@ -278,19 +308,22 @@ def _relax_range(
 
 
 @numba.njit(cache=True, parallel=True)
-def _relax_parallel(x, count, chunks, matrix, mode, max_distance, outside, forest, improved, order):
-    """:func:`_relax_range` over all ``count`` outside nodes, split across the cores."""
+def _relax_parallel(x, count, chunks, matrix, mode, max_distance, outside, in_tree, forest, improved, order):
+    """:func:`_relax_range` over the ``count`` outside nodes, split across the cores."""
     for chunk in numba.prange(chunks):
+        first = chunk * count // chunks
+        last = (chunk + 1) * count // chunks
         _relax_range(
             x,
-            chunk * count // chunks,
-            (chunk + 1) * count // chunks,
+            first,
+            last,
             matrix,
             mode,
             matrix,
             False,
             max_distance,
             outside,
+            in_tree,
             forest,
             improved,
             order,
@@ -313,6 +346,7 @@ def _prim_steps(
     improved,
     heap,
     edges_out,
+    candidates,
     max_steps,
     chunks,
 ):
@@ -320,7 +354,9 @@ def _prim_steps(
 
     ``state`` = [nodes added, edges kept, heap size, next start]; ``heap`` = (u, v, d) arrays of a
     binary heap of candidate edges with stale entries left in; ``edges_out`` = (u, v, d, rule)
-    arrays of the kept edges. Returns the heap, which may have grown.
+    arrays of the kept edges; ``candidates`` = (offsets, neighbours), each node's candidate
+    neighbours in CSR form, or two empty arrays to offer every outside node. Returns the heap,
+    which may have grown.
     """
     best_u, best_d, second_u, second_d = forest
     hu, hv, hd = heap
@@ -360,17 +396,34 @@ def _prim_steps(
         outside[slot] = last
         position[last] = slot
         count -= 1
+        offsets, neighbours = candidates
+        # With candidate lists, visit x's candidates alone; else every outside node.
+        targets = neighbours[offsets[x] : offsets[x + 1]] if offsets.shape[0] > 0 else outside[:count]
         if use_dist or count * matrix.shape[1] < _PARALLEL_RELAX_WORK:
             _relax_range(
-                x, 0, count, matrix, mode, dist, use_dist, max_distance, outside, forest, improved, order
+                x,
+                0,
+                targets.shape[0],
+                matrix,
+                mode,
+                dist,
+                use_dist,
+                max_distance,
+                targets,
+                in_tree,
+                forest,
+                improved,
+                order,
             )
         else:
-            _relax_parallel(x, count, chunks, matrix, mode, max_distance, outside, forest, improved, order)
-        heap = _heap_room(heap, size, count)
+            _relax_parallel(
+                x, count, chunks, matrix, mode, max_distance, outside, in_tree, forest, improved, order
+            )
+        heap = _heap_room(heap, size, targets.shape[0])
         hu, hv, hd = heap
-        for idx in range(count):
+        for idx in range(targets.shape[0]):
             if improved[idx]:
-                w = outside[idx]
+                w = targets[idx]
                 size = _heap_push(hu, hv, hd, size, x, w, best_d[w], order)
     state[0], state[1], state[2], state[3] = added, kept, size, start
     return heap
@@ -564,6 +617,24 @@ def _distance_pass(matrix, mode, levels, keep_matrix, progress, cancel, share):
     return lv, dist
 
 
+def _candidate_csr(dist: np.ndarray, max_distance: int, loci: int) -> tuple[np.ndarray, np.ndarray]:
+    """Each node's candidate neighbours (distance <= max_distance) in CSR form, when that is sparse.
+
+    Prim then visits only the candidates of each new tree node instead of every outside node.
+    When candidates average more than ``_SPARSE_MAX_DEGREE`` a node (a full MST, or lvs close to
+    the number of loci), two empty arrays: scanning the matrix rows is then as cheap.
+    """
+    empty = np.zeros(0, np.int64)
+    if max_distance >= loci:  # every pair is a candidate
+        return empty, empty
+    degrees = _candidate_degrees(dist, max_distance)
+    if degrees.sum() > _SPARSE_MAX_DEGREE * dist.shape[0]:
+        return empty, empty
+    offsets = np.zeros(dist.shape[0] + 1, np.int64)
+    np.cumsum(degrees, out=offsets[1:])
+    return offsets, _candidate_lists(dist, max_distance, offsets)
+
+
 def _node_ranks(order: tuple) -> np.ndarray:
     """Rank of each node by LV counts (level 1 first, larger first), then frequency; ties share a rank."""
     n = order[0].shape[0]
@@ -594,6 +665,8 @@ def _spanning_forest(matrix, mode, max_distance, levels, freq, tiebreak, ids, pr
         np.zeros(n, np.int64),
     )
     improved = np.zeros(n, np.bool_)
+    empty = np.zeros(0, np.int64)
+    candidates = _candidate_csr(dist, max_distance, matrix.shape[1]) if keep_matrix else (empty, empty)
     heap = tuple(np.empty(max(16, 2 * n), np.int64) for _ in range(3))
     edges_out = tuple(np.empty(max(n - 1, 0), np.int64) for _ in range(4))
     while state[0] < n:
@@ -613,6 +686,7 @@ def _spanning_forest(matrix, mode, max_distance, levels, freq, tiebreak, ids, pr
             improved,
             heap,
             edges_out,
+            candidates,
             _PRIM_STEPS,
             4 * numba.get_num_threads(),
         )
