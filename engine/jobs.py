@@ -1,0 +1,247 @@
+"""The job runner: jobs queue FIFO and run in worker processes that a cancel really terminates.
+
+A job is a record in the store's ``jobs`` table; the runner owns its ``status`` (``queued``,
+``running``, ``succeeded``, ``failed``, ``cancelled``), ``progress``, timings and ``error``. What a
+job computes is the caller's ``work`` function: a module-level function (so that a spawned
+process can import it) called in the worker as ``work(record, progress)``, whose return value is
+sent back and handed to ``finish(record, result)`` in this process, which stores the result. Only
+this process writes job state: workers report through a pipe. The record becomes ``succeeded``
+only after ``finish`` returned, so a result is never visible half-written, and a cancelled or
+failed job stores nothing.
+
+On :meth:`JobRunner.start`, jobs left ``running`` by a process that died are marked ``failed``
+with the reason, and ``queued`` jobs run again, oldest first.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import os
+import threading
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from multiprocessing.connection import Connection, wait
+from typing import Any
+
+from engine.errors import ConflictError, PhyloDashError
+from engine.store import Record, Store
+
+QUEUED, RUNNING, SUCCEEDED, FAILED, CANCELLED = "queued", "running", "succeeded", "failed", "cancelled"
+FINAL = (SUCCEEDED, FAILED, CANCELLED)
+INTERRUPTED = "The server stopped while this job was running; start it again."
+_PROGRESS_EVERY = 0.5  # seconds between two progress writes of one job
+_log = logging.getLogger(__name__)
+
+Work = Callable[[Record, Callable[[float], None]], Any]
+Finish = Callable[[Record, Any], None]
+
+
+def now() -> str:
+    """The current time, ISO 8601 UTC with seconds, as job records store it."""
+    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def _worker(work: Work, record: Record, connection: Connection) -> None:
+    """Body of a worker process: run ``work`` and send progress, then the result or the error."""
+    last = [0.0]
+
+    def progress(fraction: float) -> None:
+        if time.monotonic() - last[0] >= _PROGRESS_EVERY:
+            last[0] = time.monotonic()
+            connection.send(("progress", float(fraction)))
+
+    try:
+        result = work(record, progress)
+    except PhyloDashError as error:
+        connection.send(("failed", str(error)))
+    except MemoryError:
+        connection.send(("failed", "The job needed more memory than the server has."))
+    except Exception:  # any other error: a failed job, logged with its traceback
+        _log.exception("job %s failed", record.get("id"))
+        connection.send(("failed", "The job failed because of an error in the server; it was logged."))
+    else:
+        connection.send(("result", result))
+    finally:
+        connection.close()
+
+
+@dataclass
+class _Running:
+    process: multiprocessing.process.BaseProcess
+    connection: Connection
+    record: Record
+    last_write: float = 0.0
+
+
+class JobRunner:
+    """Runs the jobs of a store, at most ``workers`` at once, each in its own spawned process.
+
+    Parameters
+    ----------
+    store : Store
+        Where job records live (table ``jobs``).
+    work : callable
+        ``work(record, progress) -> result``, run in the worker; importable at module level.
+    finish : callable
+        ``finish(record, result)``, run in this process to store a successful result.
+    workers : int, optional
+        Jobs running at once; default one per core.
+    """
+
+    def __init__(self, store: Store, work: Work, finish: Finish, *, workers: int | None = None) -> None:
+        self.store = store
+        self.work = work
+        self.finish = finish
+        self.workers = max(1, workers or os.cpu_count() or 1)
+        self._context = multiprocessing.get_context("spawn")
+        self._queue: deque[str] = deque()
+        self._running: dict[str, _Running] = {}
+        self._lock = threading.RLock()
+        self._wake_r, self._wake_w = self._context.Pipe(duplex=False)
+        self._stopping = False
+        self._thread: threading.Thread | None = None
+
+    # -- public ----------------------------------------------------------------------------------
+
+    def start(self) -> None:
+        """Recover jobs a dead process left behind, then start dispatching."""
+        self.store.update_where(
+            "jobs",
+            lambda r: r.get("status") == RUNNING,
+            lambda r: {"status": FAILED, "error": INTERRUPTED, "finished": now(), "completed": True},
+        )
+        queued = sorted(self.store.select("jobs", lambda r: r.get("status") == QUEUED),
+                        key=lambda r: r.get("created", ""))
+        with self._lock:
+            self._queue.extend(r["id"] for r in queued)
+        self._thread = threading.Thread(target=self._loop, name="phylodash-jobs", daemon=True)
+        self._thread.start()
+
+    def submit(self, record: Record) -> Record:
+        """Store a new job (``record`` has its ``id`` and what ``work`` needs) and queue it."""
+        job = {**record, "status": QUEUED, "completed": False, "cancelled": False, "progress": 0.0,
+               "created": now(), "started": None, "finished": None, "error": None}
+        self.store.insert("jobs", job)
+        with self._lock:
+            self._queue.append(job["id"])
+        self._wake()
+        return job
+
+    def cancel(self, job_id: str) -> Record:
+        """Cancel a queued or running job: it never starts, or its process is terminated.
+
+        Raises NotFoundError for an unknown job and ConflictError for a finished one.
+        """
+        with self._lock:
+            job = self.store.get("jobs", job_id)
+            if job["status"] in FINAL:
+                raise ConflictError(f"job {job_id} has already finished ({job['status']})")
+            running = self._running.pop(job_id, None)
+            if job_id in self._queue:
+                self._queue.remove(job_id)
+            if running is not None:
+                _terminate(running.process)
+                running.connection.close()
+            job = self.store.update("jobs", job_id, {
+                "status": CANCELLED, "cancelled": True, "completed": True, "finished": now()})
+        self._wake()  # a worker may be free for the next job
+        return job
+
+    def running_pids(self) -> dict[str, int]:
+        """Process id of each running job (for checks that a cancel really stopped it)."""
+        with self._lock:
+            return {job_id: r.process.pid for job_id, r in self._running.items() if r.process.pid}
+
+    def stop(self) -> None:
+        """Stop dispatching and terminate running jobs; they are recovered as failed on restart."""
+        self._stopping = True
+        self._wake()
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+        with self._lock:
+            for running in self._running.values():
+                _terminate(running.process)
+            self._running.clear()
+
+    # -- the dispatcher thread -------------------------------------------------------------------
+
+    def _wake(self) -> None:
+        self._wake_w.send(None)
+
+    def _loop(self) -> None:
+        while not self._stopping:
+            self._launch()
+            with self._lock:
+                watched = [r.connection for r in self._running.values()]
+            try:
+                ready_list = wait([self._wake_r, *watched], timeout=1.0)
+            except (OSError, ValueError):  # a cancel closed one of the pipes meanwhile
+                continue
+            for ready in ready_list:
+                if ready is self._wake_r:
+                    self._wake_r.recv()
+                else:
+                    self._receive(ready)
+
+    def _launch(self) -> None:
+        with self._lock:
+            while self._queue and len(self._running) < self.workers:
+                job_id = self._queue.popleft()
+                job = self.store.find("jobs", job_id)
+                if job is None or job["status"] != QUEUED:
+                    continue
+                job = self.store.update("jobs", job_id, {"status": RUNNING, "started": now()})
+                receiver, sender = self._context.Pipe(duplex=False)
+                process = self._context.Process(target=_worker, args=(self.work, job, sender),
+                                                name=f"phylodash-job-{job_id}", daemon=True)
+                process.start()
+                sender.close()
+                self._running[job_id] = _Running(process, receiver, job)
+
+    def _receive(self, connection: Connection) -> None:
+        with self._lock:
+            job_id = next((j for j, r in self._running.items() if r.connection is connection), None)
+            if job_id is None:
+                return
+            running = self._running[job_id]
+            try:
+                kind, value = connection.recv()
+            except (EOFError, OSError):
+                kind, value = "failed", "The job's process stopped unexpectedly (out of memory?)."
+            if kind == "progress":
+                if time.monotonic() - running.last_write >= _PROGRESS_EVERY:
+                    running.last_write = time.monotonic()
+                    self.store.update("jobs", job_id, {"progress": value})
+                return
+            del self._running[job_id]
+            connection.close()
+            running.process.join(timeout=10)
+            self._conclude(running.record, kind, value)
+
+    def _conclude(self, job: Record, kind: str, value: Any) -> None:
+        done = {"completed": True, "finished": now()}
+        if kind == "result":
+            try:
+                self.finish(job, value)
+            except PhyloDashError as error:
+                kind, value = "failed", str(error)
+            except Exception:  # any other error: a failed job, logged with its traceback
+                _log.exception("storing the result of job %s failed", job["id"])
+                kind, value = "failed", "The result could not be stored because of a server error."
+        if kind == "result":
+            self.store.update("jobs", job["id"], {**done, "status": SUCCEEDED, "progress": 1.0})
+        else:
+            self.store.update("jobs", job["id"], {**done, "status": FAILED, "error": value})
+
+
+def _terminate(process: multiprocessing.process.BaseProcess) -> None:
+    """Stop a worker for real: SIGTERM, then SIGKILL if it is still there after 5 s."""
+    process.terminate()
+    process.join(timeout=5)
+    if process.is_alive():
+        process.kill()
+        process.join(timeout=5)
