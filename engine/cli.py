@@ -28,25 +28,29 @@ def edges_text(inference: Inference) -> str:
     return "".join(f"{e.parent}\t{e.child}\t{e.distance}\n" for e in inference.edges())
 
 
+def _coordinates(layout: Layout) -> list[dict[str, object]]:
+    """One record per node: profile id, component, x, y."""
+    return [
+        {"profile": layout.ids[row], "component": int(component), "x": float(x), "y": float(y)}
+        for row, component, x, y in zip(
+            layout.rows.tolist(), layout.component.tolist(), layout.x.tolist(), layout.y.tolist(), strict=True
+        )
+    ]
+
+
 def layout_record(layout: Layout) -> dict[str, object]:
     """JSON-ready coordinates in PhyloDB's visualization shape (profile, component, x, y)."""
     return {
         "algorithm": layout.algorithm,
         "parameters": layout.parameters,
-        "coordinates": [
-            {"profile": layout.ids[row], "component": int(component), "x": float(x), "y": float(y)}
-            for row, component, x, y in zip(
-                layout.rows.tolist(), layout.component.tolist(), layout.x.tolist(), layout.y.tolist(),
-                strict=True,
-            )
-        ],
+        "coordinates": _coordinates(layout),
     }
 
 
 def layout_tsv(layout: Layout) -> str:
     """Coordinates as a tab-separated table with a header: profile, component, x, y."""
     lines = ["profile\tcomponent\tx\ty\n"]
-    for item in layout_record(layout)["coordinates"]:  # type: ignore[union-attr]
+    for item in _coordinates(layout):
         lines.append(f"{item['profile']}\t{item['component']}\t{item['x']!r}\t{item['y']!r}\n")
     return "".join(lines)
 

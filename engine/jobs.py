@@ -41,7 +41,7 @@ Finish = Callable[[Record, Any], None]
 
 
 def now() -> str:
-    """The current time, ISO 8601 UTC with seconds, as job records store it."""
+    """The current time, ISO 8601 UTC to the millisecond, as job records store it."""
     return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
