@@ -219,29 +219,31 @@ def describe() -> list[dict[str, object]]:
     return [algorithm.describe() for algorithm in ALGORITHMS.values()]
 
 
-def infer(
+def run(
     name: str,
-    dataset: Dataset,
+    kind: str,
+    subject: Dataset | Inference,
     parameters: Mapping[str, object] | None = None,
     *,
     progress: ProgressCallback | None = None,
     cancel: CancelCheck | None = None,
-) -> Inference:
-    """Run inference algorithm ``name`` on ``dataset`` with checked parameters."""
-    algorithm = get(name, INFERENCE)
+) -> Inference | Layout:
+    """Run algorithm ``name`` of ``kind`` on ``subject`` with checked parameters.
+
+    Parameters left at a default of None (``goeburst-full``'s ignored ``lvs``) are not passed.
+    """
+    algorithm = get(name, kind)
     values = {k: v for k, v in algorithm.check(parameters).items() if v is not None}
-    return cast(Inference, algorithm.run(dataset, progress=progress, cancel=cancel, **values))
+    return algorithm.run(subject, progress=progress, cancel=cancel, **values)
 
 
-def lay_out(
-    name: str,
-    inference: Inference,
-    parameters: Mapping[str, object] | None = None,
-    *,
-    progress: ProgressCallback | None = None,
-    cancel: CancelCheck | None = None,
-) -> Layout:
-    """Run visualization algorithm ``name`` on ``inference`` with checked parameters."""
-    algorithm = get(name, VISUALIZATION)
-    values = algorithm.check(parameters)
-    return cast(Layout, algorithm.run(inference, progress=progress, cancel=cancel, **values))
+def infer(name: str, dataset: Dataset, parameters: Mapping[str, object] | None = None,
+          **hooks: ProgressCallback | CancelCheck | None) -> Inference:
+    """Run inference algorithm ``name`` on ``dataset`` (``progress`` and ``cancel`` as in :func:`run`)."""
+    return cast(Inference, run(name, INFERENCE, dataset, parameters, **hooks))
+
+
+def lay_out(name: str, inference: Inference, parameters: Mapping[str, object] | None = None,
+            **hooks: ProgressCallback | CancelCheck | None) -> Layout:
+    """Run visualization algorithm ``name`` on ``inference`` (hooks as in :func:`run`)."""
+    return cast(Layout, run(name, VISUALIZATION, inference, parameters, **hooks))
