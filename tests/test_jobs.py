@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 import threading
 import time
@@ -12,14 +13,17 @@ from typing import Any
 import pytest
 
 from engine.errors import ConflictError, NotFoundError, PhyloDashError
-from engine.jobs import CANCELLED, FAILED, INTERRUPTED, QUEUED, RUNNING, SUCCEEDED, JobRunner
+from engine.hooks import check_cancel
+from engine.jobs import CANCELLED, FAILED, INTERRUPTED, QUEUED, RUNNING, SUCCEEDED, BaseJobRunner, JobRunner
+from engine.models import CancelCheck
 from engine.store import Record, TinyDBStore
 
 
-def double(record: Record, progress: Callable[[float], None]) -> dict[str, int]:
-    """Work: report progress while sleeping ``seconds``, then return twice ``n``."""
-    steps = 10
+def double(record: Record, progress: Callable[[float], None], cancel: CancelCheck | None) -> dict[str, int]:
+    """Work: sleep ``seconds`` in 0.1 s steps, reporting progress and checking ``cancel``; return 2 ``n``."""
+    steps = max(10, math.ceil(record.get("seconds", 0.0) * 10))
     for step in range(steps):
+        check_cancel(cancel)
         time.sleep(record.get("seconds", 0.0) / steps)
         progress((step + 1) / steps)
     if record.get("fail"):
@@ -122,12 +126,12 @@ def test_a_cancelled_queued_job_never_starts_and_the_next_one_runs(
     assert store.find("inferences", "second") is None
 
 
-def test_start_fails_interrupted_jobs_and_runs_queued_ones(store: TinyDBStore) -> None:
+def check_start_recovery(store: TinyDBStore, runner: BaseJobRunner) -> None:
+    """Jobs a dead server left: ``runner.start()`` fails the running one and runs the queued one."""
     store.insert("jobs", {"id": "was-running", "status": RUNNING, "completed": False, "n": 1,
                           "created": "2026-01-01T00:00:00.000Z"})
     store.insert("jobs", {"id": "was-queued", "status": QUEUED, "completed": False, "n": 21,
                           "created": "2026-01-01T00:00:01.000Z"})
-    runner = JobRunner(store, double, Results(store), workers=1)
     runner.start()
     try:
         interrupted = store.get("jobs", "was-running")
@@ -136,3 +140,7 @@ def test_start_fails_interrupted_jobs_and_runs_queued_ones(store: TinyDBStore) -
         assert store.get("inferences", "was-queued")["value"] == 42
     finally:
         runner.stop()
+
+
+def test_start_fails_interrupted_jobs_and_runs_queued_ones(store: TinyDBStore) -> None:
+    check_start_recovery(store, JobRunner(store, double, Results(store), workers=1))

@@ -1,0 +1,133 @@
+"""DaskJobRunner on a real local Dask cluster and a real store: the local runner's behaviour, plus cancel.
+
+The cluster has one worker process with one thread, so jobs run one at a time; the ``pid`` that
+:func:`test_jobs.double` returns tells whether the worker process was restarted in between.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import dask
+import pytest
+import test_jobs  # its tests run here on a Dask runner: imported by name, pytest would collect them twice
+from distributed import LocalCluster
+from test_jobs import Results, double, wait_for
+
+from engine.dask_runner import DaskJobRunner
+from engine.errors import ConflictError, NotFoundError
+from engine.jobs import CANCELLED, RUNNING, SUCCEEDED
+from engine.models import CancelCheck
+from engine.store import Record, TinyDBStore
+
+
+def stubborn(record: Record, progress: Callable[[float], None], cancel: CancelCheck | None) -> dict[str, int]:
+    """Work that never looks at ``cancel``: :func:`test_jobs.double` without it."""
+    return double(record, progress, None)
+
+
+@pytest.fixture(scope="module")
+def cluster() -> Iterator[LocalCluster]:
+    # A worker lost once fails its task at once (KilledWorker) instead of rerunning it thrice.
+    with dask.config.set({"distributed.scheduler.allowed-failures": 0}), LocalCluster(
+        n_workers=1, threads_per_worker=1, processes=True, dashboard_address=None
+    ) as local:
+        yield local
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> TinyDBStore:
+    return TinyDBStore(tmp_path)
+
+
+@pytest.fixture
+def make_runner(store: TinyDBStore, cluster: LocalCluster) -> Iterator[Callable[..., DaskJobRunner]]:
+    """Builds started runners on the cluster (``work`` and ``grace`` as asked) and stops them after."""
+    runners: list[DaskJobRunner] = []
+
+    def make(work: Callable = double, grace: float = 10.0) -> DaskJobRunner:
+        runner = DaskJobRunner(store, work, Results(store), scheduler=cluster.scheduler_address, grace=grace)
+        runners.append(runner)
+        runner.start()
+        return runner
+
+    yield make
+    for runner in runners:
+        runner.stop()
+
+
+@pytest.fixture
+def runner(make_runner: Callable[..., DaskJobRunner]) -> DaskJobRunner:
+    return make_runner()
+
+
+def wait_running(store: TinyDBStore, job_id: str, timeout: float = 30) -> None:
+    """Wait until the job's task reported progress, so that it really runs on the worker."""
+    deadline = time.monotonic() + timeout
+    while store.get("jobs", job_id)["progress"] == 0 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert store.get("jobs", job_id)["status"] == RUNNING and store.get("jobs", job_id)["progress"] > 0
+
+
+def pid_of(store: TinyDBStore, job_id: str) -> int:
+    return store.get("inferences", job_id)["pid"]
+
+
+def test_the_cluster_has_one_worker_thread(runner: DaskJobRunner) -> None:
+    assert runner.workers == 1 and runner.running_pids() == {}
+
+
+def test_jobs_run_in_order_and_store_their_results(store: TinyDBStore, runner: DaskJobRunner) -> None:
+    test_jobs.test_jobs_run_in_order_and_store_their_results(store, runner)
+
+
+def test_a_failing_job_records_its_reason_and_no_result(store: TinyDBStore, runner: DaskJobRunner) -> None:
+    test_jobs.test_a_failing_job_records_its_reason_and_no_result(store, runner)
+
+
+def test_a_cancelled_queued_job_never_starts_and_the_next_one_runs(
+    store: TinyDBStore, runner: DaskJobRunner
+) -> None:
+    test_jobs.test_a_cancelled_queued_job_never_starts_and_the_next_one_runs(store, runner)
+
+
+def test_start_fails_interrupted_jobs_and_runs_queued_ones(
+    store: TinyDBStore, cluster: LocalCluster
+) -> None:
+    test_jobs.check_start_recovery(
+        store, DaskJobRunner(store, double, Results(store), scheduler=cluster.scheduler_address))
+
+
+def test_cancelling_a_running_job_stops_it_cooperatively(store: TinyDBStore, runner: DaskJobRunner) -> None:
+    runner.submit({"id": "before", "n": 1})
+    runner.submit({"id": "long", "n": 5, "seconds": 120})
+    wait_running(store, "long")
+    job = runner.cancel("long")
+    assert job["status"] == CANCELLED and job["cancelled"] and job["completed"]
+    runner.submit({"id": "next", "n": 2})
+    # Well within the 10 s grace period: the task stopped by itself and freed the worker.
+    assert wait_for(store, "next", (SUCCEEDED,), timeout=5)["status"] == SUCCEEDED
+    assert pid_of(store, "next") == pid_of(store, "before")  # the worker was not restarted
+    assert store.get("jobs", "long")["status"] == CANCELLED
+    assert store.find("inferences", "long") is None
+    with pytest.raises(ConflictError):
+        runner.cancel("long")
+    with pytest.raises(NotFoundError):
+        runner.cancel("nope")
+
+
+def test_a_job_ignoring_cancel_is_stopped_by_restarting_its_worker(
+    store: TinyDBStore, make_runner: Callable[..., DaskJobRunner]
+) -> None:
+    runner = make_runner(stubborn, grace=0.5)
+    runner.submit({"id": "before", "n": 1})
+    runner.submit({"id": "stubborn", "n": 5, "seconds": 120})
+    wait_running(store, "stubborn")
+    runner.cancel("stubborn")
+    runner.submit({"id": "after", "n": 2})
+    assert wait_for(store, "after", (SUCCEEDED,), timeout=30)["status"] == SUCCEEDED
+    assert pid_of(store, "after") != pid_of(store, "before")  # a new worker process
+    assert store.get("jobs", "stubborn")["status"] == CANCELLED
+    assert store.find("inferences", "stubborn") is None
