@@ -8,10 +8,12 @@ become fixed-width unicode arrays; per-locus allele lists are flattened with the
 from __future__ import annotations
 
 import itertools
+import json
 
 import numpy as np
 
-from engine.models import Dataset, Inference, Isolates, Layout, Profiles, ReadReport
+from engine.models import Dataset, Inference, Isolates, Layout, Profiles
+from engine.reports import report_from_dict, report_to_dict
 
 Arrays = dict[str, np.ndarray]
 
@@ -21,7 +23,7 @@ def _strings(values: list[str]) -> np.ndarray:
 
 
 def dataset_to_arrays(dataset: Dataset) -> Arrays:
-    """The profiles, isolates and counts of ``dataset`` as named arrays (the report is not included)."""
+    """The profiles, isolates, counts and read report of ``dataset`` as named arrays."""
     profiles = dataset.profiles
     lengths = [len(alleles) for alleles in profiles.alleles]
     arrays: Arrays = {
@@ -33,6 +35,7 @@ def dataset_to_arrays(dataset: Dataset) -> Arrays:
         "missing_values": _strings(list(profiles.missing_values)),
         "kind": np.array(profiles.kind),
         "counts": np.asarray(dataset.counts, dtype=np.int64),
+        "report": np.array(json.dumps(report_to_dict(dataset.report))),
     }
     if dataset.isolates is not None:
         isolates = dataset.isolates
@@ -47,8 +50,8 @@ def dataset_to_arrays(dataset: Dataset) -> Arrays:
     return arrays
 
 
-def dataset_from_arrays(arrays: Arrays, report: ReadReport) -> Dataset:
-    """The inverse of :func:`dataset_to_arrays`, with the read report kept beside the arrays."""
+def dataset_from_arrays(arrays: Arrays) -> Dataset:
+    """The inverse of :func:`dataset_to_arrays`."""
     offsets = arrays["allele_offsets"].tolist()
     flat = arrays["alleles"].tolist()
     profiles = Profiles(
@@ -67,7 +70,8 @@ def dataset_from_arrays(arrays: Arrays, report: ReadReport) -> Dataset:
             profile_column=str(arrays["isolate_profile_column"]),
             profile_rows=arrays["isolate_profile_rows"],
         )
-    return Dataset(profiles=profiles, isolates=isolates, counts=arrays["counts"], report=report)
+    return Dataset(profiles=profiles, isolates=isolates, counts=arrays["counts"],
+                   report=report_from_dict(json.loads(str(arrays["report"]))))
 
 
 def inference_to_arrays(inference: Inference) -> Arrays:

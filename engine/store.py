@@ -13,7 +13,6 @@ state. Blobs are written the same way, before the record that points at them.
 
 from __future__ import annotations
 
-import copy
 import fcntl
 import io
 import json
@@ -24,7 +23,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 from tinydb import Query, TinyDB
@@ -55,6 +54,15 @@ def atomic_write(path: Path, data: bytes) -> None:
         os.fsync(directory)
     finally:
         os.close(directory)
+
+
+def _copy(value: Any) -> Any:
+    """A deep copy of a JSON value (dicts, lists, scalars); much faster than copy.deepcopy."""
+    if isinstance(value, dict):
+        return {key: _copy(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_copy(item) for item in value]
+    return value
 
 
 class _AtomicJSONStorage(Storage):
@@ -141,6 +149,17 @@ class Store(ABC):
     def delete_arrays(self, key: str) -> None:
         """Remove the arrays stored under ``key`` (nothing when there are none)."""
 
+    @abstractmethod
+    def arrays_reader(self) -> ArrayReader:
+        """A picklable reader of the stored arrays, for worker processes (which never write)."""
+
+
+class ArrayReader(Protocol):
+    """Reads the arrays stored under a key, from any process."""
+
+    def get(self, key: str) -> dict[str, np.ndarray]:
+        """The arrays stored under ``key``; NotFoundError when there are none."""
+
 
 class TinyDBStore(Store):
     """The embedded default: ``<folder>/phylodash.json`` plus ``<folder>/blobs/``.
@@ -154,7 +173,7 @@ class TinyDBStore(Store):
     def __init__(self, folder: str | os.PathLike[str]) -> None:
         self.folder = Path(folder)
         self.folder.mkdir(parents=True, exist_ok=True)
-        self._blobs = self.folder / "blobs"
+        self.arrays = ArrayFiles(self.folder / "blobs")
         self._thread_lock = threading.RLock()
         self._lock_path = self.folder / "store.lock"
         self._db = TinyDB(str(self.folder / "phylodash.json"), storage=_AtomicJSONStorage)
@@ -183,7 +202,7 @@ class TinyDBStore(Store):
     def find(self, table: str, record_id: str) -> Record | None:
         with self._locked():
             found = self._table(table).get(Query().id == record_id)
-        return copy.deepcopy(dict(found)) if found is not None else None
+        return _copy(found) if found is not None else None
 
     def get(self, table: str, record_id: str) -> Record:
         found = self.find(table, record_id)
@@ -196,7 +215,7 @@ class TinyDBStore(Store):
             records = self._table(table)
             if not records.update(dict(changes), Query().id == record_id):
                 raise NotFoundError(f"there is no {table[:-1]} {record_id}")
-            return copy.deepcopy(dict(records.get(Query().id == record_id)))
+            return _copy(records.get(Query().id == record_id))
 
     def update_where(self, table: str, match: Callable[[Record], bool],
                      change: Callable[[Record], Mapping[str, Any]]) -> list[Record]:
@@ -204,7 +223,7 @@ class TinyDBStore(Store):
             records = self._table(table)
             changed = []
             for record in records.all():
-                current = copy.deepcopy(dict(record))
+                current = _copy(record)
                 if match(current):
                     new = dict(change(current))
                     records.update(new, doc_ids=[record.doc_id])
@@ -218,26 +237,49 @@ class TinyDBStore(Store):
 
     def select(self, table: str, match: Callable[[Record], bool] | None = None) -> list[Record]:
         with self._locked():
-            records = [copy.deepcopy(dict(record)) for record in self._table(table).all()]
-        return records if match is None else [r for r in records if match(r)]
-
-    def _blob_path(self, key: str) -> Path:
-        if not key or not all(c.isalnum() or c in "-_/" for c in key) or ".." in key or key[0] == "/":
-            raise ValueError(f"bad array key {key!r}")
-        return self._blobs / f"{key}.npz"
+            records = self._table(table).all()
+            return [_copy(record) for record in records if match is None or match(record)]
 
     def put_arrays(self, key: str, arrays: Mapping[str, np.ndarray]) -> None:
-        buffer = io.BytesIO()
-        np.savez(buffer, **arrays)
-        atomic_write(self._blob_path(key), buffer.getvalue())
+        self.arrays.put(key, arrays)
 
     def get_arrays(self, key: str) -> dict[str, np.ndarray]:
-        path = self._blob_path(key)
+        return self.arrays.get(key)
+
+    def delete_arrays(self, key: str) -> None:
+        self.arrays.delete(key)
+
+    def arrays_reader(self) -> ArrayFiles:
+        return self.arrays
+
+
+class ArrayFiles:
+    """Named arrays as ``<folder>/<key>.npz`` files, written atomically; picklable, so a worker
+    process can read its input without opening the database.
+    """
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+
+    def _path(self, key: str) -> Path:
+        if not key or not all(c.isalnum() or c in "-_/" for c in key) or ".." in key or key[0] == "/":
+            raise ValueError(f"bad array key {key!r}")
+        return self.folder / f"{key}.npz"
+
+    def put(self, key: str, arrays: Mapping[str, np.ndarray]) -> None:
+        """Store named arrays under ``key``; readers see the old file or the new one, never a mix."""
+        buffer = io.BytesIO()
+        np.savez(buffer, **arrays)
+        atomic_write(self._path(key), buffer.getvalue())
+
+    def get(self, key: str) -> dict[str, np.ndarray]:
+        """The arrays stored under ``key``; NotFoundError when there are none."""
         try:
-            with np.load(path, allow_pickle=False) as stored:
+            with np.load(self._path(key), allow_pickle=False) as stored:
                 return {name: stored[name] for name in stored.files}
         except FileNotFoundError:
             raise NotFoundError(f"no stored arrays {key!r}") from None
 
-    def delete_arrays(self, key: str) -> None:
-        self._blob_path(key).unlink(missing_ok=True)
+    def delete(self, key: str) -> None:
+        """Remove the arrays stored under ``key`` (nothing when there are none)."""
+        self._path(key).unlink(missing_ok=True)

@@ -39,7 +39,7 @@ def test_dataset_round_trip_keeps_alleles_isolates_and_counts(tmp_path: Path) ->
     dataset = read_dataset(PROFILES, ISOLATES)
     store = TinyDBStore(tmp_path)
     store.put_arrays("datasets/d1", dataset_to_arrays(dataset))
-    back = dataset_from_arrays(store.get_arrays("datasets/d1"), dataset.report)
+    back = dataset_from_arrays(store.get_arrays("datasets/d1"))
     assert back.profiles.ids == ["1", "2", "10", "ST 7"]
     assert back.profiles.loci == dataset.profiles.loci
     assert np.array_equal(back.profiles.matrix, dataset.profiles.matrix)
@@ -51,11 +51,12 @@ def test_dataset_round_trip_keeps_alleles_isolates_and_counts(tmp_path: Path) ->
     assert back.isolates.rows == dataset.isolates.rows and back.isolates.columns == dataset.isolates.columns
     assert back.isolates.profile_rows.tolist() == dataset.isolates.profile_rows.tolist()
     assert back.counts.tolist() == dataset.counts.tolist() == [2, 0, 1, 0]
+    assert back.report == dataset.report and back.report.isolates_without_profile == 1
 
 
 def test_dataset_without_isolates_round_trips() -> None:
     dataset = read_dataset(PROFILES)
-    back = dataset_from_arrays(dataset_to_arrays(dataset), dataset.report)
+    back = dataset_from_arrays(dataset_to_arrays(dataset))
     assert back.isolates is None and back.counts.tolist() == [1, 1, 1, 1]
 
 
