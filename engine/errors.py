@@ -37,3 +37,11 @@ class ConflictError(PhyloDashError):
 
 class CancelledError(PhyloDashError):
     """A run stopped because its caller asked it to."""
+
+
+class UnauthorizedError(PhyloDashError):
+    """No valid credentials, or a project the caller may not know of (PhyloDB's 401)."""
+
+
+class ForbiddenError(PhyloDashError):
+    """A known caller who may read but not change (or may not do) what they asked."""

@@ -1,0 +1,72 @@
+"""Server settings: embedded defaults, each overridable by an environment variable.
+
+| variable | default | meaning |
+|---|---|---|
+| ``PHYLODASH_DATA`` | ``./data`` | data folder (TinyDB file and array files) |
+| ``PHYLODASH_ADDRESS`` | ``127.0.0.1`` | address the server binds |
+| ``PORT`` | ``5006`` | port the server listens on |
+| ``PHYLODASH_WORKERS`` | one per core | jobs running at once |
+| ``PHYLODASH_PAGE_SIZE`` | ``500`` | items per page of every list (PhyloDB's value) |
+| ``PHYLODASH_UPLOAD_LIMIT_MB`` | ``200`` | largest accepted upload request, in MB |
+| ``PHYLODASH_GOOGLE_TOKENINFO_URL`` | Google's token-info endpoint | where Google tokens are checked |
+| ``PHYLODASH_DASK_SCHEDULER`` | unset | ``tcp://host:port``: run jobs on that Dask cluster |
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from engine.errors import ParameterError
+
+GOOGLE_TOKENINFO_URL = "https://oauth2.googleapis.com/tokeninfo"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the server reads from its environment, checked once at start."""
+
+    data: Path = Path("data")
+    address: str = "127.0.0.1"
+    port: int = 5006
+    workers: int = max(1, os.cpu_count() or 1)
+    page_size: int = 500
+    upload_limit: int = 200 * 1024 * 1024
+    google_tokeninfo_url: str = GOOGLE_TOKENINFO_URL
+    dask_scheduler: str | None = None
+
+    @property
+    def dashboard_url(self) -> str:
+        """The address a browser opens to reach the dashboard."""
+        return f"http://{self.address}:{self.port}/app"
+
+    @classmethod
+    def from_environment(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        """Settings from ``environ`` (default ``os.environ``); ParameterError names a bad variable."""
+        env = os.environ if environ is None else environ
+        defaults = cls()
+        return cls(
+            data=Path(env.get("PHYLODASH_DATA") or defaults.data),
+            address=env.get("PHYLODASH_ADDRESS") or defaults.address,
+            port=_positive(env, "PORT", defaults.port),
+            workers=_positive(env, "PHYLODASH_WORKERS", defaults.workers),
+            page_size=_positive(env, "PHYLODASH_PAGE_SIZE", defaults.page_size),
+            upload_limit=_positive(env, "PHYLODASH_UPLOAD_LIMIT_MB", defaults.upload_limit // 2**20) * 2**20,
+            google_tokeninfo_url=env.get("PHYLODASH_GOOGLE_TOKENINFO_URL") or defaults.google_tokeninfo_url,
+            dask_scheduler=env.get("PHYLODASH_DASK_SCHEDULER") or None,
+        )
+
+
+def _positive(env: Mapping[str, str], name: str, default: int) -> int:
+    text = env.get(name)
+    if not text:
+        return default
+    try:
+        value = int(text)
+    except ValueError:
+        raise ParameterError(f"{name} must be a whole number, not {text!r}") from None
+    if value < 1:
+        raise ParameterError(f"{name} must be at least 1, not {value}")
+    return value
