@@ -1,0 +1,160 @@
+"""Test helpers for the REST API: multipart bodies, and a tornado.testing case over a real service.
+
+Every response a test receives is checked against the served OpenAPI document.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import tempfile
+import time
+import uuid
+from pathlib import Path
+from typing import Any, ClassVar
+
+import tornado.web
+from openapi_check import check_response
+from tornado.httpclient import HTTPResponse
+from tornado.testing import AsyncHTTPTestCase
+
+from api.endpoints import make_routes
+from api.openapi import openapi_document
+from engine.service import Service
+from engine.settings import Settings
+
+FIXTURES = Path(__file__).parent / "fixtures"
+DOCUMENT = openapi_document("test")
+
+
+def multipart(files: dict[str, tuple[str, bytes]], fields: dict[str, str] | None = None) -> tuple[bytes, str]:
+    """A multipart/form-data body and its Content-Type."""
+    boundary = uuid.uuid4().hex
+    parts = []
+    for name, value in (fields or {}).items():
+        parts.append(
+            f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n'.encode()
+            + value.encode()
+            + b"\r\n"
+        )
+    for name, (filename, data) in files.items():
+        parts.append(
+            f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"; '
+            f'filename="{filename}"\r\nContent-Type: text/plain\r\n\r\n'.encode()
+            + data
+            + b"\r\n"
+        )
+    parts.append(f"--{boundary}--\r\n".encode())
+    return b"".join(parts), f"multipart/form-data; boundary={boundary}"
+
+
+class ApiTestCase(AsyncHTTPTestCase):
+    """A real service (TinyDB in a temporary folder, spawned workers) behind the API's routes.
+
+    ``self.admin`` is the first-start admin's token; the demo project exists.
+    """
+
+    settings: ClassVar[dict[str, Any]] = {}
+
+    def get_app(self) -> tornado.web.Application:
+        self.folder = Path(tempfile.mkdtemp(prefix="phylodash-api-"))
+        self.service = Service(Settings(data=self.folder, workers=1, **self.extra_settings()))
+        self.admin = self.service.start()[-1]
+        return tornado.web.Application(make_routes(self.service))
+
+    def extra_settings(self) -> dict[str, Any]:
+        """Settings of this test case's service besides its data folder and one worker."""
+        return dict(self.settings)
+
+    def tearDown(self) -> None:
+        super().tearDown()
+        self.service.stop()
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+    def get_http_client(self) -> Any:
+        client = super().get_http_client()
+        client.defaults = {**getattr(client, "defaults", {}), "request_timeout": 120}
+        return client
+
+    def call(
+        self,
+        method: str,
+        path: str,
+        body: Any = None,
+        *,
+        token: str | None = "admin",
+        headers: dict[str, str] | None = None,
+        raw: bytes | None = None,
+    ) -> HTTPResponse:
+        """One request (``body`` sent as JSON), its response checked against the OpenAPI document."""
+        sent = dict(headers or {})
+        if token is not None:
+            sent["Authorization"] = f"Bearer {self.admin if token == 'admin' else token}"
+        data = raw if raw is not None else (json.dumps(body).encode() if body is not None else None)
+        if data is None and method in ("POST", "PUT"):
+            data = b""
+        response = self.fetch(
+            path, method=method, body=data, headers=sent, raise_error=False, allow_nonstandard_methods=True
+        )
+        check_response(
+            DOCUMENT, method, path, response.code, response.headers.get("Content-Type", ""), response.body
+        )
+        return response
+
+    def json(self, method: str, path: str, body: Any = None, *, expect: int = 200, **options: Any) -> Any:
+        """The JSON answer of a request that must answer ``expect``."""
+        response = self.call(method, path, body, **options)
+        assert response.code == expect, (response.code, response.body[:500])
+        return json.loads(response.body) if response.body else None
+
+    def project(
+        self, token: str | None = "admin", visibility: str = "private", users: list[str] | None = None
+    ) -> str:
+        """A new project's id."""
+        body = {
+            "name": "Outbreak 2026",
+            "description": "test",
+            "visibility": visibility,
+            "users": users or [],
+        }
+        return self.json("POST", "/projects", body, expect=201, token=token)["id"]
+
+    def upload(
+        self,
+        project: str,
+        profiles: bytes,
+        isolates: bytes | None = None,
+        *,
+        token: str | None = "admin",
+        expect: int = 201,
+        **fields: str,
+    ) -> Any:
+        """Upload a dataset; its JSON answer."""
+        files = {"profiles": ("profiles.tsv", profiles)}
+        if isolates is not None:
+            files["isolates"] = ("isolates.tsv", isolates)
+        data, content_type = multipart(files, {"name": "test data", **fields})
+        return self.json(
+            "POST",
+            f"/projects/{project}/datasets",
+            raw=data,
+            expect=expect,
+            token=token,
+            headers={"Content-Type": content_type},
+        )
+
+    def wait_job(
+        self,
+        project: str,
+        job: str,
+        statuses: tuple[str, ...] = ("succeeded", "failed", "cancelled"),
+        timeout: float = 120,
+    ) -> Any:
+        """Poll the job until its status is one of ``statuses``."""
+        deadline = time.monotonic() + timeout
+        while True:
+            found = self.json("GET", f"/projects/{project}/jobs/{job}")
+            if found["status"] in statuses or time.monotonic() > deadline:
+                assert found["status"] in statuses, found
+                return found
+            time.sleep(0.1)
