@@ -6,6 +6,10 @@
 
 PYTHON ?= python3
 VENV ?= .venv
+PORT ?= 5006
+PHYLODASH_ADDRESS ?= 127.0.0.1
+PHYLODASH_DATA ?= data
+export PORT PHYLODASH_ADDRESS PHYLODASH_DATA
 
 VENV_PYTHON := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
@@ -21,16 +25,19 @@ define require_python_311
 endef
 
 .DEFAULT_GOAL := help
-.PHONY: help install test bench lint clean
+.PHONY: help install serve test bench lint clean
 
 help:
 	@echo "PhyloDash make targets:"
 	@echo "  make install  create $(VENV) with $(PYTHON) (3.11+) and install PhyloDash with its dev extra"
+	@echo "  make serve    install if needed, then serve the dashboard and the REST API on"
+	@echo "                http://$$PHYLODASH_ADDRESS:$$PORT (data in $$PHYLODASH_DATA)"
 	@echo "  make test     install if needed, then ruff check and the whole pytest suite"
 	@echo "  make bench    install if needed, then run every bench/bench_*.py and print its figures"
 	@echo "  make lint     ruff check"
 	@echo "  make clean    remove $(VENV) and the caches"
-	@echo "Variables: PYTHON=$(PYTHON) VENV=$(VENV)"
+	@echo "Variables: PYTHON=$(PYTHON) VENV=$(VENV) PORT=$(PORT) PHYLODASH_ADDRESS=$(PHYLODASH_ADDRESS)" \
+		"PHYLODASH_DATA=$(PHYLODASH_DATA)"
 
 install: $(STAMP)
 
@@ -43,6 +50,11 @@ $(STAMP): pyproject.toml $(VENV_PYTHON)
 	$(VENV_PYTHON) -m pip install --upgrade pip
 	$(VENV)/bin/pip install -e ".[dev]"
 	@touch $@
+
+serve: install
+	exec $(VENV)/bin/panel serve dashboard/app.py --plugins api.routes --index app \
+		--address $(PHYLODASH_ADDRESS) --port $(PORT) \
+		--allow-websocket-origin $(PHYLODASH_ADDRESS):$(PORT) --allow-websocket-origin localhost:$(PORT)
 
 test: install
 	$(VENV)/bin/ruff check .

@@ -1,0 +1,172 @@
+"""The real server for end-to-end tests: ``make serve`` on a free port and a temporary data folder."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def free_port() -> int:
+    """A TCP port nobody listens on at the moment."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def descendants(pid: int) -> set[int]:
+    """Every process below ``pid`` (from /proc)."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                parent = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+            children.setdefault(parent, []).append(int(entry.name))
+    found, todo = set(), [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            found.add(child)
+            todo.append(child)
+    return found
+
+
+def job_workers(pid: int) -> set[int]:
+    """The spawned job worker processes below ``pid`` (not multiprocessing's resource tracker)."""
+    workers = set()
+    for child in descendants(pid):
+        try:
+            command = Path(f"/proc/{child}/cmdline").read_bytes().replace(b"\0", b" ")
+        except OSError:
+            continue
+        if b"spawn_main" in command and b"resource_tracker" not in command:
+            workers.add(child)
+    return workers
+
+
+def alive(pid: int) -> bool:
+    """True while ``pid`` exists and is not a zombie."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return False
+    return state != "Z"
+
+
+class LiveServer:
+    """``make serve`` in its own process group; :meth:`stop` ends the group."""
+
+    def __init__(self, data: Path, log: Path) -> None:
+        self.data = data
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log = log
+        environment = {
+            **os.environ,
+            "PORT": str(self.port),
+            "PHYLODASH_DATA": str(data),
+            "PHYLODASH_WORKERS": "1",
+        }
+        with open(log, "ab") as output:
+            self.process = subprocess.Popen(
+                ["make", "-s", "serve"],
+                cwd=ROOT,
+                env=environment,
+                stdout=output,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        self._wait_ready()
+
+    def _wait_ready(self, timeout: float = 180) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise AssertionError(f"the server exited: {self.log.read_text()[-3000:]}")
+            try:
+                with urllib.request.urlopen(f"{self.url}/health", timeout=2) as answer:
+                    if answer.status == 200:
+                        return
+            except OSError:
+                time.sleep(0.2)
+        raise AssertionError(f"the server did not answer within {timeout} s: {self.log.read_text()[-3000:]}")
+
+    def token(self) -> str:
+        """The admin token the first start printed (the line after 'API token of')."""
+        lines = self.log.read_text().splitlines()
+        marker = next(i for i, line in enumerate(lines) if line.startswith("API token of"))
+        return lines[marker + 1].strip()
+
+    def stop(self) -> None:
+        """SIGTERM to the server's process group, SIGKILL if it lingers."""
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait(timeout=30)
+
+
+class Client:
+    """A minimal JSON client with a bearer token."""
+
+    def __init__(self, url: str, token: str) -> None:
+        self.url = url
+        self.token = token
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        body: Any = None,
+        *,
+        data: bytes | None = None,
+        content_type: str = "application/json",
+    ) -> tuple[int, Any]:
+        """Status and parsed JSON body (raw bytes when not JSON) of one request."""
+        payload = data if data is not None else (json.dumps(body).encode() if body is not None else None)
+        request = urllib.request.Request(
+            f"{self.url}{path}",
+            data=payload,
+            method=method,
+            headers={"Authorization": f"Bearer {self.token}", "Content-Type": content_type},
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=300) as answer:
+                status, raw, kind = answer.status, answer.read(), answer.headers.get("Content-Type", "")
+        except urllib.error.HTTPError as error:
+            status, raw, kind = error.code, error.read(), error.headers.get("Content-Type", "")
+        return status, (json.loads(raw) if raw and "json" in kind else raw)
+
+    def json(self, method: str, path: str, body: Any = None, expect: int = 200, **options: Any) -> Any:
+        """The JSON answer of a request that must answer ``expect``."""
+        status, answer = self.request(method, path, body, **options)
+        assert status == expect, (method, path, status, answer)
+        return answer
+
+    def wait_job(
+        self,
+        project: str,
+        job: str,
+        statuses: tuple[str, ...] = ("succeeded", "failed", "cancelled"),
+        timeout: float = 300,
+    ) -> Any:
+        """Poll until the job's status is one of ``statuses``."""
+        deadline = time.monotonic() + timeout
+        while True:
+            found = self.json("GET", f"/projects/{project}/jobs/{job}")
+            if found["status"] in statuses or time.monotonic() > deadline:
+                assert found["status"] in statuses, found
+                return found
+            time.sleep(0.2)
