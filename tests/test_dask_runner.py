@@ -18,8 +18,12 @@ from test_jobs import Results, double, wait_for
 
 from engine.dask_runner import DaskJobRunner
 from engine.errors import ConflictError, NotFoundError
+from engine.formats import to_newick
 from engine.jobs import CANCELLED, RUNNING, SUCCEEDED
 from engine.models import CancelCheck
+from engine.registry import infer
+from engine.service import Service
+from engine.settings import Settings
 from engine.store import Record, TinyDBStore
 
 
@@ -131,3 +135,25 @@ def test_a_job_ignoring_cancel_is_stopped_by_restarting_its_worker(
     assert pid_of(store, "after") != pid_of(store, "before")  # a new worker process
     assert store.get("jobs", "stubborn")["status"] == CANCELLED
     assert store.find("inferences", "stubborn") is None
+
+
+def test_the_service_runs_api_jobs_on_the_cluster_when_told_to(tmp_path: Path, cluster: LocalCluster) -> None:
+    """PHYLODASH_DASK_SCHEDULER: the same job request, records and result, computed on the cluster."""
+    service = Service(Settings.from_environment({"PHYLODASH_DATA": str(tmp_path),
+                                                 "PHYLODASH_DASK_SCHEDULER": cluster.scheduler_address}))
+    assert isinstance(service.runner, DaskJobRunner)
+    service.start()
+    try:
+        admin = service.accounts.find("admin@localhost")
+        demo = service.catalog.projects(admin)[0]
+        dataset = service.catalog.datasets(admin, demo["id"])[0]
+        job = service.analyses.submit(admin, demo["id"], {
+            "analysis": "inference", "algorithm": "goeburst", "parameters": [dataset["id"], 3]})
+        done = wait_for(service.store, job["id"], (SUCCEEDED,))
+        assert done["completed"] and done["progress"] == 1.0
+        record = service.catalog.inference(admin, demo["id"], dataset["id"], job["analysis_id"])
+        tree = service.catalog.inference_content(record)
+        expected = infer("goeburst", service.catalog.dataset_content(dataset), {"lvs": 3})
+        assert to_newick(tree) == to_newick(expected)
+    finally:
+        service.stop()

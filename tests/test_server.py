@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -109,6 +112,20 @@ def test_a_phylodb_client_works_unchanged(server: LiveServer) -> None:
     assert len(points) == 260 and set(points[0]) >= {"profile_id", "component", "x", "y"}
     status, _ = client.request("DELETE", f"/projects/{demo}/jobs/{job}")
     assert status == 204
+
+
+def test_users_added_while_the_server_runs_can_sign_in_at_once(server: LiveServer) -> None:
+    added = subprocess.run(
+        [sys.executable, "-m", "api", "users", "add", "cli@example.org"],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PHYLODASH_DATA": str(server.data)},
+        timeout=60,
+        check=True,
+    )
+    client = Client(server.url, added.stdout.splitlines()[-1])
+    assert client.json("GET", "/users/me")["email"] == "cli@example.org"
+    assert [p["name"] for p in client.json("GET", "/projects")] == ["Demo"]  # public, read-only
 
 
 def test_campylobacter_upload_goeburst_radial_cancel_and_restart(
