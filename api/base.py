@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 import tornado.web
 
 from api.auth import Authenticator
+from api.page_cache import PageCache
 from api.problems import PROBLEM_TYPE, Problem, body, status_of
 from engine.service import Service
 from engine.store import Record
@@ -26,6 +27,11 @@ _log = logging.getLogger("api")
 _REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
 
 
+def encode(data: Any) -> bytes:
+    """Compact JSON, UTF-8."""
+    return json.dumps(data, separators=(",", ":")).encode()
+
+
 class Context:
     """What every handler is initialized with: the service and the authenticator over it."""
 
@@ -33,6 +39,7 @@ class Context:
         self.service = service
         self.authenticator = Authenticator(service.accounts, service.settings.google_tokeninfo_url,
                                            self.run)
+        self.pages = PageCache()
 
     @staticmethod
     async def run(function: Callable[..., T], *args: Any) -> T:
@@ -66,9 +73,13 @@ class BaseHandler(tornado.web.RequestHandler):
 
     def send_json(self, data: Any, status: int = 200) -> None:
         """Answer ``data`` as JSON with ``status``."""
+        self.send_encoded(encode(data), status)
+
+    def send_encoded(self, body: bytes, status: int = 200) -> None:
+        """Answer a JSON document that is encoded already."""
         self.set_status(status)
         self.set_header("Content-Type", "application/json; charset=UTF-8")
-        self.finish(json.dumps(data, separators=(",", ":")))
+        self.finish(body)
 
     def send_text(self, text: str, content_type: str = "text/plain; charset=UTF-8") -> None:
         """Answer ``text`` with ``content_type``."""

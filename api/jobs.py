@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from api.base import BaseHandler
+from api.base import BaseHandler, encode
 from engine.analyses import job_view
+from engine.store import Record
 
 
 class JobsHandler(BaseHandler):
@@ -12,8 +13,18 @@ class JobsHandler(BaseHandler):
     async def get(self, project_id: str) -> None:
         user = await self.caller()
         page = self.page()
-        jobs = await self.call(self.service.analyses.jobs, user, project_id)
-        self.send_json([job_view(job) for job in self.paged(jobs, page)])
+        key = ("jobs", project_id, page, self.service.store.revision())
+        answer = self.context.pages.get(key)
+        if answer is None:
+            answer = await self.call(self._page, user, project_id, page)
+            self.context.pages.put(key, answer)
+        else:
+            await self.call(self.service.catalog.project, user, project_id)  # may the caller read it?
+        self.send_encoded(answer)
+
+    def _page(self, user: Record, project_id: str, page: int) -> bytes:
+        jobs = self.service.analyses.jobs(user, project_id)
+        return encode([job_view(job) for job in self.paged(jobs, page)])
 
     async def post(self, project_id: str) -> None:
         user = await self.caller()

@@ -73,7 +73,8 @@ class _AtomicJSONStorage(Storage):
         self._stamp: tuple[int, int, int] | None = None
         self._data: dict[str, dict[str, Any]] | None = None
 
-    def _current_stamp(self) -> tuple[int, int, int] | None:
+    def current_stamp(self) -> tuple[int, int, int] | None:
+        """(inode, mtime, size) of the file, or None when there is no file yet."""
         try:
             status = self._path.stat()
         except FileNotFoundError:
@@ -81,7 +82,7 @@ class _AtomicJSONStorage(Storage):
         return (status.st_ino, status.st_mtime_ns, status.st_size)
 
     def read(self) -> dict[str, dict[str, Any]] | None:
-        stamp = self._current_stamp()
+        stamp = self.current_stamp()
         if stamp is None:
             return None
         if stamp != self._stamp or self._data is None:
@@ -96,7 +97,7 @@ class _AtomicJSONStorage(Storage):
             self._data = self._stamp = None
             raise
         self._data = data
-        self._stamp = self._current_stamp()
+        self._stamp = self.current_stamp()
 
     def close(self) -> None:
         self._data = None
@@ -148,6 +149,10 @@ class Store(ABC):
     @abstractmethod
     def delete_arrays(self, key: str) -> None:
         """Remove the arrays stored under ``key`` (nothing when there are none)."""
+
+    @abstractmethod
+    def revision(self) -> object:
+        """A value that changes whenever any record changes (for caches of what is derived from them)."""
 
     @abstractmethod
     def arrays_reader(self) -> ArrayReader:
@@ -251,6 +256,10 @@ class TinyDBStore(Store):
 
     def arrays_reader(self) -> ArrayFiles:
         return self.arrays
+
+    def revision(self) -> object:
+        # Every write replaces the file (a new inode), so its stamp changes with every record change.
+        return self._db.storage.current_stamp()
 
 
 class ArrayFiles:

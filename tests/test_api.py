@@ -412,3 +412,18 @@ class GoogleTokens(ApiTestCase):
             response = self.call("GET", "/users/me?provider=google", token=token)
             assert response.code == 401 and json.loads(response.body)["message"] == "unauthorized", token
         assert self.service.accounts.find("gi@example.org") is None
+
+
+class JobLists(ApiTestCase):
+    def test_a_job_list_is_fresh_after_every_change_and_checked_for_every_caller(self) -> None:
+        project = self.project()
+        dataset = self.upload(project, PROFILES)["id"]
+        path = f"/projects/{project}/jobs"
+        assert self.json("GET", path) == [] and self.json("GET", path) == []
+        body = {"analysis": "inference", "algorithm": "goeburst", "parameters": [dataset, 3]}
+        job = self.json("POST", path, body, expect=202)["job_id"]
+        assert [j["id"] for j in self.json("GET", path)] == [job]
+        self.wait_job(project, job)
+        assert self.json("GET", path)[0]["status"] == "succeeded"
+        _, stranger = self.service.accounts.add("bo@example.org")
+        assert self.call("GET", path, token=stranger).code == 401

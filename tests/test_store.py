@@ -126,3 +126,15 @@ def test_processes_writing_at_once_lose_nothing_and_readers_see_their_writes(tmp
     assert len(reader.select("users")) == 100
     data = json.loads((tmp_path / "phylodash.json").read_text())
     assert len(data["users"]) == 100
+
+
+def test_the_revision_changes_with_every_write_from_any_process(tmp_path: Path) -> None:
+    store = TinyDBStore(tmp_path)
+    seen = {store.revision()}
+    store.insert("jobs", {"id": "j1", "status": "queued"})
+    seen.add(store.revision())
+    assert store.revision() in seen and len(seen) == 2
+    store.select("jobs")  # reading changes nothing
+    assert len(seen | {store.revision()}) == 2
+    TinyDBStore(tmp_path).update("jobs", "j1", {"status": "running"})  # another writer
+    assert store.revision() not in seen

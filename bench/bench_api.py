@@ -1,0 +1,447 @@
+"""Latency of the REST API, measured against the real server (``make serve``), against the issue's targets.
+
+The server runs as the end-to-end tests run it (:class:`live_server.LiveServer`: ``make -s serve``
+on a free port, ``PHYLODASH_WORKERS=1``, its data folder in a temporary directory) and is talked
+to over HTTP on 127.0.0.1.
+
+1. ``POST /projects/{p}/jobs`` answers at once whatever the dataset size (the work is queued).
+   Three tables are uploaded to a new project (multipart, field ``profiles``): the demo (260 MLST
+   profiles), ``../shared/data/phylodb/profiles_15000.txt`` (a synthetic MLST table of 15,000
+   profiles when ../shared is absent) and a synthetic cgMLST table of 5,000 x 3,000. For each,
+   goeBURST jobs with lvs = 1, 2, ... (no job reuses an earlier result) are posted one after the
+   other, then deleted newest first (cancelled when queued or running). The first job computes
+   in the worker while the later ones are posted, as it would on a busy server.
+2. ``GET /projects/{p}/jobs`` with 1,000 jobs stored. The same goeBURST job on the demo dataset
+   is posted 1,000 times to the Demo project (the first computes; once it has succeeded, the
+   others reuse its result and finish at once). Then one client alone, and 20 clients at once,
+   each on its own keep-alive connection, ask for page 0 (500 jobs) without think time.
+
+Usage::
+
+    python bench/bench_api.py [--quick] [--keep]
+
+Exit status: 0 when the measurements ran (a missed target is a result, not an error). A request
+answered with an unexpected status (other than the concurrent GETs, whose errors are counted)
+ends the script with a traceback and the end of the server's log.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import http.client
+import math
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.parse
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from importlib.metadata import version
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import synthetic
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED_DATA = ROOT.parent / "shared" / "data"
+DEMO_PROFILES = ROOT / "assets" / "demo" / "profiles.tsv"
+TARGET_MS = 50.0
+
+# The same launcher, JSON client and multipart encoder the end-to-end tests (tests/test_server.py) use.
+sys.path.insert(0, str(ROOT / "tests"))
+from api_client import multipart  # noqa: E402
+from live_server import Client, LiveServer  # noqa: E402
+
+
+@dataclass(frozen=True)
+class Sizes:
+    """How much to do: the full run, or a smaller one with ``--quick`` (whose targets are not judged)."""
+
+    posts: int  # jobs posted (then deleted) per dataset
+    cgmlst_profiles: int
+    seeded_jobs: int
+    single_gets: int  # GETs of the one client alone
+    clients: int
+    gets_per_client: int
+
+
+FULL = Sizes(posts=30, cgmlst_profiles=5000, seeded_jobs=1000, single_gets=50, clients=20, gets_per_client=50)
+QUICK = Sizes(posts=10, cgmlst_profiles=1000, seeded_jobs=200, single_gets=20, clients=20, gets_per_client=10)
+
+
+@dataclass(frozen=True)
+class Table:
+    """A profile table to upload; ``judged`` is False when --quick made it smaller than the target's."""
+
+    label: str
+    path: Path
+    judged: bool = True
+
+
+@dataclass(frozen=True)
+class Latency:
+    """Latencies of requests, in milliseconds."""
+
+    ms: list[float]
+
+    def quantile(self, q: float) -> float:
+        """The ``q`` quantile (0..1) of the latencies."""
+        return float(np.quantile(self.ms, q))
+
+    @property
+    def median(self) -> float:
+        """Median latency (infinite when no request succeeded)."""
+        return statistics.median(self.ms) if self.ms else math.inf
+
+    def text(self, *, p99: bool = False) -> str:
+        """``median 3.1 / p90 4.0 [/ p99 ..] / max 9.9 ms (n=30)``."""
+        if not self.ms:
+            return "no successful request"
+        parts = [f"median {self.median:.1f}", f"p90 {self.quantile(0.9):.1f}"]
+        if p99:
+            parts.append(f"p99 {self.quantile(0.99):.1f}")
+        parts.append(f"max {max(self.ms):.1f} ms")
+        return " / ".join(parts) + f" (n={len(self.ms)})"
+
+
+@dataclass(frozen=True)
+class Row:
+    """One line of the final table."""
+
+    measurement: str
+    figure: str
+    target: str = "-"
+    met: str = "-"
+
+
+def verdict(passed: bool, judged: bool) -> str:
+    """``yes``/``no``, or ``n/a`` when the run was smaller than the target's conditions."""
+    if not judged:
+        return "n/a"
+    return "yes" if passed else "no"
+
+
+# --------------------------------------------------------------------------------------------
+# Requests
+
+
+def timed(client: Client, method: str, path: str, body: Any, expect: int) -> tuple[float, Any]:
+    """Milliseconds taken by one request and its answer; RuntimeError when the status is not ``expect``."""
+    start = time.perf_counter()
+    status, answer = client.request(method, path, body)
+    elapsed = (time.perf_counter() - start) * 1000
+    if status != expect:
+        raise RuntimeError(f"{method} {path} answered {status}, not {expect}: {answer!r:.300}")
+    return elapsed, answer
+
+
+def upload(client: Client, project: str, table: Table) -> tuple[dict[str, Any], float]:
+    """Upload ``table`` as a dataset of ``project``: the created dataset and the seconds it took."""
+    data, content_type = multipart({"profiles": (table.path.name, table.path.read_bytes())},
+                                   {"name": table.label})
+    start = time.perf_counter()
+    created = client.json("POST", f"/projects/{project}/datasets", data=data, content_type=content_type,
+                          expect=201)
+    return created, time.perf_counter() - start
+
+
+def goeburst(dataset: str, lvs: int) -> dict[str, Any]:
+    """The body of a goeBURST inference job."""
+    return {"analysis": "inference", "algorithm": "goeburst", "parameters": [dataset, lvs]}
+
+
+def post_and_delete(client: Client, project: str, dataset: str, count: int) -> tuple[Latency, Latency, str]:
+    """POST ``count`` jobs (lvs 1..count), then DELETE them newest first.
+
+    Returns the POST and DELETE latencies and the jobs' statuses just before the DELETEs.
+    """
+    path = f"/projects/{project}/jobs"
+    posts, jobs = [], []
+    for lvs in range(1, count + 1):
+        elapsed, answer = timed(client, "POST", path, goeburst(dataset, lvs), 202)
+        posts.append(elapsed)
+        jobs.append(answer["job_id"])
+    listed = {job["id"]: job["status"] for job in client.json("GET", f"{path}?page=0")}
+    statuses = Counter(listed[job] for job in jobs)
+    deletes = [timed(client, "DELETE", f"{path}/{job}", None, 204)[0] for job in reversed(jobs)]
+    before = ", ".join(f"{n} {status}" for status, n in statuses.most_common())
+    return Latency(posts), Latency(deletes), before
+
+
+@dataclass(frozen=True)
+class Burst:
+    """What a burst of concurrent GETs gave: latencies of the 200 answers, errors, wall seconds, and the
+    size of the largest answer in bytes."""
+
+    latency: Latency
+    errors: int
+    seconds: float
+    largest: int
+
+    @property
+    def rate(self) -> float:
+        """Successful requests per second over the whole burst."""
+        return len(self.latency.ms) / self.seconds
+
+
+def get_burst(url: str, token: str, path: str, clients: int, requests: int) -> Burst:
+    """``clients`` threads at once, each on its own keep-alive connection, each doing ``requests`` GETs.
+
+    An answer counts as an error unless it is 200 with a JSON array body; a broken connection
+    counts as an error and is reopened.
+    """
+    address = urllib.parse.urlsplit(url)
+    headers = {"Authorization": f"Bearer {token}", "Accept": "application/json"}
+    latencies: list[list[float]] = [[] for _ in range(clients)]
+    errors = [0] * clients
+    largest = [0] * clients
+    ready = threading.Barrier(clients + 1)
+
+    def client(index: int) -> None:
+        connection = http.client.HTTPConnection(address.hostname, address.port, timeout=300)
+        try:
+            with contextlib.suppress(OSError):  # the first request then connects again, or is an error
+                connection.connect()
+            ready.wait()
+            for _ in range(requests):
+                start = time.perf_counter()
+                try:
+                    connection.request("GET", path, headers=headers)
+                    answer = connection.getresponse()
+                    body = answer.read()
+                except (OSError, http.client.HTTPException):
+                    errors[index] += 1
+                    connection.close()
+                    continue
+                elapsed = (time.perf_counter() - start) * 1000
+                if answer.status == 200 and body.startswith(b"["):
+                    latencies[index].append(elapsed)
+                    largest[index] = max(largest[index], len(body))
+                else:
+                    errors[index] += 1
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=client, args=(i,), name=f"bench-client-{i}") for i in range(clients)]
+    for thread in threads:
+        thread.start()
+    ready.wait()
+    start = time.perf_counter()
+    for thread in threads:
+        thread.join()
+    seconds = time.perf_counter() - start
+    return Burst(Latency([ms for own in latencies for ms in own]), sum(errors), seconds, max(largest))
+
+
+# --------------------------------------------------------------------------------------------
+# The two measurements
+
+
+def measure_posts(client: Client, tables: Sequence[Table], sizes: Sizes, notes: list[str]) -> list[Row]:
+    """Measurement 1: POST and DELETE latency of jobs on each table, in a new private project."""
+    project = client.json("POST", "/projects", {"name": "bench POST /jobs", "description": "bench_api.py",
+                                                "visibility": "private", "users": []}, expect=201)["id"]
+    rows = []
+    for table in tables:
+        created, seconds = upload(client, project, table)
+        notes.append(f"upload {table.label}: {created['profiles']:,} profiles x {created['loci']:,} loci, "
+                     f"{table.path.stat().st_size / 1e6:.2f} MB, {seconds:.3f} s")
+        posts, deletes, before = post_and_delete(client, project, created["id"], sizes.posts)
+        notes.append(f"  {sizes.posts} jobs on it before the DELETEs: {before}")
+        print(f"... {table.label}: POST {posts.text()}; DELETE {deletes.text()}", flush=True)
+        rows.append(Row(f"POST /jobs, {table.label}", posts.text(), f"median < {TARGET_MS:g} ms",
+                        verdict(posts.median < TARGET_MS, table.judged)))
+        rows.append(Row(f"DELETE /jobs/{{id}}, {table.label}", deletes.text()))
+    return rows
+
+
+def seed_jobs(client: Client, project: str, dataset: str, count: int) -> tuple[Row, Latency]:
+    """Post the same goeBURST job ``count`` times, the later ones once the first has succeeded.
+
+    Returns the table row of the seeding and the POST latencies of the jobs that reused the result.
+    """
+    path = f"/projects/{project}/jobs"
+    start = time.perf_counter()
+    first = client.json("POST", path, goeburst(dataset, 3), expect=202)
+    finished = client.wait_job(project, first["job_id"])
+    if finished["status"] != "succeeded":
+        raise RuntimeError(f"the first seeded job did not succeed: {finished}")
+    first_seconds = time.perf_counter() - start
+    reused = Latency([timed(client, "POST", path, goeburst(dataset, 3), 202)[0] for _ in range(count - 1)])
+    total = time.perf_counter() - start
+    how = "reused an earlier result" if finished.get("reused_from") else "computed"
+    return Row(f"seed {count:,} jobs (sequential POSTs)",
+               f"{total:.1f} s: first job {how} in {first_seconds:.1f} s, then {count - 1:,} POSTs "
+               f"{reused.median:.1f} ms median"), reused
+
+
+def measure_gets(client: Client, server: LiveServer, sizes: Sizes, notes: list[str]) -> list[Row]:
+    """Measurement 2: GET /jobs page 0 with ``seeded_jobs`` jobs stored, one client and then many."""
+    demo = next(p for p in client.json("GET", "/projects") if p["name"] == "Demo")["id"]
+    dataset = client.json("GET", f"/projects/{demo}/datasets")[0]["id"]
+    judged = sizes.seeded_jobs >= FULL.seeded_jobs
+    seeding, reused = seed_jobs(client, demo, dataset, sizes.seeded_jobs)
+    print(f"... {seeding.measurement}: {seeding.figure}", flush=True)
+    rows = [seeding, Row("POST /jobs while seeding (result reused)", reused.text(p99=True))]
+
+    path = f"/projects/{demo}/jobs?page=0"
+    listed = len(client.json("GET", path))
+    get_burst(server.url, client.token, path, 1, 5)  # warm-up
+    alone = get_burst(server.url, client.token, path, 1, sizes.single_gets)
+    notes.append(f"GET /jobs?page=0: {listed} jobs, {alone.largest / 1e3:.0f} kB of JSON; the database file "
+                 f"is {(server.data / 'phylodash.json').stat().st_size / 1e6:.1f} MB")
+    print(f"... GET /jobs, 1 client: {alone.latency.text(p99=True)}", flush=True)
+    crowd = get_burst(server.url, client.token, path, sizes.clients, sizes.gets_per_client)
+    print(f"... GET /jobs, {sizes.clients} clients: {crowd.latency.text(p99=True)}, "
+          f"{crowd.rate:.1f} req/s, {crowd.errors} errors", flush=True)
+    stored = f"{sizes.seeded_jobs:,} jobs"
+    total = sizes.clients * sizes.gets_per_client
+    rows += [
+        Row(f"GET /jobs page 0, {stored}, 1 client", alone.latency.text(p99=True)),
+        Row(f"GET /jobs page 0, {stored}, {sizes.clients} clients", crowd.latency.text(p99=True),
+            f"median < {TARGET_MS:g} ms", verdict(crowd.latency.median < TARGET_MS, judged)),
+        Row(f"GET /jobs throughput, {sizes.clients} clients",
+            f"{crowd.rate:.1f} requests/s ({total:,} requests in {crowd.seconds:.1f} s)"),
+        Row(f"GET /jobs errors, {sizes.clients} clients", f"{crowd.errors} of {total:,}", "0",
+            verdict(crowd.errors == 0, True)),
+    ]
+    return rows
+
+
+# --------------------------------------------------------------------------------------------
+# Set-up and report
+
+
+def prepare_tables(folder: Path, sizes: Sizes, notes: list[str]) -> list[Table]:
+    """The demo, the 15,000-profile MLST table (shared, else synthetic) and the synthetic cgMLST table."""
+    tables = [Table("demo MLST", DEMO_PROFILES)]
+    shared = SHARED_DATA / "phylodb" / "profiles_15000.txt"
+    if shared.is_file():
+        tables.append(Table("profiles_15000", shared))
+    else:
+        notes.append("../shared/data/phylodb/profiles_15000.txt not found: a synthetic MLST table of 15,000 "
+                     "profiles (bench/synthetic.py) stands in for it")
+        mlst = synthetic.mlst_file(folder / "mlst_15000x7.tsv", n=15_000)
+        tables.append(Table("synthetic MLST 15,000", mlst))
+    n = sizes.cgmlst_profiles
+    start = time.perf_counter()
+    cgmlst = synthetic.cgmlst_file(folder / f"cgmlst_{n}x3000.tsv", n=n, loci=3000, missing=0.02)
+    print(f"... generated {cgmlst.name} in {time.perf_counter() - start:.1f} s", flush=True)
+    tables.append(Table(f"synthetic cgMLST {n:,} x 3,000", cgmlst, judged=n >= FULL.cgmlst_profiles))
+    return tables
+
+
+def revision() -> str:
+    """The project's git commit and whether api/ or engine/ have uncommitted changes."""
+    try:
+        commit = subprocess.run(["git", "-C", str(ROOT), "log", "-1", "--format=%h %cd", "--date=iso"],
+                                capture_output=True, text=True, check=True, timeout=10).stdout.strip()
+        dirty = subprocess.run(["git", "-C", str(ROOT), "status", "--porcelain", "--", "api", "engine"],
+                               capture_output=True, text=True, check=True, timeout=10).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return "git revision unknown"
+    return f"git {commit}" + (", api/ or engine/ have uncommitted changes" if dirty else "")
+
+
+def machine_facts() -> list[str]:
+    """CPU, memory, versions and load, for the top of the report."""
+    info = {}
+    for name, key in (("/proc/cpuinfo", "model name"), ("/proc/meminfo", "MemTotal")):
+        try:
+            line = next(x for x in Path(name).read_text().splitlines() if x.startswith(key))
+            info[key] = line.split(":", 1)[1].strip()
+        except (OSError, StopIteration):
+            info[key] = "unknown"
+    memory = info["MemTotal"]
+    if memory.endswith(" kB"):
+        memory = f"{int(memory.split()[0]) / 1024**2:.1f} GB"
+    packages = ", ".join(f"{name} {version(name)}" for name in ("tornado", "panel", "tinydb"))
+    return [
+        f"project: {revision()}",
+        f"machine: {platform.machine()} {info['model name']}, {os.cpu_count()} CPUs, {memory} RAM",
+        f"python {platform.python_version()}, {packages}",
+        f"load average at start: {' '.join(f'{x:.2f}' for x in os.getloadavg())}",
+    ]
+
+
+def print_table(rows: Sequence[Row]) -> None:
+    """The rows as a fixed-width table: measurement, figure, target, met."""
+    header = Row("measurement", "figure", "target", "met")
+    widths = [max(len(getattr(row, field)) for row in (header, *rows))
+              for field in ("measurement", "figure", "target")]
+    for row in (header, Row(*("-" * w for w in widths), "---"), *rows):
+        cells = zip((row.measurement, row.figure, row.target), widths, strict=True)
+        print("  ".join(f"{cell:<{width}}" for cell, width in cells) + f"  {row.met}")
+
+
+def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
+    """Command line options of the benchmark."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument("--quick", action="store_true",
+                        help=f"fewer requests, {QUICK.seeded_jobs} seeded jobs and a "
+                             f"{QUICK.cgmlst_profiles:,} x 3,000 cgMLST table (the targets of the smaller "
+                             "cases are not judged)")
+    parser.add_argument("--keep", action="store_true",
+                        help="keep the temporary folder (server data, its log and the generated tables)")
+    return parser.parse_args(argv)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Start the server, run both measurements, print the table; returns the exit status."""
+    args = parse_args(argv)
+    sizes = QUICK if args.quick else FULL
+    print("PhyloDash REST API benchmark: `make -s serve` (PHYLODASH_WORKERS=1) on 127.0.0.1, "
+          "latency measured by the client")
+    for line in machine_facts():
+        print(line)
+    print(f"POST /jobs: {sizes.posts} goeBURST jobs (lvs 1..{sizes.posts}) per dataset posted one by one "
+          "(the first runs in the worker meanwhile), then DELETEd newest first")
+    print(f"GET /jobs: {sizes.seeded_jobs:,} jobs in the Demo project; 1 client, then {sizes.clients} "
+          f"clients at once x {sizes.gets_per_client} GETs of page 0, each on its own keep-alive connection")
+    if args.quick:
+        print("--quick: fewer requests and smaller data; targets of the smaller cases are not judged (n/a)")
+    print(flush=True)
+
+    folder = Path(tempfile.mkdtemp(prefix="phylodash-bench-api-"))
+    notes: list[str] = []
+    server: LiveServer | None = None
+    try:
+        tables = prepare_tables(folder, sizes, notes)
+        start = time.perf_counter()
+        server = LiveServer(folder / "data", folder / "server.log")
+        notes.insert(0, f"server ready in {time.perf_counter() - start:.1f} s (first start: admin and demo)")
+        client = Client(server.url, server.token())
+        try:
+            rows = measure_posts(client, tables, sizes, notes) + measure_gets(client, server, sizes, notes)
+        except Exception:
+            print(f"the server's log ends with:\n{server.log.read_text()[-3000:]}", file=sys.stderr)
+            raise
+    finally:
+        if server is not None:
+            server.stop()
+        if args.keep:
+            print(f"kept {folder}")
+        else:
+            shutil.rmtree(folder, ignore_errors=True)
+
+    print()
+    for note in notes:
+        print(note)
+    print()
+    print_table(rows)
+    print()
+    print(f"load average at end: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
