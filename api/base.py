@@ -71,9 +71,9 @@ class BaseHandler(tornado.web.RequestHandler):
 
     # -- answers ---------------------------------------------------------------------------------
 
-    def send_json(self, data: Any, status: int = 200) -> None:
-        """Answer ``data`` as JSON with ``status``."""
-        self.send_encoded(encode(data), status)
+    async def send_json(self, data: Any, status: int = 200) -> None:
+        """Answer ``data`` as JSON with ``status`` (encoded off the IOLoop: trees can be large)."""
+        self.send_encoded(await self.context.run(encode, data), status)
 
     def send_encoded(self, body: bytes, status: int = 200) -> None:
         """Answer a JSON document that is encoded already."""

@@ -1,8 +1,9 @@
 """Datasets: multipart upload read by the engine's reader, listing, profiles and isolates.
 
 An upload is streamed: a request whose Content-Length is above the limit is refused with 413
-before its body is read, and one without a length is cut off with 413 as soon as it passes the
-limit. A file the reader cannot use is a 400 naming the line and the reason, and stores nothing.
+before its body is read; from one without a length (chunked), nothing past the limit is kept and
+the answer is 413 (the connection is cut if it goes on past four times the limit). A file the
+reader cannot use is a 400 naming the line and the reason, and stores nothing.
 """
 
 from __future__ import annotations
@@ -38,13 +39,14 @@ class DatasetsHandler(BaseHandler):
         length = self.request.headers.get("Content-Length")
         if length is not None and length.isdigit() and int(length) > limit:
             raise Problem(413, self._too_large())
-        self.request.connection.set_max_body_size(limit + 1)
+        self.request.connection.set_max_body_size(4 * limit)
 
     def data_received(self, chunk: bytes) -> None:
         self._size += len(chunk)
         if self._size > self.service.settings.upload_limit:
-            raise Problem(413, self._too_large())
-        self._chunks.append(chunk)
+            self._chunks = []  # over the limit: keep nothing; post() answers 413
+        else:
+            self._chunks.append(chunk)
 
     def _too_large(self) -> str:
         return f"the upload is larger than the limit of {self.service.settings.upload_limit / 2**20:g} MB"
@@ -53,20 +55,24 @@ class DatasetsHandler(BaseHandler):
         user = await self.caller()
         page = self.page()
         datasets = await self.call(self.service.catalog.datasets, user, project_id)
-        self.send_json([dataset_view(d) for d in self.paged(datasets, page)])
+        await self.send_json([dataset_view(d) for d in self.paged(datasets, page)])
 
     async def post(self, project_id: str) -> None:
         user = self._user
-        body, self._chunks = b"".join(self._chunks), []
-        form = await self.call(_parse_form, self.request.headers, body)
-        del body
+        if self._size > self.service.settings.upload_limit:
+            raise Problem(413, self._too_large())
+        chunks, self._chunks = self._chunks, []
+        form = await self.call(_parse_form, self.request.headers, chunks)
+        del chunks
         dataset = await self.call(self.service.catalog.add_dataset, user, project_id, form.pop("profiles"),
                                   form.pop("isolates"), **form)
-        self.send_json(dataset_view(dataset, report=True), 201)
+        await self.send_json(dataset_view(dataset, report=True), 201)
 
 
-def _parse_form(headers: tornado.httputil.HTTPHeaders, body: bytes) -> dict[str, Any]:
+def _parse_form(headers: tornado.httputil.HTTPHeaders, chunks: list[bytes]) -> dict[str, Any]:
     """The upload's files and fields, checked; a 400 problem names what is missing or wrong."""
+    body = b"".join(chunks)
+    chunks.clear()
     content_type = headers.get("Content-Type", "")
     if not content_type.startswith("multipart/form-data"):
         raise Problem(400, "send the dataset as multipart/form-data with a 'profiles' file")
@@ -102,7 +108,7 @@ class DatasetHandler(BaseHandler):
     async def get(self, project_id: str, dataset_id: str) -> None:
         user = await self.caller()
         dataset = await self.call(self.service.catalog.dataset, user, project_id, dataset_id)
-        self.send_json(dataset_view(dataset, report=True))
+        await self.send_json(dataset_view(dataset, report=True))
 
     async def delete(self, project_id: str, dataset_id: str) -> None:
         user = await self.caller()
@@ -124,12 +130,15 @@ class ProfilesHandler(_ContentHandler):
         user = await self.caller()
         page = self.page()
         dataset = await self.content(user, project_id, dataset_id)
-        size = self.service.settings.page_size
-        profiles = dataset.profiles
-        rows = range(page * size, min((page + 1) * size, profiles.size))
-        loci = range(len(profiles.loci))
-        self.send_json([{"id": profiles.ids[row],
-                         "alleles": [profiles.allele(row, locus) or None for locus in loci]} for row in rows])
+        await self.send_json(await self.call(profiles_page, dataset, page, self.service.settings.page_size))
+
+
+def profiles_page(dataset: Dataset, page: int, size: int) -> list[dict[str, Any]]:
+    """Profiles ``page * size`` to ``(page + 1) * size`` with their alleles as written (null when missing)."""
+    profiles = dataset.profiles
+    loci = range(len(profiles.loci))
+    return [{"id": profiles.ids[row], "alleles": [profiles.allele(row, locus) or None for locus in loci]}
+            for row in range(page * size, min((page + 1) * size, profiles.size))]
 
 
 class ProfilesFileHandler(_ContentHandler):
@@ -158,14 +167,17 @@ class IsolatesHandler(_ContentHandler):
         user = await self.caller()
         page = self.page()
         dataset = await self.content(user, project_id, dataset_id)
-        isolates = dataset.isolates
-        if isolates is None:
-            self.send_json([])
-            return
-        size = self.service.settings.page_size
-        ids = dataset.profiles.ids
-        rows = isolates.rows[page * size:(page + 1) * size]
-        links = isolates.profile_rows[page * size:(page + 1) * size].tolist()
-        self.send_json([{"profile_id": ids[link] if link >= 0 else None,
-                         "metadata": dict(zip(isolates.columns, row, strict=True))}
-                        for row, link in zip(rows, links, strict=True)])
+        await self.send_json(await self.call(isolates_page, dataset, page, self.service.settings.page_size))
+
+
+def isolates_page(dataset: Dataset, page: int, size: int) -> list[dict[str, Any]]:
+    """Isolates ``page * size`` to ``(page + 1) * size``: their profile's id and their metadata."""
+    isolates = dataset.isolates
+    if isolates is None:
+        return []
+    ids = dataset.profiles.ids
+    rows = isolates.rows[page * size:(page + 1) * size]
+    links = isolates.profile_rows[page * size:(page + 1) * size].tolist()
+    columns = isolates.columns
+    return [{"profile_id": ids[link] if link >= 0 else None, "metadata": dict(zip(columns, row, strict=True))}
+            for row, link in zip(rows, links, strict=True)]

@@ -13,23 +13,20 @@ class JobsHandler(BaseHandler):
     async def get(self, project_id: str) -> None:
         user = await self.caller()
         page = self.page()
+        await self.call(self.service.catalog.project, user, project_id)  # may the caller read it?
         key = ("jobs", project_id, page, self.service.store.revision())
-        answer = self.context.pages.get(key)
-        if answer is None:
-            answer = await self.call(self._page, user, project_id, page)
-            self.context.pages.put(key, answer)
-        else:
-            await self.call(self.service.catalog.project, user, project_id)  # may the caller read it?
+        answer = await self.context.pages.answer(key, lambda: self.call(self._page, user, project_id, page))
         self.send_encoded(answer)
 
     def _page(self, user: Record, project_id: str, page: int) -> bytes:
-        jobs = self.service.analyses.jobs(user, project_id)
-        return encode([job_view(job) for job in self.paged(jobs, page)])
+        size = self.service.settings.page_size
+        jobs = self.service.analyses.jobs(user, project_id, page * size, (page + 1) * size)
+        return encode([job_view(job) for job in jobs])
 
     async def post(self, project_id: str) -> None:
         user = await self.caller()
         job = await self.call(self.service.analyses.submit, user, project_id, self.json_body())
-        self.send_json({"job_id": job["id"], "analysis_id": job["analysis_id"]}, 202)
+        await self.send_json({"job_id": job["id"], "analysis_id": job["analysis_id"]}, 202)
 
 
 class JobHandler(BaseHandler):
@@ -37,7 +34,7 @@ class JobHandler(BaseHandler):
 
     async def get(self, project_id: str, job_id: str) -> None:
         user = await self.caller()
-        self.send_json(job_view(await self.call(self.service.analyses.job, user, project_id, job_id)))
+        await self.send_json(job_view(await self.call(self.service.analyses.job, user, project_id, job_id)))
 
     async def delete(self, project_id: str, job_id: str) -> None:
         user = await self.caller()

@@ -1,36 +1,47 @@
-"""Serialized answers kept until the store changes: a busy list is encoded once, not per request.
+"""Encoded answers kept until the store changes: a busy list is encoded once, not per request.
 
-A key holds the store's revision, so any write to the store makes every cached answer stale;
-access checks are not cached (the handler makes them on every request before asking here).
+A key holds the store's revision, so any write to the store makes every cached answer stale.
+Requests that miss the same key at the same time share one encoding (the others wait for it)
+instead of each encoding the list again. Access checks are not cached: the handler makes them on
+every request before asking here. Used from the IOLoop only (no lock needed).
 """
 
 from __future__ import annotations
 
-import threading
+import asyncio
 from collections import OrderedDict
-from collections.abc import Hashable
+from collections.abc import Awaitable, Callable, Hashable
 
 
 class PageCache:
-    """At most ``size`` encoded answers, least recently used dropped first; thread-safe."""
+    """At most ``size`` encoded answers, the least recently used dropped first."""
 
     def __init__(self, size: int = 256) -> None:
         self.size = size
         self._answers: OrderedDict[Hashable, bytes] = OrderedDict()
-        self._lock = threading.Lock()
+        self._pending: dict[Hashable, asyncio.Future[bytes]] = {}
 
-    def get(self, key: Hashable) -> bytes | None:
-        """The answer stored under ``key``, or None."""
-        with self._lock:
-            answer = self._answers.get(key)
-            if answer is not None:
-                self._answers.move_to_end(key)
-            return answer
-
-    def put(self, key: Hashable, answer: bytes) -> None:
-        """Keep ``answer`` under ``key``."""
-        with self._lock:
-            self._answers[key] = answer
+    async def answer(self, key: Hashable, build: Callable[[], Awaitable[bytes]]) -> bytes:
+        """The answer kept under ``key``; else the one being built for it; else ``await build()``."""
+        kept = self._answers.get(key)
+        if kept is not None:
             self._answers.move_to_end(key)
-            while len(self._answers) > self.size:
-                self._answers.popitem(last=False)
+            return kept
+        pending = self._pending.get(key)
+        if pending is not None:
+            return await asyncio.shield(pending)
+        future: asyncio.Future[bytes] = asyncio.get_running_loop().create_future()
+        self._pending[key] = future
+        try:
+            built = await build()
+        except BaseException as error:
+            future.set_exception(error)
+            future.exception()  # retrieved: waiters re-raise it, nobody else needs to
+            raise
+        finally:
+            del self._pending[key]
+        future.set_result(built)
+        self._answers[key] = built
+        while len(self._answers) > self.size:
+            self._answers.popitem(last=False)
+        return built

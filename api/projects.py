@@ -13,12 +13,12 @@ class ProjectsHandler(BaseHandler):
         user = await self.caller()
         page = self.page()
         projects = await self.call(self.service.catalog.projects, user)
-        self.send_json([project_view(p) for p in self.paged(projects, page)])
+        await self.send_json([project_view(p) for p in self.paged(projects, page)])
 
     async def post(self) -> None:
         user = await self.caller()
         project = await self.call(self.service.catalog.create_project, user, self.json_body())
-        self.send_json(project_view(project), 201)
+        await self.send_json(project_view(project), 201)
 
 
 class ProjectHandler(BaseHandler):
@@ -26,7 +26,7 @@ class ProjectHandler(BaseHandler):
 
     async def get(self, project_id: str) -> None:
         user = await self.caller()
-        self.send_json(project_view(await self.call(self.service.catalog.project, user, project_id)))
+        await self.send_json(project_view(await self.call(self.service.catalog.project, user, project_id)))
 
     async def put(self, project_id: str) -> None:
         user = await self.caller()

@@ -23,7 +23,7 @@ class InferencesHandler(BaseHandler):
         user = await self.caller()
         page = self.page()
         found = await self.call(self.service.catalog.inferences, user, project_id, dataset_id)
-        self.send_json([inference_summary(r) for r in self.paged(found, page)])
+        await self.send_json([inference_summary(r) for r in self.paged(found, page)])
 
 
 class InferenceHandler(BaseHandler):
@@ -38,12 +38,12 @@ class InferenceHandler(BaseHandler):
         record = await self.call(catalog.inference, user, project_id, dataset_id, inference_id)
         inference = await self.call(catalog.inference_content, record)
         if tree_format == "json":
-            self.send_json(await self.call(inference_view, record, inference))
+            await self.send_json(await self.call(inference_view, record, inference))
         elif tree_format == "graphml":
             self.send_text(await self.call(to_graphml, inference), "application/xml; charset=UTF-8")
         else:
             writer = to_newick if tree_format == "newick" else to_nexus
-            self.send_json(wrapped_tree(record, await self.call(writer, inference)))
+            await self.send_json(wrapped_tree(record, await self.call(writer, inference)))
 
     async def delete(self, project_id: str, dataset_id: str, inference_id: str) -> None:
         user = await self.caller()
@@ -60,7 +60,7 @@ class VisualizationsHandler(BaseHandler):
         page = self.page()
         found = await self.call(self.service.catalog.visualizations, user, project_id, dataset_id,
                                 inference_id)
-        self.send_json([visualization_summary(r) for r in self.paged(found, page)])
+        await self.send_json([visualization_summary(r) for r in self.paged(found, page)])
 
 
 class VisualizationHandler(BaseHandler):
@@ -72,7 +72,7 @@ class VisualizationHandler(BaseHandler):
         record = await self.call(catalog.visualization, user, project_id, dataset_id, inference_id,
                                  visualization_id)
         layout = await self.call(catalog.layout_content, record)
-        self.send_json(await self.call(visualization_view, record, layout))
+        await self.send_json(await self.call(visualization_view, record, layout))
 
     async def delete(self, project_id: str, dataset_id: str, inference_id: str,
                      visualization_id: str) -> None:

@@ -21,18 +21,18 @@ class HealthHandler(BaseHandler):
     """``GET /health``: the server answers."""
 
     async def get(self) -> None:
-        self.send_json({"status": "ok", "version": phylodash_version()})
+        await self.send_json({"status": "ok", "version": phylodash_version()})
 
 
 class OpenAPIHandler(BaseHandler):
     """``GET /openapi.json``: the OpenAPI 3 document of every endpoint."""
 
     async def get(self) -> None:
-        self.send_json(openapi_document(phylodash_version()))
+        await self.send_json(openapi_document(phylodash_version()))
 
 
 class AlgorithmsHandler(BaseHandler):
     """``GET /algorithms``: the registry's inference and visualization algorithms with parameters."""
 
     async def get(self) -> None:
-        self.send_json(registry.describe())
+        await self.send_json(registry.describe())

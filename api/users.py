@@ -11,7 +11,7 @@ class MeHandler(BaseHandler):
     """The calling user."""
 
     async def get(self) -> None:
-        self.send_json(public_user(await self.caller()))
+        await self.send_json(public_user(await self.caller()))
 
 
 class UsersHandler(BaseHandler):
@@ -23,4 +23,4 @@ class UsersHandler(BaseHandler):
         if user["role"] != ADMIN:
             raise Problem(403, "only admins may list the users")
         users = await self.call(self.service.accounts.all)
-        self.send_json([public_user(u) for u in self.paged(users, page)])
+        await self.send_json([public_user(u) for u in self.paged(users, page)])

@@ -155,11 +155,11 @@ class Analyses:
             return self._reuse(job, earlier)
         return self.runner.submit(job)
 
-    def jobs(self, user: Record, project_id: str) -> list[Record]:
-        """The project's listed jobs, newest first."""
+    def jobs(self, user: Record, project_id: str, start: int = 0, stop: int | None = None) -> list[Record]:
+        """The project's listed jobs, newest first (items ``start`` to ``stop`` of that list)."""
         project = self.catalog.project(user, project_id)
-        listed = self.store.select("jobs", lambda j: j["project_id"] == project["id"] and not j["removed"])
-        return listed[::-1]
+        return self.store.select("jobs", lambda j: j["project_id"] == project["id"] and not j["removed"],
+                                 newest_first=True, start=start, stop=stop)
 
     def job(self, user: Record, project_id: str, job_id: str) -> Record:
         """One listed job of the project; NotFoundError otherwise."""

@@ -135,8 +135,11 @@ class Store(ABC):
         """Remove a record; NotFoundError when there is none."""
 
     @abstractmethod
-    def select(self, table: str, match: Callable[[Record], bool] | None = None) -> list[Record]:
-        """Every record of a table that ``match`` accepts (all when None), in insertion order."""
+    def select(self, table: str, match: Callable[[Record], bool] | None = None, *, newest_first: bool = False,
+               start: int = 0, stop: int | None = None) -> list[Record]:
+        """The records of a table that ``match`` accepts (all when None), in insertion order (or
+        newest first), items ``start`` to ``stop`` of them (all by default).
+        """
 
     @abstractmethod
     def put_arrays(self, key: str, arrays: Mapping[str, np.ndarray]) -> None:
@@ -240,10 +243,14 @@ class TinyDBStore(Store):
             if not self._table(table).remove(Query().id == record_id):
                 raise NotFoundError(f"there is no {table[:-1]} {record_id}")
 
-    def select(self, table: str, match: Callable[[Record], bool] | None = None) -> list[Record]:
+    def select(self, table: str, match: Callable[[Record], bool] | None = None, *, newest_first: bool = False,
+               start: int = 0, stop: int | None = None) -> list[Record]:
         with self._locked():
             records = self._table(table).all()
-            return [_copy(record) for record in records if match is None or match(record)]
+            matched = [record for record in records if match is None or match(record)]
+            if newest_first:
+                matched.reverse()
+            return [_copy(record) for record in matched[start:stop]]
 
     def put_arrays(self, key: str, arrays: Mapping[str, np.ndarray]) -> None:
         self.arrays.put(key, arrays)

@@ -10,6 +10,7 @@ from typing import Any, ClassVar
 
 import tornado.web
 from api_client import FIXTURES, ApiTestCase, multipart
+from tornado.httpclient import HTTPRequest
 
 from api.auth import EMAIL_SCOPE
 from engine.formats import to_newick
@@ -174,6 +175,29 @@ class Datasets(ApiTestCase):
         big = b"ST\ta\n" + b"".join(b"%d\t1\n" % i for i in range(300_000))
         problem = self.upload(project, big, expect=413)
         assert problem["message"] == "payload_too_large" and "1 MB" in problem["detail"]
+        assert self.json("GET", f"/projects/{project}/datasets") == []
+
+    def test_a_streamed_upload_without_length_is_cut_off_at_the_limit(self) -> None:
+        project = self.project()
+        sent = []
+
+        async def produce(write: Any) -> None:
+            for _ in range(40):  # 2.5 MB in 64 kB chunks, more than twice the limit
+                sent.append(1)
+                await write(b"x" * 65536)
+
+        request = HTTPRequest(
+            self.get_url(f"/projects/{project}/datasets"),
+            method="POST",
+            body_producer=produce,
+            headers={
+                "Authorization": f"Bearer {self.admin}",
+                "Content-Type": "multipart/form-data; boundary=b",
+            },
+            request_timeout=60,
+        )
+        response = self.io_loop.run_sync(lambda: self.http_client.fetch(request, raise_error=False))
+        assert response.code == 413 and json.loads(response.body)["message"] == "payload_too_large"
         assert self.json("GET", f"/projects/{project}/datasets") == []
 
     def test_missing_parts_are_400(self) -> None:
