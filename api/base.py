@@ -109,7 +109,9 @@ class BaseHandler(tornado.web.RequestHandler):
 
     def allowed_methods(self) -> list[str]:
         """The HTTP methods this handler answers."""
-        return [m for m in ("GET", "POST", "PUT", "DELETE") if type(self).__dict__.get(m.lower())]
+        unanswered = tornado.web.RequestHandler
+        return [method for method in ("GET", "POST", "PUT", "DELETE")
+                if getattr(type(self), method.lower()) is not getattr(unanswered, method.lower())]
 
     def log_exception(self, typ: Any, value: BaseException | None, tb: Any) -> None:
         if value is not None and status_of(value) is not None:

@@ -8,6 +8,7 @@ reader cannot use is a 400 naming the line and the reason, and stores nothing.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import tornado.httputil
@@ -123,14 +124,17 @@ class _ContentHandler(BaseHandler):
         return await self.call(self.service.catalog.dataset_content, record)
 
 
-class ProfilesHandler(_ContentHandler):
-    """A page of profiles: ``[{"id", "alleles": [allele or null, ...]}]`` in file order."""
+class _PageHandler(_ContentHandler):
+    """A page of a dataset's content, as ``page_of(dataset, page, size)`` makes it."""
+
+    page_of: Callable[[Dataset, int, int], list[dict[str, Any]]]
 
     async def get(self, project_id: str, dataset_id: str) -> None:
         user = await self.caller()
         page = self.page()
         dataset = await self.content(user, project_id, dataset_id)
-        await self.send_json(await self.call(profiles_page, dataset, page, self.service.settings.page_size))
+        size = self.service.settings.page_size
+        await self.send_json(await self.call(type(self).page_of, dataset, page, size))
 
 
 def profiles_page(dataset: Dataset, page: int, size: int) -> list[dict[str, Any]]:
@@ -160,16 +164,6 @@ def profiles_tsv(dataset: Dataset) -> str:
     return "\n".join(lines) + "\n"
 
 
-class IsolatesHandler(_ContentHandler):
-    """A page of isolates: ``[{"profile_id", "metadata": {column: value}}]`` in file order."""
-
-    async def get(self, project_id: str, dataset_id: str) -> None:
-        user = await self.caller()
-        page = self.page()
-        dataset = await self.content(user, project_id, dataset_id)
-        await self.send_json(await self.call(isolates_page, dataset, page, self.service.settings.page_size))
-
-
 def isolates_page(dataset: Dataset, page: int, size: int) -> list[dict[str, Any]]:
     """Isolates ``page * size`` to ``(page + 1) * size``: their profile's id and their metadata."""
     isolates = dataset.isolates
@@ -181,3 +175,15 @@ def isolates_page(dataset: Dataset, page: int, size: int) -> list[dict[str, Any]
     columns = isolates.columns
     return [{"profile_id": ids[link] if link >= 0 else None, "metadata": dict(zip(columns, row, strict=True))}
             for row, link in zip(rows, links, strict=True)]
+
+
+class ProfilesHandler(_PageHandler):
+    """A page of profiles: ``[{"id", "alleles": [allele or null, ...]}]`` in file order."""
+
+    page_of = staticmethod(profiles_page)
+
+
+class IsolatesHandler(_PageHandler):
+    """A page of isolates: ``[{"profile_id", "metadata": {column: value}}]`` in file order."""
+
+    page_of = staticmethod(isolates_page)

@@ -8,12 +8,12 @@ from __future__ import annotations
 import json
 import shutil
 import tempfile
-import time
 import uuid
 from pathlib import Path
 from typing import Any, ClassVar
 
 import tornado.web
+from live_server import FINAL, job_request, poll_job
 from openapi_check import check_response
 from tornado.httpclient import HTTPResponse
 from tornado.testing import AsyncHTTPTestCase
@@ -22,6 +22,7 @@ from api.endpoints import make_routes
 from api.openapi import openapi_document
 from engine.service import Service
 from engine.settings import Settings
+from engine.store import Record
 
 FIXTURES = Path(__file__).parent / "fixtures"
 DOCUMENT = openapi_document("test")
@@ -143,18 +144,19 @@ class ApiTestCase(AsyncHTTPTestCase):
             headers={"Content-Type": content_type},
         )
 
-    def wait_job(
-        self,
-        project: str,
-        job: str,
-        statuses: tuple[str, ...] = ("succeeded", "failed", "cancelled"),
-        timeout: float = 120,
-    ) -> Any:
-        """Poll the job until its status is one of ``statuses``."""
-        deadline = time.monotonic() + timeout
-        while True:
-            found = self.json("GET", f"/projects/{project}/jobs/{job}")
-            if found["status"] in statuses or time.monotonic() > deadline:
-                assert found["status"] in statuses, found
-                return found
-            time.sleep(0.1)
+    def submit(self, project: str, algorithm: str, *parameters: Any) -> Any:
+        """POST a job (202 expected): ``{job_id, analysis_id}``."""
+        return self.json("POST", f"/projects/{project}/jobs", job_request(algorithm, *parameters), expect=202)
+
+    def wait_job(self, project: str, job: str, statuses: tuple[str, ...] = FINAL) -> Any:
+        """Poll until the job's status is one of ``statuses``."""
+        return poll_job(lambda: self.json("GET", f"/projects/{project}/jobs/{job}"), statuses, timeout=120)
+
+
+def submit_demo_job(service: Service) -> tuple[Record, Record, Record, Record]:
+    """On a started service: the admin, the demo project, its dataset, and a queued goeBURST job on it."""
+    admin = service.accounts.find("admin@localhost")
+    demo = service.catalog.projects(admin)[0]
+    dataset = service.catalog.datasets(admin, demo["id"])[0]
+    job = service.analyses.submit(admin, demo["id"], job_request("goeburst", dataset["id"], 3))
+    return admin, demo, dataset, job

@@ -10,10 +10,36 @@ import subprocess
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from engine.registry import get as algorithm_named
+
 ROOT = Path(__file__).resolve().parents[1]
+
+
+FINAL = ("succeeded", "failed", "cancelled")
+
+
+def job_request(algorithm: str, *parameters: Any) -> dict[str, Any]:
+    """A PhyloDB job body: ``analysis`` is the algorithm's kind from the registry."""
+    return {
+        "analysis": algorithm_named(algorithm).kind,
+        "algorithm": algorithm,
+        "parameters": list(parameters),
+    }
+
+
+def poll_job(fetch: Callable[[], Any], statuses: tuple[str, ...] = FINAL, timeout: float = 300) -> Any:
+    """Call ``fetch()`` (a job's JSON) until its status is one of ``statuses``; the last answer."""
+    deadline = time.monotonic() + timeout
+    while True:
+        found = fetch()
+        if found["status"] in statuses or time.monotonic() > deadline:
+            assert found["status"] in statuses, found
+            return found
+        time.sleep(0.1)
 
 
 def free_port() -> int:
@@ -155,18 +181,10 @@ class Client:
         assert status == expect, (method, path, status, answer)
         return answer
 
-    def wait_job(
-        self,
-        project: str,
-        job: str,
-        statuses: tuple[str, ...] = ("succeeded", "failed", "cancelled"),
-        timeout: float = 300,
-    ) -> Any:
+    def submit(self, project: str, algorithm: str, *parameters: Any) -> Any:
+        """POST a job (202 expected): ``{job_id, analysis_id}``."""
+        return self.json("POST", f"/projects/{project}/jobs", job_request(algorithm, *parameters), expect=202)
+
+    def wait_job(self, project: str, job: str, statuses: tuple[str, ...] = FINAL) -> Any:
         """Poll until the job's status is one of ``statuses``."""
-        deadline = time.monotonic() + timeout
-        while True:
-            found = self.json("GET", f"/projects/{project}/jobs/{job}")
-            if found["status"] in statuses or time.monotonic() > deadline:
-                assert found["status"] in statuses, found
-                return found
-            time.sleep(0.2)
+        return poll_job(lambda: self.json("GET", f"/projects/{project}/jobs/{job}"), statuses)

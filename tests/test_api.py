@@ -220,12 +220,7 @@ class Jobs(ApiTestCase):
 
     def test_goeburst_then_radial_as_a_phylodb_client_does_it(self) -> None:
         project, dataset = self._dataset()
-        created = self.json(
-            "POST",
-            f"/projects/{project}/jobs",
-            {"analysis": "inference", "algorithm": "goeburst", "parameters": [dataset, 3]},
-            expect=202,
-        )
+        created = self.submit(project, "goeburst", dataset, 3)
         assert set(created) == {"job_id", "analysis_id"}
         inference_path = f"/projects/{project}/datasets/{dataset}/inferences/{created['analysis_id']}"
         listed = self.json("GET", f"/projects/{project}/jobs")
@@ -244,16 +239,7 @@ class Jobs(ApiTestCase):
         graphml = self.call("GET", f"{inference_path}?format=graphml")
         assert graphml.headers["Content-Type"].startswith("application/xml") and b"<graphml" in graphml.body
         assert self.call("GET", f"{inference_path}?format=svg").code == 400
-        layout = self.json(
-            "POST",
-            f"/projects/{project}/jobs",
-            {
-                "analysis": "visualization",
-                "algorithm": "radial",
-                "parameters": [dataset, created["analysis_id"]],
-            },
-            expect=202,
-        )
+        layout = self.submit(project, "radial", dataset, created["analysis_id"])
         assert self.wait_job(project, layout["job_id"])["status"] == "succeeded"
         drawn = self.json("GET", f"{inference_path}/visualizations/{layout['analysis_id']}")
         assert len(drawn["coordinates"]) == 12 and drawn["inference_id"] == created["analysis_id"]
@@ -313,18 +299,8 @@ class Jobs(ApiTestCase):
         project = self.project()
         big = self.upload(project, cgmlst(20000, 50))["id"]
         small = self.upload(project, PROFILES)["id"]
-        running = self.json(
-            "POST",
-            f"/projects/{project}/jobs",
-            {"analysis": "inference", "algorithm": "goeburst-full", "parameters": [big, 3]},
-            expect=202,
-        )
-        queued = self.json(
-            "POST",
-            f"/projects/{project}/jobs",
-            {"analysis": "inference", "algorithm": "goeburst", "parameters": [small, 1]},
-            expect=202,
-        )
+        running = self.submit(project, "goeburst-full", big, 3)
+        queued = self.submit(project, "goeburst", small, 1)
         self.wait_job(project, running["job_id"], ("running",))
         deadline = time.monotonic() + 30
         while running["job_id"] not in self.service.runner.running_pids() and time.monotonic() < deadline:
@@ -345,12 +321,7 @@ class Jobs(ApiTestCase):
             path = f"/projects/{project}/datasets/{big}/inferences/{job['analysis_id']}"
             assert self.call("GET", path).code == 404
         # a finished job is removed from the list by DELETE; its result stays
-        done = self.json(
-            "POST",
-            f"/projects/{project}/jobs",
-            {"analysis": "inference", "algorithm": "goeburst", "parameters": [small, 2]},
-            expect=202,
-        )
+        done = self.submit(project, "goeburst", small, 2)
         self.wait_job(project, done["job_id"])
         assert self.call("DELETE", f"/projects/{project}/jobs/{done['job_id']}").code == 204
         assert done["job_id"] not in {j["id"] for j in self.json("GET", f"/projects/{project}/jobs")}
@@ -361,23 +332,9 @@ class Jobs(ApiTestCase):
 
     def test_deleting_results_deprecates_them(self) -> None:
         project, dataset = self._dataset()
-        created = self.json(
-            "POST",
-            f"/projects/{project}/jobs",
-            {"analysis": "inference", "algorithm": "goeburst", "parameters": [dataset, 3]},
-            expect=202,
-        )
+        created = self.submit(project, "goeburst", dataset, 3)
         self.wait_job(project, created["job_id"])
-        layout = self.json(
-            "POST",
-            f"/projects/{project}/jobs",
-            {
-                "analysis": "visualization",
-                "algorithm": "force",
-                "parameters": [dataset, created["analysis_id"]],
-            },
-            expect=202,
-        )
+        layout = self.submit(project, "force", dataset, created["analysis_id"])
         self.wait_job(project, layout["job_id"])
         inference = f"/projects/{project}/datasets/{dataset}/inferences/{created['analysis_id']}"
         assert self.call("DELETE", inference).code == 204

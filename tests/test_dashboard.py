@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
+from api_client import submit_demo_job
+
 from dashboard.jobs_page import JobsPage
 from engine.service import Service
 from engine.settings import Settings
@@ -14,11 +16,7 @@ def test_signing_in_lists_the_callers_projects_datasets_and_jobs(tmp_path: Path)
     service = Service(Settings(data=tmp_path, workers=1))
     token = service.start()[-1]
     try:
-        admin = service.accounts.find("admin@localhost")
-        demo = service.catalog.projects(admin)[0]
-        dataset = service.catalog.datasets(admin, demo["id"])[0]
-        job = service.analyses.submit(admin, demo["id"], {
-            "analysis": "inference", "algorithm": "goeburst", "parameters": [dataset["id"], 3]})
+        _, demo, _, job = submit_demo_job(service)
         page = JobsPage(service)
         page.token.value = "pd_wrong"
         asyncio.run(page.sign_in_now())

@@ -13,11 +13,11 @@ from pathlib import Path
 import dask
 import pytest
 import test_jobs  # its tests run here on a Dask runner: imported by name, pytest would collect them twice
+from api_client import submit_demo_job
 from distributed import LocalCluster
 from test_jobs import Results, double, wait_for
 
 from engine.dask_runner import DaskJobRunner
-from engine.errors import ConflictError, NotFoundError
 from engine.formats import to_newick
 from engine.jobs import CANCELLED, RUNNING, SUCCEEDED
 from engine.models import CancelCheck
@@ -114,12 +114,7 @@ def test_cancelling_a_running_job_stops_it_cooperatively(store: TinyDBStore, run
     # Well within the 10 s grace period: the task stopped by itself and freed the worker.
     assert wait_for(store, "next", (SUCCEEDED,), timeout=5)["status"] == SUCCEEDED
     assert pid_of(store, "next") == pid_of(store, "before")  # the worker was not restarted
-    assert store.get("jobs", "long")["status"] == CANCELLED
-    assert store.find("inferences", "long") is None
-    with pytest.raises(ConflictError):
-        runner.cancel("long")
-    with pytest.raises(NotFoundError):
-        runner.cancel("nope")
+    test_jobs.check_cancelled_for_good(store, runner, "long")
 
 
 def test_a_job_ignoring_cancel_is_stopped_by_restarting_its_worker(
@@ -144,11 +139,7 @@ def test_the_service_runs_api_jobs_on_the_cluster_when_told_to(tmp_path: Path, c
     assert isinstance(service.runner, DaskJobRunner)
     service.start()
     try:
-        admin = service.accounts.find("admin@localhost")
-        demo = service.catalog.projects(admin)[0]
-        dataset = service.catalog.datasets(admin, demo["id"])[0]
-        job = service.analyses.submit(admin, demo["id"], {
-            "analysis": "inference", "algorithm": "goeburst", "parameters": [dataset["id"], 3]})
+        admin, demo, dataset, job = submit_demo_job(service)
         done = wait_for(service.store, job["id"], (SUCCEEDED,))
         assert done["completed"] and done["progress"] == 1.0
         record = service.catalog.inference(admin, demo["id"], dataset["id"], job["analysis_id"])

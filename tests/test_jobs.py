@@ -103,10 +103,15 @@ def test_cancelling_a_running_job_kills_its_process_and_stores_nothing(
     with pytest.raises(ProcessLookupError):
         os.kill(pid, 0)
     time.sleep(0.5)
-    assert store.get("jobs", "long")["status"] == CANCELLED
-    assert store.find("inferences", "long") is None
+    check_cancelled_for_good(store, runner, "long")
+
+
+def check_cancelled_for_good(store: TinyDBStore, runner: Any, job_id: str) -> None:
+    """The job stays cancelled with no result; cancelling it again or an unknown job is refused."""
+    assert store.get("jobs", job_id)["status"] == CANCELLED
+    assert store.find("inferences", job_id) is None
     with pytest.raises(ConflictError):
-        runner.cancel("long")
+        runner.cancel(job_id)
     with pytest.raises(NotFoundError):
         runner.cancel("nope")
 

@@ -142,24 +142,14 @@ def test_campylobacter_upload_goeburst_radial_cancel_and_restart(
     assert created["report"]["profiles"] == expected_dataset.report.profiles == created["profiles"]
     dataset = created["id"]
 
-    job = client.json(
-        "POST",
-        f"/projects/{project}/jobs",
-        {"analysis": "inference", "algorithm": "goeburst", "parameters": [dataset, 3]},
-        expect=202,
-    )
+    job = client.submit(project, "goeburst", dataset, 3)
     assert client.json("GET", f"/projects/{project}/jobs/{job['job_id']}")["status"] in ("queued", "running")
     assert client.wait_job(project, job["job_id"])["status"] == "succeeded"
     inference_path = f"/projects/{project}/datasets/{dataset}/inferences/{job['analysis_id']}"
     newick = client.json("GET", f"{inference_path}?format=newick")["tree"]
     assert newick == to_newick(infer("goeburst", expected_dataset, {"lvs": 3}))
 
-    layout = client.json(
-        "POST",
-        f"/projects/{project}/jobs",
-        {"analysis": "visualization", "algorithm": "radial", "parameters": [dataset, job["analysis_id"]]},
-        expect=202,
-    )
+    layout = client.submit(project, "radial", dataset, job["analysis_id"])
     assert client.wait_job(project, layout["job_id"])["status"] == "succeeded"
     coordinates = client.json("GET", f"{inference_path}/visualizations/{layout['analysis_id']}")[
         "coordinates"
@@ -168,12 +158,7 @@ def test_campylobacter_upload_goeburst_radial_cancel_and_restart(
 
     # a long job on a big dataset: the API stays prompt while it runs and while a file uploads
     big = upload(client, project, cgmlst_file(20000, 50))["id"]
-    long_job = client.json(
-        "POST",
-        f"/projects/{project}/jobs",
-        {"analysis": "inference", "algorithm": "goeburst-full", "parameters": [big, 3]},
-        expect=202,
-    )
+    long_job = client.submit(project, "goeburst-full", big, 3)
     client.wait_job(project, long_job["job_id"], ("running",))
     uploading = threading.Thread(target=upload, args=(client, project, cgmlst_file(4000, 1500)))
     uploading.start()
