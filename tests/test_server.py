@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from api_client import multipart
+from api_client import FIXTURES, multipart
 from live_server import Client, LiveServer, alive, job_workers
 
 from engine.formats import to_newick
@@ -128,8 +128,8 @@ def test_users_added_while_the_server_runs_can_sign_in_at_once(server: LiveServe
     assert [p["name"] for p in client.json("GET", "/projects")] == ["Demo"]  # public, read-only
 
 
-def test_campylobacter_upload_goeburst_radial_cancel_and_restart(
-    server: LiveServer, folder: Path, shared_data: Path
+def test_campylobacter_upload_goeburst_and_radial_match_the_engine(
+    server: LiveServer, shared_data: Path
 ) -> None:
     client = Client(server.url, server.token())
     project = client.json(
@@ -155,6 +155,25 @@ def test_campylobacter_upload_goeburst_radial_cancel_and_restart(
         "coordinates"
     ]
     assert len(coordinates) == created["profiles"]
+
+
+def test_a_running_job_is_cancelled_for_real_and_everything_survives_a_restart(
+    server: LiveServer, folder: Path
+) -> None:
+    client = Client(server.url, server.token())
+    project = client.json("POST", "/projects", {"name": "Restart", "visibility": "private"}, expect=201)["id"]
+    dataset = upload(
+        client, project, (FIXTURES / "profiles.tsv").read_bytes(), (FIXTURES / "isolates.tsv").read_bytes()
+    )["id"]
+    job = client.submit(project, "goeburst", dataset, 3)
+    assert client.wait_job(project, job["job_id"])["status"] == "succeeded"
+    inference_path = f"/projects/{project}/datasets/{dataset}/inferences/{job['analysis_id']}"
+    newick = client.json("GET", f"{inference_path}?format=newick")["tree"]
+    layout = client.submit(project, "radial", dataset, job["analysis_id"])
+    assert client.wait_job(project, layout["job_id"])["status"] == "succeeded"
+    coordinates = client.json("GET", f"{inference_path}/visualizations/{layout['analysis_id']}")[
+        "coordinates"
+    ]
 
     # a long job on a big dataset: the API stays prompt while it runs and while a file uploads
     big = upload(client, project, cgmlst_file(20000, 50))["id"]
