@@ -2,7 +2,8 @@
 
 Both return a :class:`~engine.models.Layout` with one coordinate per row (singletons included), in
 row order, and the same units: an edge of distance ``d`` is about ``100 * d + 10`` long (exactly,
-in the radial layout), so the dashboard draws both the same way.
+in the radial layout), so the dashboard draws both the same way. :func:`side_by_side` moves the
+trees of a radial forest apart, as the force layout places them.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import math
 import random
 from collections.abc import Callable
+from dataclasses import replace
 
 import igraph
 import numpy as np
@@ -25,7 +27,7 @@ DISTANCE_MULTIPLIER = 100.0
 ZERO_DISTANCE = 10.0
 #: Components up to this many nodes get Kamada-Kawai (O(n^2) memory); larger ones Fruchterman-Reingold.
 KAMADA_KAWAI_MAX_NODES = 2000
-#: Space left between the bounding boxes of two components in the force layout.
+#: Space left between the bounding boxes of two components packed side by side.
 COMPONENT_GAP = 200.0
 _CANCEL_EVERY = 8192  # rows between two cancel checks in the radial walk
 _JITTER = 0.1  # standard deviation of the seeded start-position noise, in mean edge lengths
@@ -182,6 +184,66 @@ def _shelf_offsets(low: np.ndarray, high: np.ndarray) -> np.ndarray:
     return offsets
 
 
+def _pack(x: np.ndarray, y: np.ndarray, component: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """New ``x, y`` with each component translated by :func:`_shelf_offsets` of its bounding box.
+
+    A box is widened around its centre to at least ``ZERO_DISTANCE`` in each direction, so a
+    singleton takes a small square rather than a point.
+    """
+    if not len(x):
+        return x, y
+    labels, index = np.unique(component, return_inverse=True)
+    order = np.argsort(index, kind="stable")
+    starts = np.searchsorted(index[order], np.arange(len(labels)))
+    xy = np.column_stack([x, y])[order]
+    low, high = np.minimum.reduceat(xy, starts), np.maximum.reduceat(xy, starts)
+    pad = np.maximum(ZERO_DISTANCE - (high - low), 0.0) / 2
+    offsets = _shelf_offsets(low - pad, high + pad)[index]
+    return x + offsets[:, 0], y + offsets[:, 1]
+
+
+def side_by_side(layout: Layout) -> Layout:
+    """The same layout with its components moved apart, side by side in rows, tallest first.
+
+    Parameters
+    ----------
+    layout : Layout
+        Any layout, for example a :func:`radial` one, whose components all sit at the origin.
+
+    Returns
+    -------
+    Layout
+        A new layout equal to ``layout`` except for ``x`` and ``y``: every component is translated
+        as a whole (positions inside a component keep their differences), so that the bounding
+        boxes, each widened to at least ``ZERO_DISTANCE`` (a singleton gets a small square), lie
+        in rows running downwards from y = 0, tallest box first, each row about as wide as the
+        square root of the total area (or the widest box), with ``COMPONENT_GAP`` between boxes and
+        between rows. A layout with at most one component is returned as it is (the same object).
+
+    Examples
+    --------
+    Two singletons of a radial layout, both at the origin, end up ``ZERO_DISTANCE + COMPONENT_GAP``
+    apart.
+
+    >>> from engine.formats import from_json
+    >>> inference = from_json({"algorithm": "goeburst", "parameters": {},
+    ...     "nodes": [{"id": "1", "count": 1}, {"id": "2", "count": 1}], "roots": ["1", "2"],
+    ...     "edges": []})
+    >>> layout = side_by_side(radial(inference))
+    >>> layout.x.tolist(), layout.y.tolist()
+    ([5.0, 215.0], [-5.0, -5.0])
+
+    Notes
+    -----
+    O(rows log rows) for the boxes plus O(components log components) for the packing.
+    """
+    if len(np.unique(layout.component)) <= 1:
+        return layout
+    x, y = _pack(np.asarray(layout.x, dtype=np.float64), np.asarray(layout.y, dtype=np.float64),
+                 np.asarray(layout.component))
+    return replace(layout, x=x, y=y)
+
+
 def force(inference: Inference, *, seed: int = 0, iterations: int = 50,
           progress: ProgressCallback | None = None, cancel: CancelCheck | None = None) -> Layout:
     """A force-directed layout through python-igraph, edge lengths following distance.
@@ -208,7 +270,7 @@ def force(inference: Inference, *, seed: int = 0, iterations: int = 50,
         in row order, components numbered as in :func:`radial`. Each component is laid out on its
         own and scaled so that an edge of distance d is about ``100 * d + 10`` long (the median
         ratio of wanted to drawn length over its edges is 1); the components are then packed side
-        by side in rows, tallest first, with ``COMPONENT_GAP`` between bounding boxes.
+        by side as in :func:`side_by_side`.
 
     Raises
     ------
@@ -260,8 +322,6 @@ def force(inference: Inference, *, seed: int = 0, iterations: int = 50,
     rng = np.random.default_rng(seed)
     x = np.empty(n)
     y = np.empty(n)
-    low = np.empty((len(sizes), 2))
-    high = np.empty((len(sizes), 2))
     igraph.set_random_number_generator(random.Random(seed))
     try:
         for k in range(len(sizes)):
@@ -272,14 +332,10 @@ def force(inference: Inference, *, seed: int = 0, iterations: int = 50,
                                   lengths[edges], np.column_stack([start_x[rows], start_y[rows]]),
                                   iterations, rng)
             x[rows], y[rows] = xy[:, 0], xy[:, 1]
-            low[k], high[k] = xy.min(axis=0), xy.max(axis=0)
             report(progress, walk.starts[k + 1] / n)
     finally:
         igraph.set_random_number_generator(random)
-    if len(sizes):
-        offsets = _shelf_offsets(low, high)
-        x += offsets[component - 1, 0]
-        y += offsets[component - 1, 1]
+    x, y = _pack(x, y, component)
     report(progress, 1.0)
     return Layout(algorithm="force", parameters={"seed": seed, "iterations": iterations},
                   ids=list(inference.ids), rows=np.arange(n, dtype=np.int64), x=x, y=y, component=component)

@@ -16,7 +16,7 @@ import pytest
 
 import engine.layouts
 from engine.errors import CancelledError, InputError, ParameterError
-from engine.layouts import LAYOUTS, force, radial
+from engine.layouts import LAYOUTS, ZERO_DISTANCE, force, radial, side_by_side
 from engine.models import RULE_DISTANCE, Inference
 
 
@@ -157,9 +157,8 @@ def test_force_places_every_node_with_radial_components():
     assert len(set(zip(layout.x.tolist(), layout.y.tolist(), strict=True))) == len(inference.ids)
 
 
-def test_force_components_do_not_overlap():
-    inference = forest()
-    layout = force(inference, seed=2)
+def assert_components_apart(layout) -> None:
+    """The bounding boxes of the components do not overlap (nor touch)."""
     boxes = []
     for k in np.unique(layout.component):
         inside = layout.component == k
@@ -169,6 +168,40 @@ def test_force_components_do_not_overlap():
         apart_x = a[2] < b[0] or b[2] < a[0]
         apart_y = a[3] < b[1] or b[3] < a[1]
         assert apart_x or apart_y, (a, b)
+
+
+def test_force_components_do_not_overlap():
+    assert_components_apart(force(forest(), seed=2))
+
+
+def test_side_by_side_moves_radial_trees_apart():
+    radial_layout = radial(forest())
+    layout = side_by_side(radial_layout)
+    assert_components_apart(layout)
+    assert (layout.algorithm, layout.parameters, layout.ids) == ("radial", {}, radial_layout.ids)
+    np.testing.assert_array_equal(layout.rows, radial_layout.rows)
+    np.testing.assert_array_equal(layout.component, radial_layout.component)
+    # Each component moves as a whole: positions relative to its first node are unchanged.
+    for k in np.unique(layout.component):
+        inside = np.flatnonzero(layout.component == k)
+        for moved, original in ((layout.x, radial_layout.x), (layout.y, radial_layout.y)):
+            np.testing.assert_allclose(moved[inside] - moved[inside[0]],
+                                       original[inside] - original[inside[0]], atol=1e-9)
+
+
+def test_side_by_side_gives_singletons_a_small_box():
+    layout = side_by_side(radial(make_inference("123", [])))
+    points = sorted(zip(layout.x.tolist(), layout.y.tolist(), strict=True))
+    assert len(set(points)) == 3
+    gaps = np.diff([x for x, _ in points])
+    np.testing.assert_allclose(gaps[gaps > 0], engine.layouts.COMPONENT_GAP + ZERO_DISTANCE)
+
+
+def test_side_by_side_keeps_a_single_tree():
+    layout = radial(random_tree(20, seed=4))
+    assert side_by_side(layout) is layout
+    empty = radial(make_inference([], []))
+    assert side_by_side(empty) is empty
 
 
 def test_force_edge_length_follows_distance_on_a_star():
