@@ -1,12 +1,14 @@
-"""``python -m api users add EMAIL [--admin] | list | token EMAIL``: manage users and their tokens.
+"""``python -m api users add EMAIL [--admin] | list | token EMAIL | password EMAIL``: manage users.
 
 Works on the data folder ``PHYLODASH_DATA`` names (default ``./data``), also while the server
 runs: the store locks itself across processes. A new token is printed alone on the last line.
+``password`` reads the new dashboard password from standard input (asked for on a terminal).
 """
 
 from __future__ import annotations
 
 import argparse
+import getpass
 import sys
 from collections.abc import Sequence
 
@@ -27,7 +29,15 @@ def _parser() -> argparse.ArgumentParser:
     commands.add_parser("list", help="list the users")
     token = commands.add_parser("token", help="print a fresh token (the old one stops working)")
     token.add_argument("email")
+    password = commands.add_parser("password", help="set the dashboard password")
+    password.add_argument("email")
     return parser
+
+
+def _read_password() -> str:
+    if sys.stdin.isatty():
+        return getpass.getpass("new password: ")
+    return sys.stdin.readline().rstrip("\r\n")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -44,6 +54,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             token = accounts.new_token(arguments.email)
             print(f"new API token of {arguments.email.strip().lower()} (the previous one no longer works):")
             print(token)
+        elif arguments.command == "password":
+            accounts.set_password(arguments.email, _read_password())
+            print(f"the password of {arguments.email.strip().lower()} is set")
         else:
             for user in accounts.all():
                 print(f"{user['email']}\t{user['role']}\t{user['created']}")

@@ -1,9 +1,10 @@
-"""Users and their access tokens: local tokens issued here, identities vouched for by a provider.
+"""Users, their access tokens and passwords: local credentials, identities vouched for by a provider.
 
-A user record is ``{id, email, role, token_hash, created}``; ``role`` is ``user`` or ``admin``.
-A local token is shown once, when it is made; only its SHA-256 hash is stored, and a presented
-token is compared with every stored hash in constant time (:func:`hmac.compare_digest`), so
-neither the database nor the timing of an answer gives a token away.
+A user record is ``{id, email, role, token_hash, password, created}``; ``role`` is ``user`` or
+``admin``. A local token is shown once, when it is made; only its SHA-256 hash is stored, and a
+presented token is compared with every stored hash in constant time (:func:`hmac.compare_digest`),
+so neither the database nor the timing of an answer gives a token away. A password (for signing
+in to the dashboard) is stored as a salted scrypt hash.
 """
 
 from __future__ import annotations
@@ -22,6 +23,9 @@ USER, ADMIN = "user", "admin"
 ROLES = (USER, ADMIN)
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+")
 _NO_HASH = "0" * 64  # compared against when no user matched, so every lookup costs the same
+MIN_PASSWORD = 8
+_SCRYPT = {"n": 2**14, "r": 8, "p": 1}
+_DUMMY_SALT = bytes(16)  # a lookup for an unknown email still pays for one scrypt
 
 
 def check_email(email: object) -> str:
@@ -37,7 +41,7 @@ def hash_token(token: str) -> str:
 
 
 def public_user(user: Record) -> Record:
-    """What may be shown of a user: never the token hash."""
+    """What may be shown of a user: never the token or password hash."""
     return {"email": user["email"], "role": user["role"], "created": user.get("created")}
 
 
@@ -86,6 +90,26 @@ class Accounts:
                 match = user
         return match
 
+    def set_password(self, email: str, password: str) -> None:
+        """Let the user sign in to the dashboard with ``password`` (at least 8 characters)."""
+        user = self.find(email)
+        if user is None:
+            raise NotFoundError(f"there is no user {check_email(email)}")
+        if len(password) < MIN_PASSWORD:
+            raise ParameterError(f"a password needs at least {MIN_PASSWORD} characters")
+        salt = secrets.token_bytes(16)
+        self.store.update("users", user["id"], {"password": f"{salt.hex()}:{_scrypt(password, salt).hex()}"})
+
+    def by_password(self, email: str, password: str) -> Record | None:
+        """The user with this email and password, or None (also for an unknown email)."""
+        try:
+            user = self.find(email)
+        except ParameterError:
+            user = None
+        salt_hex, _, digest = ((user or {}).get("password") or f"{_DUMMY_SALT.hex()}:").partition(":")
+        presented = _scrypt(password, bytes.fromhex(salt_hex)).hex()
+        return user if hmac.compare_digest(presented, digest) and user is not None else None
+
     def provider_user(self, email: str) -> Record:
         """The user an identity provider vouched for, registered with role ``user`` on first login."""
         user = self.find(email)
@@ -95,6 +119,10 @@ class Accounts:
                 "created": now()}
         self.store.insert("users", user)
         return user
+
+
+def _scrypt(password: str, salt: bytes) -> bytes:
+    return hashlib.scrypt(password.encode(), salt=salt, **_SCRYPT)
 
 
 def _new_token() -> str:

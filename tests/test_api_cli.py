@@ -11,10 +11,11 @@ from engine.accounts import Accounts, hash_token
 from engine.store import TinyDBStore
 
 
-def users(data: Path, *arguments: str) -> subprocess.CompletedProcess[str]:
-    """Run ``python -m api users ARGUMENTS`` on ``data``."""
+def users(data: Path, *arguments: str, typed: str | None = None) -> subprocess.CompletedProcess[str]:
+    """Run ``python -m api users ARGUMENTS`` on ``data`` (``typed`` goes to its standard input)."""
     return subprocess.run(
         [sys.executable, "-m", "api", "users", *arguments],
+        input=typed,
         capture_output=True,
         text=True,
         env={**os.environ, "PHYLODASH_DATA": str(data)},
@@ -54,3 +55,16 @@ def test_mistakes_are_one_sentence_and_status_2(tmp_path: Path) -> None:
     ):
         result = users(tmp_path, *arguments)
         assert result.returncode == 2 and words in result.stderr and "Traceback" not in result.stderr
+
+
+def test_password_is_read_from_standard_input_and_stored_hashed(tmp_path: Path) -> None:
+    users(tmp_path, "add", "cy@example.org")
+    result = users(tmp_path, "password", "cy@example.org", typed="s3cret-pass\n")
+    assert result.returncode == 0, result.stderr
+    accounts = Accounts(TinyDBStore(tmp_path))
+    assert accounts.by_password("cy@example.org", "s3cret-pass")["email"] == "cy@example.org"
+    assert accounts.by_password("cy@example.org", "wrong-pass") is None
+    assert accounts.by_password("nobody@example.org", "s3cret-pass") is None
+    assert "s3cret-pass" not in (tmp_path / "phylodash.json").read_text()
+    short = users(tmp_path, "password", "cy@example.org", typed="short\n")
+    assert short.returncode == 2 and "8 characters" in short.stderr
