@@ -14,6 +14,9 @@ export PORT PHYLODASH_ADDRESS PHYLODASH_DATA
 VENV_PYTHON := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 BENCH_SCRIPTS := $(sort $(wildcard bench/bench_*.py))
+# Debian's Chromium and ChromeDriver: the browser tests and bench/bench_dashboard.py drive them.
+CHROMIUM := /usr/bin/chromium
+CHROMEDRIVER := /usr/bin/chromedriver
 
 # Exits non-zero, with a message, when the interpreter given as $(1) is older than Python 3.11.
 define require_python_311
@@ -25,15 +28,16 @@ define require_python_311
 endef
 
 .DEFAULT_GOAL := help
-.PHONY: help install serve test bench lint clean
+.PHONY: help install browser serve test bench lint clean
 
 help:
 	@echo "PhyloDash make targets:"
 	@echo "  make install  create $(VENV) with $(PYTHON) (3.11+) and install PhyloDash with its dev extra"
+	@echo "  make browser  install Debian's chromium and chromium-driver (as root, with apt-get) when missing"
 	@echo "  make serve    install if needed, then serve the dashboard and the REST API on"
 	@echo "                http://$$PHYLODASH_ADDRESS:$$PORT (data in $$PHYLODASH_DATA)"
-	@echo "  make test     install if needed, then ruff check and the whole pytest suite"
-	@echo "  make bench    install if needed, then run every bench/bench_*.py and print its figures"
+	@echo "  make test     install and browser if needed, then ruff check and the whole pytest suite"
+	@echo "  make bench    install and browser if needed, then run every bench/bench_*.py and print its figures"
 	@echo "  make lint     ruff check"
 	@echo "  make clean    remove $(VENV) and the caches"
 	@echo "Variables: PYTHON=$(PYTHON) VENV=$(VENV) PORT=$(PORT) PHYLODASH_ADDRESS=$(PHYLODASH_ADDRESS)" \
@@ -51,16 +55,27 @@ $(STAMP): pyproject.toml $(VENV_PYTHON)
 	$(VENV)/bin/pip install -e ".[dev]"
 	@touch $@
 
+browser:
+	@if [ -x $(CHROMIUM) ] && [ -x $(CHROMEDRIVER) ]; then exit 0; fi; \
+	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		echo "Installing Debian's chromium and chromium-driver (browser tests)"; \
+		export DEBIAN_FRONTEND=noninteractive; \
+		apt-get update -q && apt-get install -y -q chromium chromium-driver; \
+	else \
+		echo "note: without $(CHROMIUM) and $(CHROMEDRIVER) the browser tests are skipped;" \
+			"install them with: sudo apt-get install chromium chromium-driver"; \
+	fi
+
 serve: install
 	exec $(VENV)/bin/panel serve dashboard/app.py --plugins api.routes --index app \
 		--address $(PHYLODASH_ADDRESS) --port $(PORT) \
 		--allow-websocket-origin $(PHYLODASH_ADDRESS):$(PORT) --allow-websocket-origin localhost:$(PORT)
 
-test: install
+test: install browser
 	$(VENV)/bin/ruff check .
 	$(VENV_PYTHON) -m pytest
 
-bench: install
+bench: install browser
 	@if [ -z "$(BENCH_SCRIPTS)" ]; then \
 		echo "No benchmark scripts yet (bench/bench_*.py): nothing to run."; \
 		exit 0; \

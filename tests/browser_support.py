@@ -1,0 +1,115 @@
+"""Browser tests' helpers: Debian's Chromium for Playwright, screenshots, and the page's locators.
+
+Playwright cannot download its own browsers here, so it drives Debian's ``chromium`` (``make
+browser`` installs it). Panel renders inside shadow DOM: find things with Playwright locators
+(they pierce open shadow roots), never ``inner_text()`` of the body, which comes back empty.
+
+Everything that knows the dashboard's layout (labels, button names, table cells) is one small
+function below, so a change of the page is mended here rather than in every test.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+from typing import Any
+
+from playwright.sync_api import Locator, Page, expect
+
+SCREENSHOTS = Path(__file__).resolve().parent / "screenshots"
+#: Without the background-networking flags Chromium keeps trying to reach Google's hosts, which
+#: this machine's closed network refuses; as root it needs ``--no-sandbox``.
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+MISSING_CHROMIUM = ("chromium is not installed: `make browser` installs Debian's chromium and "
+                    "chromium-driver (as root), or run `sudo apt-get install chromium chromium-driver`")
+#: Playwright's 5 s default is short for a Panel page on a busy 2-core machine.
+WAIT_MS = 30_000
+
+expect.set_options(timeout=WAIT_MS)
+
+
+def chromium_path() -> str | None:
+    """The ``chromium`` executable on PATH (Debian's /usr/bin/chromium), or None."""
+    return shutil.which("chromium")
+
+
+def launch_options(executable: str) -> dict[str, Any]:
+    """Keyword arguments of ``BrowserType.launch`` for Chromium at ``executable``, headless.
+
+    Playwright gives every launch a new empty profile (``--user-data-dir``) of its own.
+    """
+    return {"executable_path": executable, "args": CHROMIUM_ARGS}
+
+
+class Shots:
+    """Screenshots of one test: ``tests/screenshots/<test>-<nn>-<step>.png``, numbered in order."""
+
+    def __init__(self, test_name: str) -> None:
+        self.prefix = re.sub(r"[^\w.-]+", "-", test_name).strip("-")
+        self.taken: list[Path] = []
+        SCREENSHOTS.mkdir(exist_ok=True)
+        for old in SCREENSHOTS.glob(f"{self.prefix}-*.png"):
+            old.unlink()
+
+    def __call__(self, page: Page, step: str) -> Path:
+        """Save the whole page as the next screenshot, named after ``step``; its path."""
+        path = SCREENSHOTS / f"{self.prefix}-{len(self.taken) + 1:02d}-{step}.png"
+        page.screenshot(path=path, full_page=True)
+        self.taken.append(path)
+        return path
+
+
+# --- the page: one function per thing a test looks for ----------------------------------------
+
+
+def token_field(page: Page) -> Locator:
+    """The sign-in form's token input."""
+    return page.get_by_label("API token")
+
+
+def sign_in_button(page: Page) -> Locator:
+    """The sign-in form's button."""
+    return page.get_by_role("button", name="Sign in")
+
+
+def selected_project(page: Page) -> Locator:
+    """The option chosen in the project selector (its text is ``Name (visibility)``)."""
+    return page.get_by_label("Project").locator("option:checked")
+
+
+def tab(page: Page, name: str) -> Locator:
+    """The header of the dashboard's tab ``name`` (Data, Jobs, Tree); only the active tab is in the DOM."""
+    return page.locator(".bk-tab", has_text=name)
+
+
+def table_row(page: Page, text: str) -> Locator:
+    """The rows of the active tab's tables that contain ``text`` (hidden columns such as ids count)."""
+    return page.get_by_role("row").filter(has_text=text)
+
+
+def table_cell(page: Page, row_text: str, column: str) -> Locator:
+    """The ``column`` cell of the table row containing ``row_text``."""
+    return table_row(page, row_text).locator(f'[tabulator-field="{column}"]')
+
+
+# --- steps ---------------------------------------------------------------------------------------
+
+
+def open_dashboard(page: Page) -> None:
+    """Go to the dashboard (``/app`` below the context's ``base_url``) and wait for the sign-in form."""
+    page.goto("/app")
+    expect(sign_in_button(page)).to_be_visible()
+
+
+def sign_in(page: Page, token: str) -> None:
+    """Type ``token`` into the sign-in form and press the button (the result is for the caller to see)."""
+    token_field(page).fill(token)
+    sign_in_button(page).click()
