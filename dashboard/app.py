@@ -2,8 +2,8 @@
 
 import panel as pn
 
-from dashboard.jobs_page import JobsPage
+from dashboard.shell import Dashboard
 from engine.service import shared_service
 
-pn.extension("tabulator")
-JobsPage(shared_service()).view().servable(title="PhyloDash")
+pn.extension("tabulator", notifications=True)
+Dashboard(shared_service()).template().servable(title="PhyloDash")

@@ -100,6 +100,11 @@ def table_cell(page: Page, row_text: str, column: str) -> Locator:
     return table_row(page, row_text).locator(f'[tabulator-field="{column}"]')
 
 
+def row_button(page: Page, row_text: str, label: str) -> Locator:
+    """The button ``label`` (Cancel, Remove, Open) of the table row containing ``row_text``."""
+    return table_row(page, row_text).get_by_text(label, exact=True)
+
+
 # --- steps ---------------------------------------------------------------------------------------
 
 

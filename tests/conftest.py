@@ -90,6 +90,12 @@ def base_url(dashboard_server: LiveServer) -> str:
 
 
 @pytest.fixture(scope="session")
+def browser_context_args(browser_context_args: dict[str, Any]) -> dict[str, Any]:
+    """A laptop-sized window (pytest-playwright's default is 1280 x 720)."""
+    return {**browser_context_args, "viewport": {"width": 1600, "height": 1000}}
+
+
+@pytest.fixture(scope="session")
 def admin_token(dashboard_server: LiveServer) -> str:
     """The admin's API token, which the dashboard server printed at its first start."""
     return dashboard_server.token()
