@@ -30,7 +30,7 @@ from engine.arrays import (
 )
 from engine.catalog import Catalog, check_id
 from engine.errors import ConflictError, NotFoundError, ParameterError
-from engine.jobs import FINAL, SUCCEEDED, now
+from engine.jobs import FINAL, QUEUED, RUNNING, SUCCEEDED, now
 from engine.models import CancelCheck, ProgressCallback
 from engine.registry import INFERENCE, VISUALIZATION
 from engine.store import ArrayReader, Record, Store
@@ -120,9 +120,11 @@ class Analyses:
     """Submits, lists, cancels and finishes the analysis jobs of a store."""
 
     def __init__(self, store: Store, catalog: Catalog,
-                 make_runner: Callable[[Callable[..., Any], Callable[[Record, Any], None]], Any]) -> None:
+                 make_runner: Callable[[Callable[..., Any], Callable[[Record, Any], None]], Any], *,
+                 max_queued: int = 100) -> None:
         self.store = store
         self.catalog = catalog
+        self.max_queued = max_queued
         self.runner = make_runner(partial(run_job, store.arrays_reader()), self.finish)
 
     # -- jobs ------------------------------------------------------------------------------------
@@ -134,6 +136,11 @@ class Analyses:
         dataset = self.catalog.dataset(user, project_id, request.dataset_id)
         if dataset["profiles"] < 2:
             raise ConflictError(f"the dataset has {dataset['profiles']} profile(s); a tree needs at least 2")
+        waiting = self.store.select("jobs", lambda j: j.get("user") == user["email"]
+                                    and j["status"] in (QUEUED, RUNNING))
+        if len(waiting) >= self.max_queued:
+            raise ConflictError(f"you have {len(waiting)} jobs queued or running, the most allowed; wait for "
+                                "some to finish or cancel them")
         job: Record = {
             "id": str(uuid.uuid4()), "analysis_id": str(uuid.uuid4()), "project_id": project["id"],
             "user": user["email"], "analysis": request.analysis, "algorithm": request.algorithm.name,

@@ -19,9 +19,12 @@ waits for their messages and stops them.
 
 from __future__ import annotations
 
+import ctypes
 import logging
 import multiprocessing
 import os
+import resource
+import signal
 import threading
 import time
 from abc import ABC, abstractmethod
@@ -40,6 +43,7 @@ QUEUED, RUNNING, SUCCEEDED, FAILED, CANCELLED = "queued", "running", "succeeded"
 FINAL = (SUCCEEDED, FAILED, CANCELLED)
 INTERRUPTED = "The server stopped while this job was running; start it again."
 SERVER_ERROR = "The job failed because of an error in the server; it was logged."
+_PR_SET_PDEATHSIG = 1  # linux/prctl.h
 _PROGRESS_EVERY = 0.5  # seconds between two progress messages, and writes, of one job
 _log = logging.getLogger(__name__)
 
@@ -66,10 +70,11 @@ def throttle(send: ProgressCallback) -> ProgressCallback:
 
 
 def run_work(work: Work, record: Record, progress: ProgressCallback,
-             cancel: CancelCheck | None) -> tuple[str, Any]:
+             cancel: CancelCheck | None, memory_limit: int | None = None) -> tuple[str, Any]:
     """Run ``work`` and tell how it ended: ``("result", value)`` or ``("failed", a sentence for users)``.
 
-    Never raises an ``Exception``: a :class:`PhyloDashError` gives its message, any other error a
+    Never raises an ``Exception``: a :class:`PhyloDashError` gives its message, running out of
+    memory says so (naming ``memory_limit``, in bytes, when the job had one), any other error a
     generic sentence (the traceback is logged).
     """
     try:
@@ -77,6 +82,9 @@ def run_work(work: Work, record: Record, progress: ProgressCallback,
     except PhyloDashError as error:
         return "failed", str(error)
     except MemoryError:
+        if memory_limit:
+            return "failed", (f"The job needed more than its memory limit of {memory_limit // 2**20:,} MB "
+                              "(PHYLODASH_JOB_MEMORY_MB sets it).")
         return "failed", "The job needed more memory than the server has."
     except Exception:  # any other error: a failed job, logged with its traceback
         _log.exception("job %s failed", record.get("id"))
@@ -235,10 +243,39 @@ class BaseJobRunner(ABC, Generic[Handle]):
             self.store.update("jobs", job["id"], {**done, "status": FAILED, "error": value})
 
 
-def _worker(work: Work, record: Record, connection: Connection) -> None:
-    """Body of a worker process: run ``work`` and send progress, then the result or the error."""
+def _die_with(parent: int) -> None:
+    """Make this worker end when the server process ends, even when the server is killed (-9).
+
+    Linux delivers SIGKILL to the worker when its parent goes (``prctl(PR_SET_PDEATHSIG)``);
+    elsewhere a thread checks the parent every second.
+    """
     try:
-        connection.send(run_work(work, record, throttle(lambda f: connection.send(("progress", f))), None))
+        if ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL) != 0:
+            raise OSError(ctypes.get_errno(), "prctl failed")
+    except (OSError, AttributeError):
+        def watch() -> None:
+            while os.getppid() == parent:
+                time.sleep(1.0)
+            os._exit(1)
+
+        threading.Thread(target=watch, name="phylodash-parent-watch", daemon=True).start()
+    if os.getppid() != parent:  # the server went before the signal was armed
+        os._exit(1)
+
+
+def _worker(work: Work, record: Record, connection: Connection, parent: int,
+            memory_limit: int | None) -> None:
+    """Body of a worker process: run ``work`` and send progress, then the result or the error.
+
+    The worker ends with the server, and with ``memory_limit`` (bytes) its address space is capped,
+    so a job too big for the machine fails with that reason instead of exhausting it.
+    """
+    _die_with(parent)
+    if memory_limit:
+        resource.setrlimit(resource.RLIMIT_AS, (memory_limit, memory_limit))
+    try:
+        progress = throttle(lambda f: connection.send(("progress", f)))
+        connection.send(run_work(work, record, progress, None, memory_limit))
     finally:
         connection.close()
 
@@ -263,10 +300,14 @@ class JobRunner(BaseJobRunner[_Process]):
         ``finish(record, result)``, run in this process to store a successful result.
     workers : int, optional
         Jobs running at once; default one per core.
+    memory_limit : int, optional
+        Bytes of address space each worker may use (no limit when None).
     """
 
-    def __init__(self, store: Store, work: Work, finish: Finish, *, workers: int | None = None) -> None:
+    def __init__(self, store: Store, work: Work, finish: Finish, *, workers: int | None = None,
+                 memory_limit: int | None = None) -> None:
         super().__init__(store, work, finish, workers=workers or os.cpu_count() or 1)
+        self.memory_limit = memory_limit
         self._context = multiprocessing.get_context("spawn")
         self._wake_r, self._wake_w = self._context.Pipe(duplex=False)
 
@@ -278,7 +319,8 @@ class JobRunner(BaseJobRunner[_Process]):
 
     def _begin(self, job: Record) -> _Process:
         receiver, sender = self._context.Pipe(duplex=False)
-        process = self._context.Process(target=_worker, args=(self.work, job, sender),
+        process = self._context.Process(target=_worker,
+                                        args=(self.work, job, sender, os.getpid(), self.memory_limit),
                                         name=f"phylodash-job-{job['id']}", daemon=True)
         process.start()
         sender.close()

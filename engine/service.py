@@ -32,14 +32,16 @@ class Service:
         self.store = store if store is not None else TinyDBStore(settings.data)
         self.accounts = Accounts(self.store)
         self.catalog = Catalog(self.store)
-        self.analyses = Analyses(self.store, self.catalog, self._make_runner)
+        self.analyses = Analyses(self.store, self.catalog, self._make_runner,
+                                 max_queued=settings.max_queued_jobs)
 
     def _make_runner(self, work: Callable[..., Any], finish: Callable[[Record, Any], None]) -> Any:
         if self.settings.dask_scheduler:
             from engine.dask_runner import DaskJobRunner
 
             return DaskJobRunner(self.store, work, finish, scheduler=self.settings.dask_scheduler)
-        return JobRunner(self.store, work, finish, workers=self.settings.workers)
+        return JobRunner(self.store, work, finish, workers=self.settings.workers,
+                         memory_limit=self.settings.job_memory_limit)
 
     @property
     def runner(self) -> Any:

@@ -10,6 +10,8 @@
 | ``PHYLODASH_UPLOAD_LIMIT_MB`` | ``200`` | largest accepted upload request, in MB |
 | ``PHYLODASH_GOOGLE_TOKENINFO_URL`` | Google's token-info endpoint | where Google tokens are checked |
 | ``PHYLODASH_DASK_SCHEDULER`` | unset | ``tcp://host:port``: run jobs on that Dask cluster |
+| ``PHYLODASH_JOB_MEMORY_MB`` | 80% of the RAM / workers | memory (address space) one job may use |
+| ``PHYLODASH_MAX_QUEUED_JOBS`` | ``100`` | jobs one user may have queued or running at once |
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from pathlib import Path
 from engine.errors import ParameterError
 
 GOOGLE_TOKENINFO_URL = "https://oauth2.googleapis.com/tokeninfo"
+_RAM_MB = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") // 2**20
 
 
 @dataclass(frozen=True)
@@ -36,6 +39,15 @@ class Settings:
     upload_limit: int = 200 * 1024 * 1024
     google_tokeninfo_url: str = GOOGLE_TOKENINFO_URL
     dask_scheduler: str | None = None
+    job_memory_mb: int | None = None
+    max_queued_jobs: int = 100
+
+    @property
+    def job_memory_limit(self) -> int:
+        """Bytes of address space one job may use: the setting, else 80% of the RAM shared by the workers
+        (at least 1 GB)."""
+        megabytes = self.job_memory_mb or max(1024, int(0.8 * _RAM_MB / self.workers))
+        return megabytes * 2**20
 
     @property
     def dashboard_url(self) -> str:
@@ -56,6 +68,8 @@ class Settings:
             upload_limit=_positive(env, "PHYLODASH_UPLOAD_LIMIT_MB", defaults.upload_limit // 2**20) * 2**20,
             google_tokeninfo_url=env.get("PHYLODASH_GOOGLE_TOKENINFO_URL") or defaults.google_tokeninfo_url,
             dask_scheduler=env.get("PHYLODASH_DASK_SCHEDULER") or None,
+            job_memory_mb=_positive(env, "PHYLODASH_JOB_MEMORY_MB", 0) or None,
+            max_queued_jobs=_positive(env, "PHYLODASH_MAX_QUEUED_JOBS", defaults.max_queued_jobs),
         )
 
 

@@ -127,6 +127,16 @@ class LiveServer:
                 time.sleep(0.2)
         raise AssertionError(f"the server did not answer within {timeout} s: {self.log.read_text()[-3000:]}")
 
+    def panel_pid(self) -> int:
+        """The ``panel serve`` process (``make`` is its parent)."""
+        for pid in descendants(self.process.pid):
+            try:
+                if b"panel" in Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")[1]:
+                    return pid
+            except (OSError, IndexError):
+                continue
+        raise AssertionError("no panel process below make")
+
     def token(self) -> str:
         """The admin token the first start printed (the line after 'API token of')."""
         lines = self.log.read_text().splitlines()

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import math
 import os
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -133,10 +135,26 @@ def test_a_cancelled_queued_job_never_starts_and_the_next_one_runs(
 
 def check_start_recovery(store: TinyDBStore, runner: BaseJobRunner) -> None:
     """Jobs a dead server left: ``runner.start()`` fails the running one and runs the queued one."""
-    store.insert("jobs", {"id": "was-running", "status": RUNNING, "completed": False, "n": 1,
-                          "created": "2026-01-01T00:00:00.000Z"})
-    store.insert("jobs", {"id": "was-queued", "status": QUEUED, "completed": False, "n": 21,
-                          "created": "2026-01-01T00:00:01.000Z"})
+    store.insert(
+        "jobs",
+        {
+            "id": "was-running",
+            "status": RUNNING,
+            "completed": False,
+            "n": 1,
+            "created": "2026-01-01T00:00:00.000Z",
+        },
+    )
+    store.insert(
+        "jobs",
+        {
+            "id": "was-queued",
+            "status": QUEUED,
+            "completed": False,
+            "n": 21,
+            "created": "2026-01-01T00:00:01.000Z",
+        },
+    )
     runner.start()
     try:
         interrupted = store.get("jobs", "was-running")
@@ -149,3 +167,60 @@ def check_start_recovery(store: TinyDBStore, runner: BaseJobRunner) -> None:
 
 def test_start_fails_interrupted_jobs_and_runs_queued_ones(store: TinyDBStore) -> None:
     check_start_recovery(store, JobRunner(store, double, Results(store), workers=1))
+
+
+def hungry(record: Record, progress: Callable[[float], None], cancel: object) -> int:
+    """Work that asks for 2 GiB at once."""
+    import numpy as np
+
+    return int(np.ones(2**28).sum())
+
+
+def test_a_job_over_its_memory_limit_fails_with_that_reason(store: TinyDBStore) -> None:
+    runner = JobRunner(store, hungry, Results(store), workers=1, memory_limit=1024 * 2**20)
+    runner.start()
+    try:
+        runner.submit({"id": "big"})
+        failed = wait_for(store, "big", (FAILED,))
+        assert "memory limit of 1,024 MB" in failed["error"] and store.find("inferences", "big") is None
+    finally:
+        runner.stop()
+
+
+def silent(record: Record, progress: Callable[[float], None], cancel: object) -> None:
+    """Work that runs for ten minutes without a word to its server (no progress message)."""
+    time.sleep(600)
+
+
+_SERVER = """
+import sys, time
+from test_jobs import Results, silent
+from engine.jobs import JobRunner
+from engine.store import TinyDBStore
+store = TinyDBStore(sys.argv[1])
+runner = JobRunner(store, silent, Results(store), workers=1)
+runner.start()
+runner.submit({"id": "quiet"})
+while "quiet" not in runner.running_pids():
+    time.sleep(0.05)
+print(runner.running_pids()["quiet"], flush=True)
+time.sleep(600)
+"""
+
+
+def test_a_worker_ends_at_once_when_its_server_is_killed(tmp_path: Path) -> None:
+    environment = {**os.environ, "PYTHONPATH": os.pathsep.join([str(Path(__file__).parent), *sys.path])}
+    server = subprocess.Popen(
+        [sys.executable, "-c", _SERVER, str(tmp_path)], stdout=subprocess.PIPE, text=True, env=environment
+    )
+    try:
+        worker = int(server.stdout.readline())
+        os.kill(worker, 0)  # alive
+        server.kill()
+        server.wait(timeout=10)
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline and Path(f"/proc/{worker}").exists():
+            time.sleep(0.05)
+        assert not Path(f"/proc/{worker}").exists(), "the worker outlived its killed server"
+    finally:
+        server.kill()
