@@ -10,6 +10,7 @@ from typing import Any, ClassVar
 
 import tornado.web
 from api_client import FIXTURES, ApiTestCase, multipart
+from live_server import job_request
 from tornado.httpclient import HTTPRequest
 
 from api.auth import EMAIL_SCOPE
@@ -408,3 +409,16 @@ class JobLists(ApiTestCase):
         assert self.json("GET", path)[0]["status"] == "succeeded"
         _, stranger = self.service.accounts.add("bo@example.org")
         assert self.call("GET", path, token=stranger).code == 401
+
+
+class QueueLimit(ApiTestCase):
+    settings: ClassVar[dict[str, Any]] = {"max_queued_jobs": 1}
+
+    def test_a_user_may_not_queue_more_jobs_than_the_limit(self) -> None:
+        project = self.project()
+        big = self.upload(project, cgmlst(20000, 50))["id"]
+        first = self.submit(project, "goeburst-full", big, 3)
+        response = self.call("POST", f"/projects/{project}/jobs", job_request("goeburst-full", big, 2))
+        assert response.code == 409 and "queued or running" in json.loads(response.body)["detail"]
+        assert self.call("DELETE", f"/projects/{project}/jobs/{first['job_id']}").code == 204
+        self.submit(project, "goeburst", big, 1)  # room again
