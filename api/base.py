@@ -134,10 +134,12 @@ class BaseHandler(tornado.web.RequestHandler):
             raise Problem(400, "the body must be JSON") from None
 
     def page(self) -> int:
-        """``?page=N`` (default 0); a 400 problem when N is not a whole number >= 0."""
+        """``?page=N`` (default 0); a 400 problem when N is not a whole number >= 0 of at most 12 digits
+        (the OpenAPI document's maximum; ASCII digits only: ``\\d`` would take any script's digits).
+        """
         text = self.get_query_argument("page", "0")
-        if not re.fullmatch(r"\+?\d{1,100}", text.strip()):
-            raise Problem(400, "page must be a whole number >= 0")
+        if not re.fullmatch(r"\+?[0-9]{1,12}", text.strip()):
+            raise Problem(400, "page must be a whole number >= 0 of at most 12 digits")
         return int(text)
 
     def paged(self, items: list[Any], page: int) -> list[Any]:

@@ -36,10 +36,12 @@ _TEXT_LIMIT = 10_000
 
 
 def check_id(value: str, what: str) -> str:
-    """``value`` when it is a well-formed UUID (how the server makes ids), else NotFoundError."""
+    """``value`` when it is a UUID as the server writes ids (canonical: lower case, hyphens), else
+    NotFoundError: one record has one id, so ``{...}``, ``urn:uuid:`` and upper-case forms are not it.
+    """
     try:
-        if str(uuid.UUID(value)) == value.lower():
-            return value.lower()
+        if str(uuid.UUID(value)) == value:
+            return value
     except (ValueError, AttributeError, TypeError):
         pass
     raise NotFoundError(f"there is no {what} {value!r}")
@@ -265,6 +267,11 @@ def _project_fields(fields: dict[str, Any]) -> dict[str, Any]:
     unknown = sorted(set(fields) - {"name", "description", "visibility", "users", "id"})
     if unknown:
         raise ParameterError(f"a project has no field {', '.join(map(repr, unknown))}")
+    if "id" in fields:  # ignored on POST, compared with the path's on PUT: either way a project id
+        try:
+            check_id(fields["id"], "project")
+        except NotFoundError:
+            raise ParameterError("id must be a project id (a UUID)") from None
     name = _text(fields.get("name"), "name")
     if not name:
         raise ParameterError("name is required")
