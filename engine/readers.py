@@ -41,14 +41,32 @@ Problems
 Rows that cannot be used (wrong number of columns, no id, an id seen before) are left out and
 listed in the report with their line and the reason. A file that cannot be used at all raises
 :class:`~engine.errors.InputError` with a sentence a biologist understands and the line number
-where it applies: empty, blank, binary, compressed or not UTF-8; not tab-separated; no locus
-column; no profiles; or most rows left out for the same reason (which means the file is not what
-its header says, and guessing would give a wrong tree).
+where it applies: empty, blank, binary, an image, a PDF, compressed or not UTF-8; a web page; not
+tab-separated; no locus column; no profiles; or most rows left out for the same reason (which
+means the file is not what its header says, and guessing would give a wrong tree).
+
+Formulas and markup
+-------------------
+Ids, locus names, alleles and metadata are shown in web pages and saved back to spreadsheets, so a
+file with a spreadsheet formula or HTML markup in any cell (the header too) is refused, naming the
+line, the column and the cell:
+
+- a formula is a cell that, after its leading spaces, starts with ``=`` or ``@`` followed by
+  anything (``=HYPERLINK(...)``, ``@SUM(1+1)``), or starts with ``+`` or ``-`` and holds a
+  function call (a name right before ``(``) or a link to another program (``|``, as in
+  ``-2+3+cmd|' /C calc'!A0``);
+- markup is ``<`` right before a letter, ``/``, ``!`` or ``?`` anywhere in a cell (``<script>``,
+  ``<img src=x onerror=...>``, ``</b>``, ``<!-- -->``).
+
+Plain values stay plain: numbers (``-1``, EnteroBase's uncalled allele, ``-0.5``, ``+3``), ``-``
+or ``=`` alone, ``+ve``, ``-ve``, ``+/-``, ``ST-45 complex``, ``a+b`` or ``x@y.org`` inside text,
+``age <5``, ``<=0.25`` and ``< 2 mg/L``.
 """
 
 from __future__ import annotations
 
 import os
+import re
 from collections import Counter
 from collections.abc import Callable, Sequence
 from contextlib import ExitStack
@@ -88,8 +106,20 @@ _MAGIC = (
                     "as 'Text (Tab delimited)' and upload that."),
     (b"\xd0\xcf\x11\xe0", "The {what} is an Excel (.xls) workbook. Save the sheet as "
                           "'Text (Tab delimited)' and upload that."),
+    (b"\x89PNG", "The {what} is a PNG image, not a text table. Upload the tab-separated text file."),
+    (b"\xff\xd8\xff", "The {what} is a JPEG image, not a text table. Upload the tab-separated text "
+                       "file."),
+    (b"%PDF", "The {what} is a PDF document, not a text table. Upload the tab-separated text file."),
 )
 _HTML_STARTS = ("<!doctype", "<html", "<?xml", "<head", "<body", "<script")
+#: A spreadsheet formula, matched at the first non-space byte of a cell ("Formulas and markup" above).
+_FORMULA = re.compile(rb"[=@][ \x0b\x0c]*[^\s]|[+-][^\t\n]*?(?:[A-Za-z_][\w.]*\(|\|)")
+#: Every formula holds one of these bytes: only the cells that hold one are matched.
+_FORMULA_HINTS = b"=@(|"
+#: The end of a cell.
+_CELL_END = re.compile(rb"[\t\n]")
+#: HTML markup anywhere in a cell.
+_MARKUP = re.compile(rb"<[A-Za-z/!?]")
 
 Source = BinaryIO | bytes | bytearray | memoryview
 
@@ -173,7 +203,7 @@ def read_profiles(
     data = _prepare(_read_source(source, "read_profiles"), "profile file")
     lines = data.split(b"\n")
     first = _first_nonblank(lines)
-    _refuse_html(lines[first], first + 1, "profile file")
+    _refuse_active_content(data, lines, first, "profile file")
     if kind == "snp" or (kind == "auto" and _looks_like_snp(lines, first)):
         return _read_snp(data, lines, first, missing_values)
     return _read_mlst(data, lines, first, missing_values)
@@ -228,7 +258,7 @@ def read_isolates(
     lines = data.split(b"\n")
     first = _first_nonblank(lines)
     header_line = first + 1
-    _refuse_html(lines[first], header_line, what)
+    _refuse_active_content(data, lines, first, what)
     columns = _header_cells(lines[first])
     if len(columns) == 1:
         _refuse_other_separator(columns[0], header_line, what)
@@ -466,6 +496,65 @@ def _refuse_html(line: bytes, number: int, what: str) -> None:
     if line.decode("utf-8").strip(_SPACE).lower().startswith(_HTML_STARTS):
         raise InputError(f"The {what} looks like a web page (HTML), not a tab-separated table.",
                          number)
+
+
+def _refuse_active_content(data: bytes, lines: list[bytes], first: int, what: str) -> None:
+    """InputError when the file is a web page, or for its first cell that holds a spreadsheet
+    formula or HTML markup (the rule is in the module docstring); the header is line ``first``."""
+    _refuse_html(lines[first], first + 1, what)
+    found = []
+    formula = _first_formula(data)
+    if formula is not None:
+        found.append((formula, "a spreadsheet formula. Spreadsheet formulas have no place in typing "
+                      "data (a spreadsheet that opens the file could run a program or open a link): "
+                      "keep the values only"))
+    markup = _MARKUP.search(data)
+    if markup:
+        found.append((markup.start(), "HTML markup (a tag such as <b> or <script>). Markup has no "
+                      "place in typing data (a web page that shows it could run a script): keep plain "
+                      "text only"))
+    if not found:
+        return
+    position, reason = min(found)
+    cell_start, cell_end = _cell_around(data, position)
+    cell = data[cell_start:cell_end].decode("utf-8").strip(_SPACE)
+    column = data.count(b"\t", data.rfind(b"\n", 0, position) + 1, position) + 1
+    number = data.count(b"\n", 0, position) + 1
+    header = _header_cells(lines[first])
+    name = header[column - 1] if number > first + 1 and column <= len(header) else ""
+    named = f" ({_quote(name)})" if name else ""
+    raise InputError(f"Column {column}{named} of the {what} holds {_quote(cell)}, which is {reason} "
+                     "and upload the file again.", number)
+
+
+def _cell_around(data: bytes, position: int, low: int = 0) -> tuple[int, int]:
+    """Offsets of the start and the end of the cell holding ``position``; its start is searched for
+    back to ``low`` only (a tab or line end before ``position``, or 0), so that a caller checking
+    cells in order searches each byte once."""
+    tab = data.rfind(b"\t", low, position)
+    start = max(tab, data.rfind(b"\n", max(tab, low), position)) + 1
+    end = _CELL_END.search(data, position)
+    return start, len(data) if end is None else end.start()
+
+
+def _first_formula(data: bytes) -> int | None:
+    """Offset of the first cell that is a spreadsheet formula, or None.
+
+    Only cells holding one of ``= @ ( |`` can be one, so they alone are matched (found with
+    ``bytes.find``, which is fast): a table without these bytes costs four quick scans.
+    """
+    found = []
+    for hint in _FORMULA_HINTS:
+        position, cell_end = data.find(hint), 0
+        while position >= 0:
+            cell_start, cell_end = _cell_around(data, position, cell_end)
+            while cell_start < cell_end and data[cell_start] in b" \x0b\x0c":
+                cell_start += 1
+            if _FORMULA.match(data, cell_start, cell_end):
+                found.append(cell_start)
+                break
+            position = data.find(hint, cell_end)
+    return min(found, default=None)
 
 
 def _refuse_other_separator(header: str, number: int, what: str) -> None:

@@ -29,7 +29,7 @@ PROFILES = (
 ISOLATES = (
     b"id\tcountry\tST\n"
     b"a\tPortugal\t1\n"
-    b"b\tJapan & Co <i>\t10\n"
+    b"b\tJapan & Co (<5)\t10\n"
     b"c\t\t1\n"
     b"d\tKenya\t99\n"
 )

@@ -124,3 +124,58 @@ def test_upload_goeburst_tree_colours_search_clusters_and_cancel(
     expect(table_cell(page, job, "status")).to_have_text("cancelled")
     assert client.json("GET", f"/projects/{project}/jobs/{job}")["status"] == "cancelled"
     shots(page, "cancelled")
+
+
+#: Names typed in the page (and an upload's error message) that would run a script if shown as HTML.
+PROJECT_NAME = 'Outbreak <img src=x onerror="window.__pwned=1">'
+DATASET_NAME = 'MLST <script>window.__pwned=2</script> <img src=x onerror="window.__pwned=3">'
+MARKUP_CELL = '<img src=x onerror="window.__pwned=4">'
+
+
+def test_names_and_refused_markup_are_shown_as_text_and_never_run(
+    page: Page, dashboard_server: LiveServer, admin_token: str, shots: Shots, tmp_path: Path
+) -> None:
+    open_dashboard(page)
+    sign_in(page, admin_token)
+    expect(selected_project(page)).to_have_text("Demo (public)")
+
+    # a project whose name is markup: the picker shows the characters
+    page.get_by_label("New project").fill(PROJECT_NAME)
+    page.get_by_role("button", name="Create project").click()
+    expect(selected_project(page)).to_have_text(f"{PROJECT_NAME} (private)")
+    expect(page.get_by_text(f"Created the project {PROJECT_NAME}.")).to_be_visible()
+
+    # the reader refuses markup in metadata; its message quotes the cell as text
+    isolates = tmp_path / "isolates.tsv"
+    fixture = (FIXTURES / "isolates.tsv").read_text()
+    isolates.write_text(fixture.replace("\tPT\t", f"\t{MARKUP_CELL}\t", 1))
+    files = page.locator("input[type=file]")
+    files.nth(0).set_input_files(str(FIXTURES / "profiles.tsv"))
+    files.nth(1).set_input_files(str(isolates))
+    page.get_by_role("button", name="Upload dataset").click()
+    refused = page.get_by_text("which is HTML markup")
+    expect(refused).to_contain_text(f"holds '{MARKUP_CELL}'")
+    refused.scroll_into_view_if_needed()
+    shots(page, "markup-refused")
+
+    # a dataset whose name is markup: the report, the table and the jobs' dataset picker show the characters
+    files.nth(1).set_input_files(str(FIXTURES / "isolates.tsv"))
+    page.get_by_label("Dataset name").fill(DATASET_NAME)
+    page.get_by_role("button", name="Upload dataset").click()
+    expect(page.get_by_role("heading", name=DATASET_NAME)).to_be_visible()
+    expect(table_cell(page, DATASET_NAME, "name")).to_have_text(DATASET_NAME)
+    shots(page, "markup-names")
+    tab(page, "Jobs").click()
+    expect(page.get_by_label("Dataset", exact=True)).to_contain_text(DATASET_NAME)
+
+    # the tree's title is the dataset's name
+    page.get_by_role("button", name="Launch").click()
+    expect(table_cell(page, "goeburst", "status")).to_have_text("succeeded", timeout=JOB_WAIT_MS)
+    row_button(page, "goeburst", "Open").click()
+    expect(page.get_by_role("heading", name=f"{DATASET_NAME}: goeburst")).to_be_visible()
+    page.locator(".pd-tree-colour-by select").select_option("country")
+    expect(page.locator(".pd-tree-legend")).to_contain_text("PT")
+    shots(page, "markup-tree")
+
+    assert page.evaluate("typeof window.__pwned") == "undefined"
+    assert page.locator("img[src=x], script:has-text('__pwned')").count() == 0
