@@ -40,7 +40,7 @@ class Authenticator:
 
     async def user(self, authorization: str | None, provider: str | None) -> Record:
         """The user the credentials name; UnauthorizedError (with a reason) otherwise."""
-        provider = provider or "local"
+        provider = "local" if provider is None else provider  # ?provider= (empty) names no provider
         if provider not in PROVIDERS:
             raise UnauthorizedError(f"unknown provider {provider[:40]!r}; use one of: {', '.join(PROVIDERS)}")
         scheme, _, token = (authorization or "").partition(" ")

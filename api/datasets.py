@@ -79,7 +79,10 @@ def _parse_form(headers: tornado.httputil.HTTPHeaders, chunks: list[bytes]) -> d
         raise Problem(400, "send the dataset as multipart/form-data with a 'profiles' file")
     fields: dict[str, list[bytes]] = {}
     files: dict[str, list[tornado.httputil.HTTPFile]] = {}
-    tornado.httputil.parse_body_arguments(content_type, body, fields, files, headers)
+    try:
+        tornado.httputil.parse_body_arguments(content_type, body, fields, files, headers)
+    except tornado.httputil.HTTPInputError as error:  # no boundary, a part's header not readable, ...
+        raise Problem(400, f"the multipart/form-data body is malformed: {str(error)[:200]}") from None
     if "profiles" not in files:
         raise Problem(400, "the upload has no 'profiles' file")
 

@@ -7,13 +7,16 @@ appears under its ``analysis_id`` once the job has succeeded, and never before.
 
 A result records its provenance (input content hash, algorithm, version, parameters, job,
 timings). When the same input content, algorithm, version and parameters were computed before,
-a new job reuses that result at once (its arrays are shared) and says so in ``reused_from``.
+a new job reuses that result at once (its arrays are shared) and says so in ``reused_from``; so
+does a queued job when it is its turn to start and an equal job has succeeded meanwhile (many
+clients asking for the same analysis at once make one computation, not one each).
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import threading
 import time
 import uuid
 from collections.abc import Callable
@@ -62,7 +65,7 @@ def parse_request(body: object) -> JobRequest:
     if unknown:
         raise ParameterError(f"a job has no field {', '.join(map(repr, unknown))}")
     analysis = body.get("analysis")
-    if analysis not in _TABLES:
+    if not isinstance(analysis, str) or analysis not in _TABLES:  # a list or an object is not hashable
         raise ParameterError(f"analysis must be 'inference' or 'visualization', not {analysis!r}")
     name = body.get("algorithm")
     if not isinstance(name, str):
@@ -125,12 +128,18 @@ class Analyses:
         self.store = store
         self.catalog = catalog
         self.max_queued = max_queued
+        self._submitting = threading.Lock()
         self.runner = make_runner(partial(run_job, store.arrays_reader()), self.finish)
+        self.runner.before_start = self._reuse_if_computed
 
     # -- jobs ------------------------------------------------------------------------------------
 
     def submit(self, user: Record, project_id: str, body: object) -> Record:
         """Check a job request and queue it (or finish it at once by reusing an equal result)."""
+        with self._submitting:  # one at a time: concurrent requests counted before any was added pass the cap
+            return self._submit(user, project_id, body)
+
+    def _submit(self, user: Record, project_id: str, body: object) -> Record:
         request = parse_request(body)
         project = self.catalog.project(user, project_id, write=True)
         dataset = self.catalog.dataset(user, project_id, request.dataset_id)
@@ -206,13 +215,23 @@ class Analyses:
         found = self.store.select(_TABLES[job["analysis"]], lambda r: r["content_key"] == job["content_key"])
         return found[0] if found else None
 
+    def _reuse_if_computed(self, job: Record) -> bool:
+        """Finish a queued job about to start with an equal result stored meanwhile; False when none."""
+        earlier = self._equal_result(job)
+        if earlier is not None:
+            self._reuse(job, earlier)
+        return earlier is not None
+
     def _reuse(self, job: Record, earlier: Record) -> Record:
+        """Store ``job`` (new, or queued) as succeeded with the result of ``earlier``."""
         stamp = now()
         provenance = {**earlier["provenance"], "reused_from": earlier["id"]}
         self.store.insert(_TABLES[job["analysis"]], _result_record(job, earlier["arrays"], provenance))
-        finished = {**job, "status": SUCCEEDED, "completed": True, "cancelled": False, "progress": 1.0,
-                    "created": stamp, "started": stamp, "finished": stamp, "error": None,
-                    "reused_from": earlier["id"]}
+        done = {"status": SUCCEEDED, "completed": True, "cancelled": False, "progress": 1.0,
+                "started": stamp, "finished": stamp, "error": None, "reused_from": earlier["id"]}
+        if job.get("status") == QUEUED:
+            return self.store.update("jobs", job["id"], done)
+        finished = {**job, **done, "created": stamp}
         self.store.insert("jobs", finished)
         return finished
 
