@@ -105,6 +105,10 @@ class BaseJobRunner(ABC, Generic[Handle]):
     (launch one job), :meth:`_wait` (wait a little for messages of running jobs and hand each to
     :meth:`_message`), :meth:`_wake` (end a :meth:`_wait` early) and :meth:`_halt` (stop a running
     computation whose job was cancelled).
+
+    ``before_start``, when set, is called (lock held) with each queued job about to start; when it
+    returns True it has finished the job itself, say with an equal result that appeared while the job
+    waited, and the job does not run.
     """
 
     def __init__(self, store: Store, work: Work, finish: Finish, *, workers: int) -> None:
@@ -117,6 +121,7 @@ class BaseJobRunner(ABC, Generic[Handle]):
         self._lock = threading.RLock()
         self._stopping = False
         self._thread: threading.Thread | None = None
+        self.before_start: Callable[[Record], bool] | None = None
 
     # -- public ----------------------------------------------------------------------------------
 
@@ -209,6 +214,8 @@ class BaseJobRunner(ABC, Generic[Handle]):
                 job_id = self._queue.popleft()
                 job = self.store.find("jobs", job_id)
                 if job is None or job["status"] != QUEUED:
+                    continue
+                if self.before_start is not None and self.before_start(job):
                     continue
                 job = self.store.update("jobs", job_id, {"status": RUNNING, "started": now()})
                 self._running[job_id] = _Running(job, self._begin(job))

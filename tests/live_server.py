@@ -10,7 +10,7 @@ import subprocess
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -90,15 +90,20 @@ def alive(pid: int) -> bool:
 
 
 class LiveServer:
-    """``make serve`` in its own process group; :meth:`stop` ends the group."""
+    """``make serve`` in its own process group; :meth:`stop` ends the group.
 
-    def __init__(self, data: Path, log: Path) -> None:
+    The server's environment is this process's, plus ``environment`` (settings such as
+    ``PHYLODASH_MAX_QUEUED_JOBS``), plus its port, data folder and one job worker.
+    """
+
+    def __init__(self, data: Path, log: Path, environment: Mapping[str, str] | None = None) -> None:
         self.data = data
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = log
-        environment = {
+        variables = {
             **os.environ,
+            **(environment or {}),
             "PORT": str(self.port),
             "PHYLODASH_DATA": str(data),
             "PHYLODASH_WORKERS": "1",
@@ -107,7 +112,7 @@ class LiveServer:
             self.process = subprocess.Popen(
                 ["make", "-s", "serve"],
                 cwd=ROOT,
-                env=environment,
+                env=variables,
                 stdout=output,
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
