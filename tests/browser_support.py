@@ -85,6 +85,11 @@ def selected_project(page: Page) -> Locator:
     return page.get_by_label("Project").locator("option:checked")
 
 
+def project_picker(page: Page) -> Locator:
+    """The sidebar's project selector (its options read ``Name (visibility)``)."""
+    return page.get_by_label("Project", exact=True)
+
+
 def tab(page: Page, name: str) -> Locator:
     """The header of the dashboard's tab ``name`` (Data, Jobs, Tree); only the active tab is in the DOM."""
     return page.locator(".bk-tab", has_text=name)
