@@ -23,7 +23,7 @@ from dashboard.tree_figure import FIGURE_NAME, RING_COLOUR
 
 hv.Store.set_current_backend("bokeh")
 #: Plot frame on the page and in exported pictures, in pixels (fixed, so a view box maps without distortion).
-PAGE_FRAME = (900, 700)
+PAGE_FRAME = (760, 620)  # fits beside the controls in a 1280-pixel-wide window
 EXPORT_FRAME = (1200, 900)
 _EDGE_SHADES = ["#c8c8c8", "#404040"]
 Box = tuple[float, float, float, float]  # x0, x1, y0, y1
