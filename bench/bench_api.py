@@ -364,6 +364,27 @@ def prepare_tables(folder: Path, sizes: Sizes, notes: list[str]) -> list[Table]:
     return tables
 
 
+def release(server: LiveServer | None, folder: Path, *, keep: bool) -> None:
+    """Stop the server (when it started) and remove its temporary folder unless ``keep``."""
+    if server is not None:
+        server.stop()
+    if keep:
+        print(f"kept {folder}")
+    else:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def print_report(rows: Sequence[Row], notes: Sequence[str] = ()) -> None:
+    """The notes, the table of figures and the load average at the end."""
+    print()
+    for note in notes:
+        print(note)
+    print()
+    print_table(rows)
+    print()
+    print(f"load average at end: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+
+
 def revision() -> str:
     """The project's git commit and whether api/ or engine/ have uncommitted changes."""
     try:
@@ -450,20 +471,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"the server's log ends with:\n{server.log.read_text()[-3000:]}", file=sys.stderr)
             raise
     finally:
-        if server is not None:
-            server.stop()
-        if args.keep:
-            print(f"kept {folder}")
-        else:
-            shutil.rmtree(folder, ignore_errors=True)
+        release(server, folder, keep=args.keep)
 
-    print()
-    for note in notes:
-        print(note)
-    print()
-    print_table(rows)
-    print()
-    print(f"load average at end: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    print_report(rows, notes)
     return 0
 
 

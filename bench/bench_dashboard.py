@@ -50,7 +50,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import shutil
 import sys
 import tempfile
 import time
@@ -61,7 +60,18 @@ from importlib.metadata import version
 from pathlib import Path
 
 import synthetic
-from bench_api import ROOT, SHARED_DATA, Latency, Row, Table, machine_facts, print_table, upload, verdict
+from bench_api import (
+    ROOT,
+    SHARED_DATA,
+    Latency,
+    Row,
+    Table,
+    machine_facts,
+    print_report,
+    release,
+    upload,
+    verdict,
+)
 
 from dashboard.tree_figure import FIGURE_NAME
 from dashboard.tree_view import OVERVIEW_MIN_NODES
@@ -509,20 +519,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"the server's log ends with:\n{server.log.read_text()[-3000:]}", file=sys.stderr)
             raise
     finally:
-        if server is not None:
-            server.stop()
-        if args.keep:
-            print(f"kept {folder}")
-        else:
-            shutil.rmtree(folder, ignore_errors=True)
+        release(server, folder, keep=args.keep)
 
-    print()
-    for note in notes:
-        print(note)
-    print()
-    print_table(rows)
-    print()
-    print(f"load average at end: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    print_report(rows, notes)
     return 0
 
 

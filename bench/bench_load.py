@@ -25,8 +25,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import shutil
 import sys
 import tempfile
 import time
@@ -34,7 +32,7 @@ from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 
-from bench_api import DEMO_PROFILES, ROOT, SHARED_DATA, Latency, Row, machine_facts, print_table
+from bench_api import DEMO_PROFILES, ROOT, SHARED_DATA, Latency, Row, machine_facts, print_report, release
 
 # The launcher, the JSON client and the load that the end-to-end tests (tests/test_load.py) use.
 sys.path.insert(0, str(ROOT / "tests"))
@@ -118,12 +116,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         statuses = counts(answers)
         jobs = job_rows(server.data)
     finally:
-        if server is not None:
-            server.stop()
-        if args.keep:
-            print(f"kept {folder}")
-        else:
-            shutil.rmtree(folder, ignore_errors=True)
+        release(server, folder, keep=args.keep)
 
     legitimate = sum(a.status == 404 for a in answers) - sum(a.status == 404 for a in wrong)
     rows = [
@@ -142,10 +135,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         for kind, found in statuses.items()))
     for answer in wrong[:10]:
         print(f"wrong: {answer.kind} {answer.path}: {answer.status} {answer.detail}")
-    print()
-    print_table(rows)
-    print()
-    print(f"load average at end: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    print_report(rows)
     return 0
 
 

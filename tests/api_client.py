@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 import tornado.web
-from live_server import FINAL, job_request, poll_job
+from live_server import FINAL, Client, job_request, poll_job
 from openapi_check import check_response
 from tornado.httpclient import HTTPResponse
 from tornado.testing import AsyncHTTPTestCase
@@ -160,3 +160,21 @@ def submit_demo_job(service: Service) -> tuple[Record, Record, Record, Record]:
     dataset = service.catalog.datasets(admin, demo["id"])[0]
     job = service.analyses.submit(admin, demo["id"], job_request("goeburst", dataset["id"], 3))
     return admin, demo, dataset, job
+
+
+def new_tree(client: Client, name: str, files: dict[str, tuple[str, bytes]]) -> dict[str, str]:
+    """Through the API: a new private project ``name`` with a dataset of ``files`` (``profiles`` and
+    optionally ``isolates``), its goeBURST tree (lvs 3) and that tree's radial layout. Their ids under
+    ``project``, ``dataset``, ``inference``, ``visualization``, ``job`` (the inference's) and
+    ``layout_job``."""
+    project = client.json("POST", "/projects", {"name": name, "visibility": "private"}, expect=201)["id"]
+    data, content_type = multipart(files, {"name": name})
+    dataset = client.json("POST", f"/projects/{project}/datasets", data=data, content_type=content_type,
+                          expect=201)["id"]
+    inference = client.submit(project, "goeburst", dataset, 3)
+    assert client.wait_job(project, inference["job_id"])["status"] == "succeeded"
+    layout = client.submit(project, "radial", dataset, inference["analysis_id"])
+    assert client.wait_job(project, layout["job_id"])["status"] == "succeeded"
+    return {"project": project, "dataset": dataset, "inference": inference["analysis_id"],
+            "visualization": layout["analysis_id"], "job": inference["job_id"],
+            "layout_job": layout["job_id"]}

@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from api_client import multipart
+from api_client import new_tree
 from live_server import FINAL, Client, job_request
 
 #: Request kinds and their weights (per cent of a client's requests).
@@ -219,20 +219,13 @@ class Load:
 def prepare(client: Client, profiles: Path, isolates: Path | None = None) -> Load:
     """A new private project with this dataset, a goeBURST inference (lvs 3) and its radial layout: the
     load to run on it."""
-    project = client.json("POST", "/projects", {"name": "load", "description": "a mixed load of clients",
-                                                "visibility": "private", "users": []}, expect=201)["id"]
     files = {"profiles": (profiles.name, profiles.read_bytes())}
     if isolates is not None:
         files["isolates"] = (isolates.name, isolates.read_bytes())
-    data, content_type = multipart(files, {"name": profiles.stem})
-    dataset = client.json("POST", f"/projects/{project}/datasets", data=data, content_type=content_type,
-                          expect=201)["id"]
-    inference = client.submit(project, "goeburst", dataset, 3)
-    assert client.wait_job(project, inference["job_id"])["status"] == "succeeded"
-    visualization = client.submit(project, "radial", dataset, inference["analysis_id"])
-    assert client.wait_job(project, visualization["job_id"])["status"] == "succeeded"
-    known = Known(jobs=[inference["job_id"], visualization["job_id"]], inferences=[inference["analysis_id"]],
-                  visualizations=[(inference["analysis_id"], visualization["analysis_id"])])
+    ids = new_tree(client, "load", files)
+    project, dataset = ids["project"], ids["dataset"]
+    known = Known(jobs=[ids["job"], ids["layout_job"]], inferences=[ids["inference"]],
+                  visualizations=[(ids["inference"], ids["visualization"])])
     return Load(client.url, client.token, project, dataset, known)
 
 

@@ -27,7 +27,7 @@ from typing import Any
 import hypothesis
 import pytest
 import schemathesis
-from api_client import FIXTURES, multipart
+from api_client import FIXTURES, new_tree
 from hypothesis import strategies
 from live_server import Client, LiveServer, free_port, job_request
 from schemathesis import checks
@@ -86,18 +86,8 @@ class World:
 def make_objects(client: Client) -> dict[str, str]:
     """A project, a dataset with isolates, a finished goeBURST inference and a radial layout: their ids
     by path parameter name (``job`` is the inference's job)."""
-    project = client.json("POST", "/projects", {"name": "fuzzed", "description": "schemathesis"},
-                          expect=201)["id"]
     files = {"profiles": ("profiles.tsv", PROFILES), "isolates": ("isolates.tsv", ISOLATES)}
-    data, content_type = multipart(files, {"name": "fixtures"})
-    dataset = client.json("POST", f"/projects/{project}/datasets", data=data, content_type=content_type,
-                          expect=201)["id"]
-    inference = client.submit(project, "goeburst", dataset, 3)
-    assert client.wait_job(project, inference["job_id"])["status"] == "succeeded"
-    layout = client.submit(project, "radial", dataset, inference["analysis_id"])
-    assert client.wait_job(project, layout["job_id"])["status"] == "succeeded"
-    return {"project": project, "dataset": dataset, "inference": inference["analysis_id"],
-            "visualization": layout["analysis_id"], "job": inference["job_id"]}
+    return {name: value for name, value in new_tree(client, "fuzzed", files).items() if name != "layout_job"}
 
 
 @pytest.fixture(scope="module")
