@@ -26,7 +26,7 @@ class DataTab:
         self.new_visibility = pn.widgets.Select(
             label="Visibility", options=["private", "public"], width=140,
             description="private: only members see it; public: every signed-in user may read it.")
-        self.create = pn.widgets.Button(label="Create project", width=140)
+        self.create = pn.widgets.Button(label="Create project", width=140, align="end")
         self.datasets = pn.widgets.Tabulator(pd.DataFrame(columns=DATASET_COLUMNS), disabled=True,
                                              show_index=False, sizing_mode="stretch_width", height=220,
                                              selectable=1)
@@ -58,7 +58,7 @@ class DataTab:
             self.dataset_name, self.upload, self.report,
         )
         return pn.Column(
-            pn.Row(self.new_name, self.new_visibility, self.create, align="end"),
+            pn.Row(self.new_name, self.new_visibility, self.create),
             "### Datasets of the project", self.datasets, self.delete, self.message, upload,
             name="Data", sizing_mode="stretch_width",
         )
