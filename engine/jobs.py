@@ -205,8 +205,12 @@ class BaseJobRunner(ABC, Generic[Handle]):
 
     def _loop(self) -> None:
         while not self._stopping:
-            self._launch()
-            self._wait()
+            try:
+                self._launch()
+                self._wait()
+            except Exception:  # a full disk, no process to spawn: keep dispatching, say so in the log
+                _log.exception("the job dispatcher hit an error; it goes on in a second")
+                time.sleep(1.0)
 
     def _launch(self) -> None:
         with self._lock:
@@ -218,7 +222,15 @@ class BaseJobRunner(ABC, Generic[Handle]):
                 if self.before_start is not None and self.before_start(job):
                     continue
                 job = self.store.update("jobs", job_id, {"status": RUNNING, "started": now()})
-                self._running[job_id] = _Running(job, self._begin(job))
+                try:
+                    handle = self._begin(job)
+                except Exception:
+                    _log.exception("job %s could not be started", job_id)
+                    self.store.update("jobs", job_id, {
+                        "status": FAILED, "completed": True, "finished": now(),
+                        "error": "The job could not be started; it was logged."})
+                    continue
+                self._running[job_id] = _Running(job, handle)
 
     def _message(self, job_id: str, kind: str, value: Any) -> None:
         """Apply a message of a running job: ``progress``, or its end (``result`` or ``failed``)."""

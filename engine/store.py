@@ -227,16 +227,16 @@ class TinyDBStore(Store):
 
     def update_where(self, table: str, match: Callable[[Record], bool],
                      change: Callable[[Record], Mapping[str, Any]]) -> list[Record]:
-        with self._locked():
-            records = self._table(table)
-            changed = []
-            for record in records.all():
-                current = _copy(record)
-                if match(current):
-                    new = dict(change(current))
-                    records.update(new, doc_ids=[record.doc_id])
-                    changed.append({**current, **new})
-            return changed
+        changed: list[Record] = []
+
+        def apply(record: dict[str, Any]) -> None:
+            new = dict(change(_copy(record)))
+            record.update(new)
+            changed.append(_copy(record))
+
+        with self._locked():  # one pass, one write: all the changes land together or none does
+            self._table(table).update(apply, lambda record: match(_copy(record)))
+        return changed
 
     def delete(self, table: str, record_id: str) -> None:
         with self._locked():

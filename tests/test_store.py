@@ -52,8 +52,11 @@ def test_update_where_changes_only_matching_records(tmp_path: Path) -> None:
     store = TinyDBStore(tmp_path)
     for i, status in enumerate(["running", "queued", "running", "succeeded"]):
         store.insert("jobs", {"id": f"j{i}", "status": status})
-    changed = store.update_where("jobs", lambda r: r["status"] == "running",
-                                 lambda r: {"status": "failed", "error": f"{r['id']} interrupted"})
+    changed = store.update_where(
+        "jobs",
+        lambda r: r["status"] == "running",
+        lambda r: {"status": "failed", "error": f"{r['id']} interrupted"},
+    )
     assert [r["id"] for r in changed] == ["j0", "j2"]
     assert [r["status"] for r in store.select("jobs")] == ["failed", "queued", "failed", "succeeded"]
     assert store.get("jobs", "j2")["error"] == "j2 interrupted"
@@ -138,3 +141,23 @@ def test_the_revision_changes_with_every_write_from_any_process(tmp_path: Path) 
     assert len(seen | {store.revision()}) == 2
     TinyDBStore(tmp_path).update("jobs", "j1", {"status": "running"})  # another writer
     assert store.revision() not in seen
+
+
+def test_update_where_changes_every_match_in_one_write(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = TinyDBStore(tmp_path)
+    for n in range(20):
+        store.insert("inferences", {"id": f"i{n}", "project_id": "p" if n % 2 else "q", "deprecated": False})
+    writes = []
+    monkeypatch.setattr(
+        "engine.store.atomic_write", lambda path, data: writes.append(path) or atomic_write(path, data)
+    )
+    changed = store.update_where(
+        "inferences", lambda r: r["project_id"] == "p", lambda r: {"deprecated": True}
+    )
+    assert len(writes) == 1 and sorted(r["id"] for r in changed) == sorted(f"i{n}" for n in range(1, 20, 2))
+    assert all(r["deprecated"] for r in changed)
+    assert [r["id"] for r in store.select("inferences", lambda r: r["deprecated"])] == [
+        r["id"] for r in changed
+    ]
