@@ -3,7 +3,8 @@
 - ``local`` (default): a token issued by ``python -m api users``; checked against stored hashes.
 - ``google``: an OAuth access token, checked with Google's token-info endpoint (its URL is a
   setting, so tests use a fake one on 127.0.0.1). Valid when it carries the userinfo.email scope
-  and an email; the first login registers the user with role ``user``. A valid answer is
+  and an email (not marked unverified), and, when ``PHYLODASH_GOOGLE_CLIENT_ID`` is set, was issued
+  to that OAuth client; the first login registers the user with role ``user``. A valid answer is
   remembered for at most a minute (and never past the token's expiry).
 """
 
@@ -31,10 +32,11 @@ _MAX_TOKEN_LENGTH = 4096
 class Authenticator:
     """Turns a request's bearer token and provider into the calling user's record."""
 
-    def __init__(self, accounts: Accounts, tokeninfo_url: str,
-                 run: Callable[..., Any]) -> None:
+    def __init__(self, accounts: Accounts, tokeninfo_url: str, run: Callable[..., Any],
+                 client_id: str | None = None) -> None:
         self.accounts = accounts
         self.tokeninfo_url = tokeninfo_url
+        self.client_id = client_id  # when set, only tokens issued to this OAuth client are accepted
         self._run = run  # awaitable runner of blocking calls (an executor)
         self._google: dict[str, tuple[str, float]] = {}
 
@@ -70,15 +72,21 @@ class Authenticator:
             raise UnauthorizedError("Google did not accept the token (invalid or expired)") from error
         except (TimeoutError, OSError, ValueError) as error:
             raise UnauthorizedError("the token could not be checked with Google; try again") from error
-        email = info.get("email") if isinstance(info, dict) else None
-        scopes = str(info.get("scope", "")).split() if isinstance(info, dict) else []
-        if EMAIL_SCOPE not in scopes or not isinstance(email, str) or not email:
+        info = info if isinstance(info, dict) else {}
+        email = info.get("email")
+        if EMAIL_SCOPE not in str(info.get("scope", "")).split() or not isinstance(email, str) or not email:
             raise UnauthorizedError("the Google token does not carry the userinfo.email scope and an email")
+        if str(info.get("email_verified", "true")).lower() != "true":
+            raise UnauthorizedError("Google has not verified the token's email address")
+        if self.client_id and self.client_id not in (info.get("aud"), info.get("azp")):
+            raise UnauthorizedError("the Google token was issued to another application")
         try:
             lifetime = min(_REMEMBER_SECONDS, float(info.get("expires_in", _REMEMBER_SECONDS)))
         except (TypeError, ValueError):
             lifetime = 0.0
         if lifetime <= 0:
             raise UnauthorizedError("the Google token has expired")
-        self._google[key] = (email, time.monotonic() + lifetime)
+        now = time.monotonic()
+        self._google = {k: v for k, v in self._google.items() if v[1] > now}  # forget expired answers
+        self._google[key] = (email, now + lifetime)
         return email

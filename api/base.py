@@ -38,7 +38,7 @@ class Context:
     def __init__(self, service: Service) -> None:
         self.service = service
         self.authenticator = Authenticator(service.accounts, service.settings.google_tokeninfo_url,
-                                           self.run)
+                                           self.run, service.settings.google_client_id)
         self.pages = PageCache()
 
     @staticmethod

@@ -212,7 +212,10 @@ class Analyses:
         self.store.insert(table, _result_record(job, key, provenance))
 
     def _equal_result(self, job: Record) -> Record | None:
-        found = self.store.select(_TABLES[job["analysis"]], lambda r: r["content_key"] == job["content_key"])
+        """An earlier result of the same project with the same content key (not another project's: its
+        existence would tell what a private project holds)."""
+        found = self.store.select(_TABLES[job["analysis"]], lambda r: r["content_key"] == job["content_key"]
+                                  and r["project_id"] == job["project_id"])
         return found[0] if found else None
 
     def _reuse_if_computed(self, job: Record) -> bool:

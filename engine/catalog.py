@@ -9,6 +9,7 @@ lists, and everything below it is deprecated too.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import uuid
 from collections.abc import Callable, Sequence
@@ -33,6 +34,8 @@ from engine.store import Record, Store
 PUBLIC, PRIVATE = "public", "private"
 VISIBILITIES = (PUBLIC, PRIVATE)
 _TEXT_LIMIT = 10_000
+#: Items of each list of a read report kept in a dataset record (the database stays small).
+REPORT_LISTED = 100
 
 
 def check_id(value: str, what: str) -> str:
@@ -45,6 +48,23 @@ def check_id(value: str, what: str) -> str:
     except (ValueError, AttributeError, TypeError):
         pass
     raise NotFoundError(f"there is no {what} {value!r}")
+
+
+def stored_report(report: dict[str, Any], listed: int = REPORT_LISTED) -> dict[str, Any]:
+    """The read report as a dataset record keeps it: each list cut to its first ``listed`` items, with a
+    note saying how many more there were (the whole report stays with the dataset's arrays)."""
+    kept = dict(report)
+    notes = list(report.get("notes", []))
+    for field, what in (("skipped_lines", "left-out lines of the profile file"),
+                        ("isolate_skipped_lines", "left-out lines of the isolate file"),
+                        ("duplicate_ids", "duplicate ids"),
+                        ("identical_groups", "groups of identical profiles")):
+        items = report.get(field, [])
+        if len(items) > listed:
+            kept[field] = items[:listed]
+            notes.append(f"{len(items):,} {what}; the first {listed} are listed.")
+    kept["notes"] = notes
+    return kept
 
 
 def dataset_content_hash(dataset: Dataset) -> str:
@@ -164,7 +184,7 @@ class Catalog:
             "loci": len(dataset.profiles.loci), "isolates": 0 if isolates is None else len(isolates.rows),
             "isolate_columns": [] if isolates is None else isolates.columns,
             "content_hash": dataset_content_hash(dataset), "arrays": key,
-            "report": report_to_dict(dataset.report),
+            "report": stored_report(report_to_dict(dataset.report)),
         }
         self.store.insert("datasets", record)
         return record
@@ -178,8 +198,13 @@ class Catalog:
         self.store.update("datasets", dataset["id"], {"deprecated": True})
 
     def dataset_content(self, record: Record) -> Dataset:
-        """The profiles and isolates of a dataset record."""
-        return dataset_from_arrays(self.store.get_arrays(record["arrays"]))
+        """The profiles and isolates of a dataset record (recently read ones are kept: arrays never
+        change once written)."""
+        return self._dataset_arrays(record["arrays"])
+
+    @functools.lru_cache(maxsize=8)  # noqa: B019 - one catalog per process; keys name immutable files
+    def _dataset_arrays(self, key: str) -> Dataset:
+        return dataset_from_arrays(self.store.get_arrays(key))
 
     # -- results ---------------------------------------------------------------------------------
 

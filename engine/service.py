@@ -15,7 +15,9 @@ from typing import Any
 from engine.accounts import Accounts
 from engine.analyses import Analyses
 from engine.catalog import PUBLIC, Catalog
+from engine.errors import PhyloDashError
 from engine.jobs import JobRunner
+from engine.models import Dataset
 from engine.readers import open_dataset
 from engine.settings import Settings
 from engine.store import Record, Store, TinyDBStore
@@ -62,16 +64,21 @@ class Service:
         self.runner.stop()
 
     def _first_start(self) -> list[str]:
+        try:  # read before anything is created: the admin and its token must come out of this start
+            demo: Dataset | None = open_dataset(DEMO_FOLDER / "profiles.tsv", DEMO_FOLDER / "isolates.tsv")
+            loaded = "and a public Demo project with a demo dataset."
+        except PhyloDashError as error:
+            demo, loaded = None, f"(the demo dataset was not loaded: {error})."
         admin, token = self.accounts.add(FIRST_ADMIN, admin=True)
-        project = self.catalog.create_project(admin, {
-            "name": "Demo", "visibility": PUBLIC,
-            "description": "A small synthetic MLST dataset (260 STs, 570 isolates) to try PhyloDash on."})
-        demo = open_dataset(DEMO_FOLDER / "profiles.tsv", DEMO_FOLDER / "isolates.tsv")
-        self.catalog.store_dataset(project["id"], demo, name="Demo MLST", description=(
-            "Synthetic clonal MLST profiles with country, year and source."))
+        if demo is not None:
+            project = self.catalog.create_project(admin, {
+                "name": "Demo", "visibility": PUBLIC,
+                "description": "A small synthetic MLST dataset (260 STs, 570 isolates) to try PhyloDash on."})
+            self.catalog.store_dataset(project["id"], demo, name="Demo MLST", description=(
+                "Synthetic clonal MLST profiles with country, year and source."))
         return [
             f"PhyloDash: first start in {self.settings.data}; created the admin user {FIRST_ADMIN}",
-            "and a public Demo project with a demo dataset.",
+            loaded,
             f"Dashboard: {self.settings.dashboard_url}",
             f"API token of {FIRST_ADMIN} (shown only now; `python -m api users token {FIRST_ADMIN}` makes "
             "a new one):",

@@ -9,6 +9,7 @@
 | ``PHYLODASH_PAGE_SIZE`` | ``500`` | items per page of every list (PhyloDB's value) |
 | ``PHYLODASH_UPLOAD_LIMIT_MB`` | ``200`` | largest accepted upload request, in MB |
 | ``PHYLODASH_GOOGLE_TOKENINFO_URL`` | Google's token-info endpoint | where Google tokens are checked |
+| ``PHYLODASH_GOOGLE_CLIENT_ID`` | unset | accept only Google tokens issued to this OAuth client |
 | ``PHYLODASH_DASK_SCHEDULER`` | unset | ``tcp://host:port``: run jobs on that Dask cluster |
 | ``PHYLODASH_JOB_MEMORY_MB`` | 80% of the RAM / workers | memory (address space) one job may use |
 | ``PHYLODASH_MAX_QUEUED_JOBS`` | ``100`` | jobs one user may have queued or running at once |
@@ -38,6 +39,7 @@ class Settings:
     page_size: int = 500
     upload_limit: int = 200 * 1024 * 1024
     google_tokeninfo_url: str = GOOGLE_TOKENINFO_URL
+    google_client_id: str | None = None
     dask_scheduler: str | None = None
     job_memory_mb: int | None = None
     max_queued_jobs: int = 100
@@ -67,6 +69,7 @@ class Settings:
             page_size=_positive(env, "PHYLODASH_PAGE_SIZE", defaults.page_size),
             upload_limit=_positive(env, "PHYLODASH_UPLOAD_LIMIT_MB", defaults.upload_limit // 2**20) * 2**20,
             google_tokeninfo_url=env.get("PHYLODASH_GOOGLE_TOKENINFO_URL") or defaults.google_tokeninfo_url,
+            google_client_id=env.get("PHYLODASH_GOOGLE_CLIENT_ID") or None,
             dask_scheduler=env.get("PHYLODASH_DASK_SCHEDULER") or None,
             job_memory_mb=_positive(env, "PHYLODASH_JOB_MEMORY_MB", 0) or None,
             max_queued_jobs=_positive(env, "PHYLODASH_MAX_QUEUED_JOBS", defaults.max_queued_jobs),

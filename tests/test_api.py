@@ -360,6 +360,25 @@ class FakeTokenInfo(tornado.web.RequestHandler):
             {"email": "gi@example.org", "expires_in": "3599", "scope": f"openid {EMAIL_SCOPE}"},
         ),
         "google-no-scope": (200, {"email": "gi@example.org", "expires_in": "3599", "scope": "openid"}),
+        "google-unverified": (
+            200,
+            {
+                "email": "gi@example.org",
+                "expires_in": "3599",
+                "scope": EMAIL_SCOPE,
+                "email_verified": "false",
+            },
+        ),
+        "google-ours": (
+            200,
+            {
+                "email": "gi@example.org",
+                "expires_in": "3599",
+                "scope": EMAIL_SCOPE,
+                "aud": "phylodash-client",
+                "email_verified": "true",
+            },
+        ),
         "google-expired": (400, {"error": "invalid_token", "error_description": "Invalid Value"}),
     }
     calls: ClassVar[list[str]] = []
@@ -372,7 +391,9 @@ class FakeTokenInfo(tornado.web.RequestHandler):
         self.finish(answer)
 
 
-class GoogleTokens(ApiTestCase):
+class FakeGoogleTestCase(ApiTestCase):
+    """A service whose Google token checks go to :class:`FakeTokenInfo`, served beside the API."""
+
     def extra_settings(self) -> dict[str, Any]:
         return {"google_tokeninfo_url": f"http://127.0.0.1:{self.get_http_port()}/tokeninfo"}
 
@@ -381,6 +402,8 @@ class GoogleTokens(ApiTestCase):
         app.add_handlers(r".*", [(r"/tokeninfo", FakeTokenInfo)])
         return app
 
+
+class GoogleTokens(FakeGoogleTestCase):
     def test_a_google_token_with_the_email_scope_signs_in_and_registers_the_user(self) -> None:
         FakeTokenInfo.calls.clear()
         me = self.json("GET", "/users/me?provider=google", token="google-good")
@@ -422,3 +445,35 @@ class QueueLimit(ApiTestCase):
         assert response.code == 409 and "queued or running" in json.loads(response.body)["detail"]
         assert self.call("DELETE", f"/projects/{project}/jobs/{first['job_id']}").code == 204
         self.submit(project, "goeburst", big, 1)  # room again
+
+
+class LongReports(ApiTestCase):
+    def test_a_dataset_record_keeps_the_first_left_out_lines_and_says_how_many_there_were(self) -> None:
+        project = self.project()
+        rows = "".join(f"{n}\t1\t{n % 7}\n" if n % 2 else f"{n}\t1\n" for n in range(1, 601))
+        created = self.upload(project, f"ST\ta\tb\n{rows}".encode())
+        report = created["report"]
+        assert created["profiles"] == 300 and len(report["skipped_lines"]) == 100
+        assert report["skipped_lines"][0]["line"] == 3
+        assert "300 left-out lines of the profile file; the first 100 are listed." in report["notes"]
+
+
+class ReuseStaysInItsProject(ApiTestCase):
+    def test_an_equal_result_of_another_project_is_not_reused_nor_revealed(self) -> None:
+        first, second = self.project(), self.project()
+        one = self.upload(first, PROFILES)["id"]
+        done = self.submit(first, "goeburst", one, 3)
+        self.wait_job(first, done["job_id"])
+        other = self.upload(second, PROFILES)["id"]
+        job = self.submit(second, "goeburst", other, 3)
+        assert self.json("GET", f"/projects/{second}/jobs/{job['job_id']}")["reused_from"] is None
+
+
+class GoogleTokensOfOneClient(FakeGoogleTestCase):
+    def extra_settings(self) -> dict[str, Any]:
+        return {**super().extra_settings(), "google_client_id": "phylodash-client"}
+
+    def test_only_tokens_issued_to_the_configured_client_are_accepted(self) -> None:
+        assert self.json("GET", "/users/me?provider=google", token="google-ours")["email"] == "gi@example.org"
+        for token in ("google-good", "google-unverified"):  # issued to some other app; unverified email
+            assert self.call("GET", "/users/me?provider=google", token=token).code == 401, token
