@@ -34,7 +34,7 @@ def duration(job: Record, now: datetime | None = None) -> str:
 
 
 def job_rows(jobs: list[Record], names: dict[str, str]) -> pd.DataFrame:
-    """The jobs table: one row per job, newest first; ``names`` maps dataset ids to their names."""
+    """The jobs table: one row per job, in the order given; ``names`` maps dataset ids to their names."""
     rows = []
     for job in jobs:
         options = ", ".join(f"{k}={v}" for k, v in (job.get("options") or {}).items() if v is not None)
@@ -63,13 +63,14 @@ class JobsTab:
                                            description="A finished inference of the dataset.")
         self.parameters = pn.Row()
         self.widgets: dict[str, pn.widgets.Widget] = {}
+        self._trees: set[str] = set()  # ids of the succeeded inference jobs the tree picker knows
         self.launch = pn.widgets.Button(label="Launch", color="primary", width=120)
         self.message = pn.pane.Markdown("", sizing_mode="stretch_width", name="jobs message")
         self.table = pn.widgets.Tabulator(
             pd.DataFrame(columns=JOB_COLUMNS), disabled=True, show_index=False, sizing_mode="stretch_width",
             buttons=BUTTONS, hidden_columns=["created", "id", "analysis_id", "dataset_id", "inference_id"],
             formatters={"progress": {"type": "progress", "min": 0, "max": 100, "legend": True}},
-            pagination="local", page_size=15)
+            pagination="local", page_size=15, sorters=[{"field": "created", "dir": "desc"}])
         self.analysis.param.watch(self._on_analysis, "value")
         self.algorithm.param.watch(self._on_algorithm, "value")
         self.dataset.param.watch(self._on_dataset, "value")
@@ -159,8 +160,13 @@ class JobsTab:
             self.message.object = f"**{plain(error)}**"
             return
         names = {value: label.rsplit(" (", 1)[0] for label, value in self.dataset.options.items()}
-        self.table.value = job_rows(jobs, names)
-        if any(job["status"] == SUCCEEDED and job["analysis"] == registry.INFERENCE for job in jobs[:5]):
+        # Oldest first on the server, so a row keeps its index when jobs are added and a click on a
+        # row's button reaches that job; the browser shows them newest first (``sorters``).
+        self.table.value = job_rows(jobs[::-1], names)
+        trees = {job["id"] for job in jobs
+                 if job["status"] == SUCCEEDED and job["analysis"] == registry.INFERENCE}
+        if trees != self._trees:  # a tree was finished (or removed): offer it for drawing
+            self._trees = trees
             await self._load_inferences()
 
     async def _on_table_click(self, event: Any) -> None:

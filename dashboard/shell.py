@@ -56,11 +56,13 @@ class Dashboard:
         self.tabs.active = TREE_TAB
 
     def _on_sign_out(self, _event: object) -> None:
+        """Forget the user and reload the page, so nothing of theirs stays on it."""
         if self._refresher is not None:
             self._refresher.stop()
             self._refresher = None
+        self.session.tree = None
         self.session.user = None
         self.session.project = None
-        self.who.object = ""
-        self.sign_out.visible = False
-        self.body.objects = [self.sign_in.panel()]
+        self.body.objects = []
+        if pn.state.location is not None:
+            pn.state.location.reload = True

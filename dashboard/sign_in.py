@@ -5,6 +5,7 @@ from __future__ import annotations
 import panel as pn
 
 from dashboard.session import Session
+from dashboard.text import plain
 
 HELP = ("Sign in with the API token `make serve` printed (a new one: `python -m api users token EMAIL`), "
         "or with your email and the password an admin set (`python -m api users password EMAIL`).")
@@ -47,6 +48,6 @@ class SignIn:
         if user is None:
             self.message.object = failure
             return False
-        self.message.object = f"Signed in as **{user['email']}** ({user['role']})."
+        self.message.object = f"Signed in as **{plain(user['email'])}** ({user['role']})."
         self.session.user = user
         return True

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 import panel as pn
@@ -12,6 +13,7 @@ from dashboard.tree_view import TreeView
 from engine import registry
 from engine.errors import PhyloDashError
 
+_log = logging.getLogger(__name__)
 HELP = ("Open a tree from the **Jobs** tab (the *Open* button of a finished job). An inference opens with "
         "the newest drawing made of it, or a radial layout computed at once.")
 
@@ -38,6 +40,11 @@ class TreeTab:
             view = await self.session.run(self._build, wanted)
         except PhyloDashError as error:
             self.body.objects = [pn.pane.Markdown(f"**The tree could not be opened:** {plain(error)}")]
+            return
+        except Exception:  # anything else: a sentence on the page, the traceback in the log
+            _log.exception("opening tree %s failed", wanted)
+            self.body.objects = [pn.pane.Markdown("**The tree could not be opened** because of an error in "
+                                                  "the server; it was logged.")]
             return
         self.body.objects = [view.panel()]
 
