@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import functools
 import http.client
 import math
 import os
@@ -59,7 +60,7 @@ TARGET_MS = 50.0
 # The same launcher, JSON client and multipart encoder the end-to-end tests (tests/test_server.py) use.
 sys.path.insert(0, str(ROOT / "tests"))
 from api_client import multipart  # noqa: E402
-from live_server import Client, LiveServer  # noqa: E402
+from live_server import Client, LiveServer, at_once  # noqa: E402
 
 
 @dataclass(frozen=True)
@@ -204,9 +205,8 @@ def get_burst(url: str, token: str, path: str, clients: int, requests: int) -> B
     latencies: list[list[float]] = [[] for _ in range(clients)]
     errors = [0] * clients
     largest = [0] * clients
-    ready = threading.Barrier(clients + 1)
 
-    def client(index: int) -> None:
+    def client(index: int, ready: threading.Barrier) -> None:
         connection = http.client.HTTPConnection(address.hostname, address.port, timeout=300)
         try:
             with contextlib.suppress(OSError):  # the first request then connects again, or is an error
@@ -231,14 +231,7 @@ def get_burst(url: str, token: str, path: str, clients: int, requests: int) -> B
         finally:
             connection.close()
 
-    threads = [threading.Thread(target=client, args=(i,), name=f"bench-client-{i}") for i in range(clients)]
-    for thread in threads:
-        thread.start()
-    ready.wait()
-    start = time.perf_counter()
-    for thread in threads:
-        thread.join()
-    seconds = time.perf_counter() - start
+    seconds = at_once("bench-client", [functools.partial(client, index) for index in range(clients)])
     return Burst(Latency([ms for own in latencies for ms in own]), sum(errors), seconds, max(largest))
 
 

@@ -7,6 +7,7 @@ import os
 import signal
 import socket
 import subprocess
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -40,6 +41,21 @@ def poll_job(fetch: Callable[[], Any], statuses: tuple[str, ...] = FINAL, timeou
             assert found["status"] in statuses, found
             return found
         time.sleep(0.1)
+
+
+def at_once(name: str, bodies: list[Callable[[threading.Barrier], None]]) -> float:
+    """Run each body in a thread of its own; each passes the shared barrier it is given when ready, so
+    all start together. The seconds from that start until the last one ended."""
+    ready = threading.Barrier(len(bodies) + 1)
+    threads = [threading.Thread(target=body, args=(ready,), name=f"{name}-{k}")
+               for k, body in enumerate(bodies)]
+    for thread in threads:
+        thread.start()
+    ready.wait()
+    start = time.perf_counter()
+    for thread in threads:
+        thread.join()
+    return time.perf_counter() - start
 
 
 def free_port() -> int:

@@ -18,6 +18,7 @@ Clients learn which results exist from the job states they receive. Every answer
 from __future__ import annotations
 
 import contextlib
+import functools
 import http.client
 import json
 import random
@@ -31,7 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from api_client import new_tree
-from live_server import FINAL, Client, job_request
+from live_server import FINAL, Client, at_once, job_request
 
 #: Request kinds and their weights (per cent of a client's requests).
 MIX: dict[str, int] = {
@@ -204,16 +205,8 @@ class Load:
         if not (self.known.jobs and self.known.inferences and self.known.visualizations):
             raise ValueError("the load needs a job, an inference and a visualization to start with")
         workers = [LoadClient(index, self) for index in range(clients)]
-        ready = threading.Barrier(clients + 1)
-        threads = [threading.Thread(target=w.run, args=(requests, ready), name=f"load-client-{w.index}")
-                   for w in workers]
-        for thread in threads:
-            thread.start()
-        ready.wait()
-        start = time.perf_counter()
-        for thread in threads:
-            thread.join()
-        return [a for w in workers for a in w.answers], time.perf_counter() - start
+        seconds = at_once("load-client", [functools.partial(w.run, requests) for w in workers])
+        return [a for w in workers for a in w.answers], seconds
 
 
 def prepare(client: Client, profiles: Path, isolates: Path | None = None) -> Load:
