@@ -67,7 +67,7 @@ browser:
 	fi
 
 serve: install
-	exec $(VENV)/bin/panel serve dashboard/app.py --plugins api.routes --index app \
+	exec $(VENV)/bin/panel serve dashboard/app.py --plugins api.plugin --index app \
 		--address $(PHYLODASH_ADDRESS) --port $(PORT) \
 		--allow-websocket-origin $(PHYLODASH_ADDRESS):$(PORT) --allow-websocket-origin localhost:$(PORT)
 

@@ -18,9 +18,9 @@ from typing import Any
 
 from tornado.httpclient import AsyncHTTPClient, HTTPClientError
 
-from engine.accounts import Accounts, hash_token
 from engine.errors import UnauthorizedError
-from engine.store import Record
+from engine.services.accounts import Accounts, hash_token
+from engine.storage.store import Record
 
 EMAIL_SCOPE = "https://www.googleapis.com/auth/userinfo.email"
 PROVIDERS = ("local", "google")

@@ -12,10 +12,10 @@ import getpass
 import sys
 from collections.abc import Sequence
 
-from engine.accounts import Accounts
 from engine.errors import PhyloDashError
-from engine.settings import Settings
-from engine.store import TinyDBStore
+from engine.services.accounts import Accounts
+from engine.services.settings import Settings
+from engine.storage.store import TinyDBStore
 
 
 def _parser() -> argparse.ArgumentParser:

@@ -11,14 +11,14 @@ import re
 from typing import Any
 
 from api.auth import PROVIDERS
-from api.datasets import KINDS
+from api.handlers.datasets import KINDS
+from api.handlers.results import TREE_FORMATS
 from api.problems import MESSAGES, PROBLEM_TYPE
-from api.results import TREE_FORMATS
-from engine import registry
-from engine.accounts import ROLES
-from engine.catalog import PRIVATE, VISIBILITIES
-from engine.jobs import CANCELLED, FAILED, QUEUED, RUNNING, SUCCEEDED
-from engine.registry import INFERENCE, VISUALIZATION
+from engine.algorithms import registry
+from engine.algorithms.registry import INFERENCE, VISUALIZATION
+from engine.jobs.runner import CANCELLED, FAILED, QUEUED, RUNNING, SUCCEEDED
+from engine.services.accounts import ROLES
+from engine.services.catalog import PRIVATE, VISIBILITIES
 
 Schema = dict[str, Any]
 
@@ -514,7 +514,7 @@ def _paths() -> dict[str, Schema]:
 
 
 def openapi_document(version: str) -> dict[str, Any]:
-    """The OpenAPI 3.1.0 document of every route of :func:`api.endpoints.make_routes`, at ``version``."""
+    """The OpenAPI 3.1.0 document of every route of :func:`api.routes.make_routes`, at ``version``."""
     return {
         "openapi": "3.1.0",
         "jsonSchemaDialect": "https://json-schema.org/draft/2020-12/schema",

@@ -73,8 +73,8 @@ from bench_api import (
     verdict,
 )
 
-from dashboard.tree_figure import FIGURE_NAME
-from dashboard.tree_view import OVERVIEW_MIN_NODES
+from dashboard.tree.figure import FIGURE_NAME
+from dashboard.tree.view import OVERVIEW_MIN_NODES
 
 # The launcher, the browser set-up and the page's locators the browser tests use.
 sys.path.insert(0, str(ROOT / "tests"))

@@ -38,9 +38,9 @@ import numba
 import numpy as np
 import synthetic
 
-from engine import registry
+from engine.algorithms import registry
+from engine.io.readers import open_dataset
 from engine.models import Dataset
-from engine.readers import open_dataset
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"

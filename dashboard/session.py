@@ -8,7 +8,7 @@ from typing import Any, TypeVar
 
 import param
 
-from engine.service import Service
+from engine.services.root import Service
 
 T = TypeVar("T")
 

@@ -14,10 +14,11 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import IO
 
-from engine import formats, registry
+from engine.algorithms import registry
 from engine.errors import PhyloDashError
+from engine.io import formats
+from engine.io.readers import open_dataset
 from engine.models import Inference, Layout, ReadReport
-from engine.readers import open_dataset
 
 OUTPUT_FORMATS = ("edges", "newick", "nexus", "json", "graphml")
 LAYOUT_FORMATS = ("json", "tsv")

@@ -68,6 +68,28 @@ class Profiles:
         return self.alleles[locus][int(self.matrix[row, locus])]
 
 
+def first_identical_row(matrix: np.ndarray) -> np.ndarray:
+    """For every row, the index of the first row with the same code at every locus.
+
+    Rows are compared exactly (a missing code equals a missing code), as whole byte strings, in
+    O(n loci) time.
+
+    Examples
+    --------
+    >>> first_identical_row(np.array([[1, 2], [1, 1], [1, 2], [1, 1]], np.uint16)).tolist()
+    [0, 1, 0, 1]
+    """
+    rows = np.ascontiguousarray(matrix)
+    width = rows.shape[1] * rows.itemsize
+    packed = rows.tobytes()
+    first: dict[bytes, int] = {}
+    return np.fromiter(
+        (first.setdefault(packed[row * width : (row + 1) * width], row) for row in range(rows.shape[0])),
+        dtype=np.int64,
+        count=rows.shape[0],
+    )
+
+
 @dataclass(frozen=True)
 class Isolates:
     """Isolate metadata: ``rows[r][c]`` is the value of column ``columns[c]`` for isolate ``r``.

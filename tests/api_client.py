@@ -8,45 +8,23 @@ from __future__ import annotations
 import json
 import shutil
 import tempfile
-import uuid
 from pathlib import Path
 from typing import Any, ClassVar
 
 import tornado.web
-from live_server import FINAL, Client, job_request, poll_job
+from live_server import FINAL, Client, job_request, multipart, poll_job
 from openapi_check import check_response
 from tornado.httpclient import HTTPResponse
 from tornado.testing import AsyncHTTPTestCase
 
-from api.endpoints import make_routes
 from api.openapi import openapi_document
-from engine.service import Service
-from engine.settings import Settings
-from engine.store import Record
+from api.routes import make_routes
+from engine.services.root import Service
+from engine.services.settings import Settings
+from engine.storage.store import Record
 
 FIXTURES = Path(__file__).parent / "fixtures"
 DOCUMENT = openapi_document("test")
-
-
-def multipart(files: dict[str, tuple[str, bytes]], fields: dict[str, str] | None = None) -> tuple[bytes, str]:
-    """A multipart/form-data body and its Content-Type."""
-    boundary = uuid.uuid4().hex
-    parts = []
-    for name, value in (fields or {}).items():
-        parts.append(
-            f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n'.encode()
-            + value.encode()
-            + b"\r\n"
-        )
-    for name, (filename, data) in files.items():
-        parts.append(
-            f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"; '
-            f'filename="{filename}"\r\nContent-Type: text/plain\r\n\r\n'.encode()
-            + data
-            + b"\r\n"
-        )
-    parts.append(f"--{boundary}--\r\n".encode())
-    return b"".join(parts), f"multipart/form-data; boundary={boundary}"
 
 
 class ApiTestCase(AsyncHTTPTestCase):

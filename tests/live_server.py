@@ -11,16 +11,40 @@ import threading
 import time
 import urllib.error
 import urllib.request
+import uuid
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-from engine.registry import get as algorithm_named
+import numpy as np
+
+from engine.algorithms.registry import get as algorithm_named
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
 FINAL = ("succeeded", "failed", "cancelled")
+
+
+def multipart(files: dict[str, tuple[str, bytes]], fields: dict[str, str] | None = None) -> tuple[bytes, str]:
+    """A multipart/form-data body and its Content-Type."""
+    boundary = uuid.uuid4().hex
+    parts = []
+    for name, value in (fields or {}).items():
+        parts.append(
+            f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n'.encode()
+            + value.encode()
+            + b"\r\n"
+        )
+    for name, (filename, data) in files.items():
+        parts.append(
+            f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"; '
+            f'filename="{filename}"\r\nContent-Type: text/plain\r\n\r\n'.encode()
+            + data
+            + b"\r\n"
+        )
+    parts.append(f"--{boundary}--\r\n".encode())
+    return b"".join(parts), f"multipart/form-data; boundary={boundary}"
 
 
 def job_request(algorithm: str, *parameters: Any) -> dict[str, Any]:
@@ -219,3 +243,22 @@ class Client:
     def wait_job(self, project: str, job: str, statuses: tuple[str, ...] = FINAL) -> Any:
         """Poll until the job's status is one of ``statuses``."""
         return poll_job(lambda: self.json("GET", f"/projects/{project}/jobs/{job}"), statuses)
+
+
+def cgmlst_file(rows: int, loci: int, seed: int = 7) -> bytes:
+    """Random profiles: goeBURST full on these runs long enough to be cancelled mid-run."""
+    alleles = np.random.default_rng(seed).integers(1, 60, size=(rows, loci))
+    lines = ["ST\t" + "\t".join(f"locus{i}" for i in range(loci))]
+    lines += [f"{row + 1}\t" + "\t".join(map(str, values)) for row, values in enumerate(alleles.tolist())]
+    return ("\n".join(lines) + "\n").encode()
+
+
+def upload(client: Client, project: str, profiles: bytes, isolates: bytes | None = None) -> dict:
+    """Upload ``profiles`` (and ``isolates``) as a new dataset of ``project``; its JSON answer."""
+    files = {"profiles": ("profiles.txt", profiles)}
+    if isolates is not None:
+        files["isolates"] = ("isolates.txt", isolates)
+    data, content_type = multipart(files, {"name": "uploaded"})
+    return client.json(
+        "POST", f"/projects/{project}/datasets", data=data, content_type=content_type, expect=201
+    )

@@ -1,0 +1,155 @@
+"""The base of every handler: request ids, JSON in and out, problems, auth, paging, executors.
+
+Handlers are thin: they authenticate, parse, call the engine's service off the IOLoop (the
+dashboard's websockets share that loop) and format the answer.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import re
+import uuid
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import tornado.web
+
+from api.auth import Authenticator
+from api.page_cache import PageCache
+from api.problems import PROBLEM_TYPE, Problem, body, status_of
+from engine.services.root import Service
+from engine.storage.store import Record
+
+T = TypeVar("T")
+_log = logging.getLogger("api")
+_REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
+
+
+def encode(data: Any) -> bytes:
+    """Compact JSON, UTF-8."""
+    return json.dumps(data, separators=(",", ":")).encode()
+
+
+class Context:
+    """What every handler is initialized with: the service and the authenticator over it."""
+
+    def __init__(self, service: Service) -> None:
+        self.service = service
+        self.authenticator = Authenticator(service.accounts, service.settings.google_tokeninfo_url,
+                                           self.run, service.settings.google_client_id)
+        self.pages = PageCache()
+
+    @staticmethod
+    async def run(function: Callable[..., T], *args: Any) -> T:
+        """Run a blocking call in the default executor, never on the IOLoop."""
+        return await asyncio.get_running_loop().run_in_executor(None, function, *args)
+
+
+class BaseHandler(tornado.web.RequestHandler):
+    """JSON handler answering errors as problems; subclasses call :meth:`caller` to authenticate."""
+
+    context: Context
+
+    def initialize(self, context: Context) -> None:
+        """Keep the shared context (the route's keyword argument)."""
+        self.context = context
+
+    @property
+    def service(self) -> Service:
+        """The process's service."""
+        return self.context.service
+
+    def set_default_headers(self) -> None:
+        given = self.request.headers.get("X-Request-Id", "")
+        self.set_header("X-Request-Id", given if _REQUEST_ID.fullmatch(given) else str(uuid.uuid4()))
+        self.set_header("Cache-Control", "no-store")
+
+    def check_xsrf_cookie(self) -> None:
+        """Bearer tokens are not sent by browsers on their own: no XSRF cookie is needed."""
+
+    # -- answers ---------------------------------------------------------------------------------
+
+    async def send_json(self, data: Any, status: int = 200) -> None:
+        """Answer ``data`` as JSON with ``status`` (encoded off the IOLoop: trees can be large)."""
+        self.send_encoded(await self.context.run(encode, data), status)
+
+    def send_encoded(self, body: bytes, status: int = 200) -> None:
+        """Answer a JSON document that is encoded already."""
+        self.set_status(status)
+        self.set_header("Content-Type", "application/json; charset=UTF-8")
+        self.finish(body)
+
+    def send_text(self, text: str, content_type: str = "text/plain; charset=UTF-8") -> None:
+        """Answer ``text`` with ``content_type``."""
+        self.set_header("Content-Type", content_type)
+        self.finish(text)
+
+    def write_error(self, status_code: int, **kwargs: Any) -> None:
+        error = kwargs.get("exc_info", (None, None, None))[1]
+        mapped = status_of(error) if error is not None else None
+        if mapped is not None:
+            status_code = mapped
+            detail = error.detail if isinstance(error, Problem) else str(error)
+        elif isinstance(error, tornado.web.HTTPError) and status_code < 500:
+            detail = error.log_message or self._reason
+        elif status_code < 500:
+            detail = self._reason
+        else:
+            status_code, detail = 500, "the server failed to answer; the error was logged"
+        self.set_status(status_code)
+        self.clear_header("Content-Type")
+        self.set_header("Content-Type", PROBLEM_TYPE)
+        if status_code == 401:
+            self.set_header("WWW-Authenticate", 'Bearer error="invalid_token"')
+        if status_code == 405:
+            self.set_header("Allow", ", ".join(self.allowed_methods()))
+        self.finish(json.dumps(body(status_code, detail)))
+
+    def allowed_methods(self) -> list[str]:
+        """The HTTP methods this handler answers."""
+        unanswered = tornado.web.RequestHandler
+        return [method for method in ("GET", "POST", "PUT", "DELETE")
+                if getattr(type(self), method.lower()) is not getattr(unanswered, method.lower())]
+
+    def log_exception(self, typ: Any, value: BaseException | None, tb: Any) -> None:
+        if value is not None and status_of(value) is not None:
+            _log.info("%s %s: %s", self.request.method, self.request.uri, value)
+            return
+        super().log_exception(typ, value, tb)
+
+    # -- requests --------------------------------------------------------------------------------
+
+    async def caller(self) -> Record:
+        """The authenticated user (401 problem otherwise)."""
+        return await self.context.authenticator.user(self.request.headers.get("Authorization"),
+                                                     self.get_query_argument("provider", None))
+
+    def json_body(self) -> Any:
+        """The request body parsed as JSON; a 400 problem when it is not JSON."""
+        try:
+            return json.loads(self.request.body or b"")
+        except (ValueError, UnicodeDecodeError):
+            raise Problem(400, "the body must be JSON") from None
+
+    def page(self) -> int:
+        """``?page=N`` (default 0); a 400 problem when N is not a whole number >= 0 of at most 12 digits
+        (the OpenAPI document's maximum; ASCII digits only: ``\\d`` would take any script's digits).
+        """
+        text = self.get_query_argument("page", "0")
+        if not re.fullmatch(r"\+?[0-9]{1,12}", text.strip()):
+            raise Problem(400, "page must be a whole number >= 0 of at most 12 digits")
+        return int(text)
+
+    def paged(self, items: list[Any], page: int) -> list[Any]:
+        """Page ``page`` of ``items`` (page size from the settings; empty past the end)."""
+        size = self.service.settings.page_size
+        return items[page * size:(page + 1) * size]
+
+    async def call(self, function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """Run a blocking engine call off the IOLoop."""
+        if kwargs:
+            return await self.context.run(lambda: function(*args, **kwargs))
+        return await self.context.run(function, *args)
+

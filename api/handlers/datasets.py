@@ -1,0 +1,192 @@
+"""Datasets: multipart upload read by the engine's reader, listing, profiles and isolates.
+
+An upload is streamed: a request whose Content-Length is above the limit is refused with 413
+before its body is read; from one without a length (chunked), nothing past the limit is kept and
+the answer is 413 (the connection is cut if it goes on past four times the limit). A file the
+reader cannot use is a 400 naming the line and the reason, and stores nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import tornado.httputil
+import tornado.web
+
+from api.handlers.base import BaseHandler
+from api.problems import Problem
+from api.wire import dataset_view
+from engine.models import Dataset
+from engine.storage.store import Record
+
+KINDS = ("auto", "mlst", "snp")
+
+
+@tornado.web.stream_request_body
+class DatasetsHandler(BaseHandler):
+    """List a project's datasets; upload one (``profiles`` file, optional ``isolates`` file)."""
+
+    _chunks: list[bytes]
+    _size: int
+    _user: Record
+
+    async def prepare(self) -> None:
+        self._chunks, self._size = [], 0
+        if self.request.method != "POST":
+            return
+        self._user = await self.caller()  # who asks comes before how much they send
+        limit = self.service.settings.upload_limit
+        length = self.request.headers.get("Content-Length")
+        if length is not None and length.isdigit() and int(length) > limit:
+            raise Problem(413, self._too_large())
+        self.request.connection.set_max_body_size(4 * limit)
+
+    def data_received(self, chunk: bytes) -> None:
+        self._size += len(chunk)
+        if self._size > self.service.settings.upload_limit:
+            self._chunks = []  # over the limit: keep nothing; post() answers 413
+        else:
+            self._chunks.append(chunk)
+
+    def _too_large(self) -> str:
+        return f"the upload is larger than the limit of {self.service.settings.upload_limit / 2**20:g} MB"
+
+    async def get(self, project_id: str) -> None:
+        user = await self.caller()
+        page = self.page()
+        datasets = await self.call(self.service.catalog.datasets, user, project_id)
+        await self.send_json([dataset_view(d) for d in self.paged(datasets, page)])
+
+    async def post(self, project_id: str) -> None:
+        user = self._user
+        if self._size > self.service.settings.upload_limit:
+            raise Problem(413, self._too_large())
+        chunks, self._chunks = self._chunks, []
+        form = await self.call(_parse_form, self.request.headers, chunks)
+        del chunks
+        dataset = await self.call(self.service.catalog.add_dataset, user, project_id, form.pop("profiles"),
+                                  form.pop("isolates"), **form)
+        await self.send_json(dataset_view(dataset, report=True), 201)
+
+
+def _parse_form(headers: tornado.httputil.HTTPHeaders, chunks: list[bytes]) -> dict[str, Any]:
+    """The upload's files and fields, checked; a 400 problem names what is missing or wrong."""
+    body = b"".join(chunks)
+    chunks.clear()
+    content_type = headers.get("Content-Type", "")
+    if not content_type.startswith("multipart/form-data"):
+        raise Problem(400, "send the dataset as multipart/form-data with a 'profiles' file")
+    fields: dict[str, list[bytes]] = {}
+    files: dict[str, list[tornado.httputil.HTTPFile]] = {}
+    try:
+        tornado.httputil.parse_body_arguments(content_type, body, fields, files, headers)
+    except tornado.httputil.HTTPInputError as error:  # no boundary, a part's header not readable, ...
+        raise Problem(400, f"the multipart/form-data body is malformed: {str(error)[:200]}") from None
+    if "profiles" not in files:
+        raise Problem(400, "the upload has no 'profiles' file")
+
+    def text(name: str) -> str:
+        values = fields.get(name) or [b""]
+        try:
+            return values[0].decode("utf-8").strip()
+        except UnicodeDecodeError:
+            raise Problem(400, f"the field {name!r} is not UTF-8 text") from None
+
+    kind = text("kind") or "auto"
+    if kind not in KINDS:
+        raise Problem(400, f"kind must be one of {', '.join(KINDS)}, not {kind[:40]!r}")
+    missing = text("missing_values")
+    return {
+        "profiles": files["profiles"][0].body,
+        "isolates": files["isolates"][0].body if "isolates" in files else None,
+        "name": text("name") or files["profiles"][0].filename, "description": text("description"),
+        "missing_values": [value.strip() for value in missing.split(",")] if missing else None,
+        "profile_column": text("profile_column") or None, "kind": kind,
+    }
+
+
+class DatasetHandler(BaseHandler):
+    """One dataset with its read report; DELETE deprecates it with its results."""
+
+    async def get(self, project_id: str, dataset_id: str) -> None:
+        user = await self.caller()
+        dataset = await self.call(self.service.catalog.dataset, user, project_id, dataset_id)
+        await self.send_json(dataset_view(dataset, report=True))
+
+    async def delete(self, project_id: str, dataset_id: str) -> None:
+        user = await self.caller()
+        await self.call(self.service.catalog.delete_dataset, user, project_id, dataset_id)
+        self.set_status(204)
+        self.finish()
+
+
+class _ContentHandler(BaseHandler):
+    async def content(self, user: Record, project_id: str, dataset_id: str) -> Dataset:
+        record: Record = await self.call(self.service.catalog.dataset, user, project_id, dataset_id)
+        return await self.call(self.service.catalog.dataset_content, record)
+
+
+class _PageHandler(_ContentHandler):
+    """A page of a dataset's content, as ``page_of(dataset, page, size)`` makes it."""
+
+    page_of: Callable[[Dataset, int, int], list[dict[str, Any]]]
+
+    async def get(self, project_id: str, dataset_id: str) -> None:
+        user = await self.caller()
+        page = self.page()
+        dataset = await self.content(user, project_id, dataset_id)
+        size = self.service.settings.page_size
+        await self.send_json(await self.call(type(self).page_of, dataset, page, size))
+
+
+def profiles_page(dataset: Dataset, page: int, size: int) -> list[dict[str, Any]]:
+    """Profiles ``page * size`` to ``(page + 1) * size`` with their alleles as written (null when missing)."""
+    profiles = dataset.profiles
+    loci = range(len(profiles.loci))
+    return [{"id": profiles.ids[row], "alleles": [profiles.allele(row, locus) or None for locus in loci]}
+            for row in range(page * size, min((page + 1) * size, profiles.size))]
+
+
+class ProfilesFileHandler(_ContentHandler):
+    """Every profile as a tab-separated table: an id column, then one column per locus."""
+
+    async def get(self, project_id: str, dataset_id: str) -> None:
+        dataset = await self.content(await self.caller(), project_id, dataset_id)
+        self.set_header("Content-Disposition", f'attachment; filename="profiles-{dataset_id}.tsv"')
+        self.send_text(await self.call(profiles_tsv, dataset))
+
+
+def profiles_tsv(dataset: Dataset) -> str:
+    """The profiles as the reader accepts them: header ``ST`` + loci, missing alleles empty."""
+    profiles = dataset.profiles
+    loci = range(len(profiles.loci))
+    lines = ["\t".join(["ST", *profiles.loci])]
+    lines += ["\t".join([profiles.ids[row], *(profiles.allele(row, locus) for locus in loci)])
+              for row in range(profiles.size)]
+    return "\n".join(lines) + "\n"
+
+
+def isolates_page(dataset: Dataset, page: int, size: int) -> list[dict[str, Any]]:
+    """Isolates ``page * size`` to ``(page + 1) * size``: their profile's id and their metadata."""
+    isolates = dataset.isolates
+    if isolates is None:
+        return []
+    ids = dataset.profiles.ids
+    rows = isolates.rows[page * size:(page + 1) * size]
+    links = isolates.profile_rows[page * size:(page + 1) * size].tolist()
+    columns = isolates.columns
+    return [{"profile_id": ids[link] if link >= 0 else None, "metadata": dict(zip(columns, row, strict=True))}
+            for row, link in zip(rows, links, strict=True)]
+
+
+class ProfilesHandler(_PageHandler):
+    """A page of profiles: ``[{"id", "alleles": [allele or null, ...]}]`` in file order."""
+
+    page_of = staticmethod(profiles_page)
+
+
+class IsolatesHandler(_PageHandler):
+    """A page of isolates: ``[{"profile_id", "metadata": {column: value}}]`` in file order."""
+
+    page_of = staticmethod(isolates_page)

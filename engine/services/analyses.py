@@ -1,0 +1,260 @@
+"""Analysis jobs as PhyloDB's jobs API has them: requests checked, queued, computed, stored.
+
+A request is ``{"analysis": "inference", "algorithm": "goeburst", "parameters": [dataset, lvs]}``
+or ``{"analysis": "visualization", "algorithm": "radial", "parameters": [dataset, inference]}``,
+with an optional third parameter, an object of the algorithm's named options. The job's result
+appears under its ``analysis_id`` once the job has succeeded, and never before.
+
+A result records its provenance (input content hash, algorithm, version, parameters, job,
+timings). When the same input content, algorithm, version and parameters were computed before,
+a new job reuses that result at once (its arrays are shared) and says so in ``reused_from``; so
+does a queued job when it is its turn to start and an equal job has succeeded meanwhile (many
+clients asking for the same analysis at once make one computation, not one each).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import partial
+from typing import Any
+
+from engine.algorithms import registry
+from engine.algorithms.registry import INFERENCE, VISUALIZATION
+from engine.clock import now
+from engine.errors import ConflictError, NotFoundError, ParameterError
+from engine.jobs.runner import FINAL, QUEUED, RUNNING, SUCCEEDED
+from engine.models import CancelCheck, ProgressCallback
+from engine.services.catalog import Catalog, check_id
+from engine.storage.codec import (
+    dataset_from_arrays,
+    inference_from_arrays,
+    inference_to_arrays,
+    layout_to_arrays,
+)
+from engine.storage.store import ArrayReader, Record, Store
+
+#: Fields of a job record that clients see (PhyloDB's three first, then ours).
+JOB_FIELDS = ("id", "completed", "cancelled", "status", "analysis", "algorithm", "parameters",
+              "analysis_id", "dataset_id", "inference_id", "progress", "created", "started",
+              "finished", "error", "reused_from")
+_TABLES = {INFERENCE: "inferences", VISUALIZATION: "visualizations"}
+
+
+@dataclass(frozen=True)
+class JobRequest:
+    """A job request whose shape and parameter values were checked."""
+
+    analysis: str
+    algorithm: registry.Algorithm
+    dataset_id: str
+    inference_id: str | None
+    options: dict[str, object]
+    given: list[Any]
+
+
+def parse_request(body: object) -> JobRequest:
+    """Check a POST /jobs body; ParameterError names the field that is wrong."""
+    if not isinstance(body, dict):
+        raise ParameterError("the body must be a JSON object with analysis, algorithm and parameters")
+    unknown = sorted(set(body) - {"analysis", "algorithm", "parameters"})
+    if unknown:
+        raise ParameterError(f"a job has no field {', '.join(map(repr, unknown))}")
+    analysis = body.get("analysis")
+    if not isinstance(analysis, str) or analysis not in _TABLES:  # a list or an object is not hashable
+        raise ParameterError(f"analysis must be 'inference' or 'visualization', not {analysis!r}")
+    name = body.get("algorithm")
+    if not isinstance(name, str):
+        raise ParameterError(f"algorithm must be one of: {', '.join(registry.names(analysis))}")
+    algorithm = registry.get(name, analysis)
+    given = body.get("parameters")
+    if not isinstance(given, list) or len(given) not in (2, 3):
+        second = "lvs" if analysis == INFERENCE else "inference id"
+        raise ParameterError(f"parameters must be a list [dataset id, {second}] with an optional options "
+                             "object as a third element")
+    dataset_id, second = given[0], given[1]
+    options = given[2] if len(given) == 3 else {}
+    if not isinstance(dataset_id, str):
+        raise ParameterError("parameters[0] must be the dataset id (a string)")
+    if not isinstance(options, dict):
+        raise ParameterError("parameters[2] must be an object of named options")
+    inference_id = None
+    if analysis == INFERENCE:
+        if isinstance(second, bool) or not isinstance(second, int) or second < 1:
+            raise ParameterError("parameters[1] must be lvs, a whole number >= 1")
+        if "lvs" in options:
+            raise ParameterError("lvs is parameters[1]; do not repeat it in the options")
+        options = {"lvs": second, **options}
+    elif not isinstance(second, str):
+        raise ParameterError("parameters[1] must be the inference id (a string)")
+    else:
+        inference_id = second
+    return JobRequest(analysis, algorithm, dataset_id, inference_id, algorithm.check(options), given)
+
+
+def job_view(job: Record) -> Record:
+    """The job as clients see it."""
+    return {field: job.get(field) for field in JOB_FIELDS}
+
+
+def run_job(arrays: ArrayReader, job: Record, progress: ProgressCallback,
+            cancel: CancelCheck | None) -> dict[str, Any]:
+    """Compute a job's result in a worker process: ``{"arrays": named arrays, "seconds": float}``.
+
+    Reads its input arrays with ``arrays`` and writes nothing; the server stores the result.
+    """
+    started = time.perf_counter()
+    source = arrays.get(job["input_arrays"])
+    hooks = {"progress": progress, "cancel": cancel}
+    if job["analysis"] == INFERENCE:
+        inference = registry.infer(job["algorithm"], dataset_from_arrays(source), job["options"], **hooks)
+        result = inference_to_arrays(inference)
+    else:
+        tree = inference_from_arrays(source, job["input_algorithm"], {})
+        result = layout_to_arrays(registry.lay_out(job["algorithm"], tree, job["options"], **hooks))
+    return {"arrays": result, "seconds": time.perf_counter() - started}
+
+
+class Analyses:
+    """Submits, lists, cancels and finishes the analysis jobs of a store."""
+
+    def __init__(self, store: Store, catalog: Catalog,
+                 make_runner: Callable[[Callable[..., Any], Callable[[Record, Any], None]], Any], *,
+                 max_queued: int = 100) -> None:
+        self.store = store
+        self.catalog = catalog
+        self.max_queued = max_queued
+        self._submitting = threading.Lock()
+        self.runner = make_runner(partial(run_job, store.arrays_reader()), self.finish)
+        self.runner.before_start = self._reuse_if_computed
+
+    # -- jobs ------------------------------------------------------------------------------------
+
+    def submit(self, user: Record, project_id: str, body: object) -> Record:
+        """Check a job request and queue it (or finish it at once by reusing an equal result)."""
+        with self._submitting:  # one at a time: concurrent requests counted before any was added pass the cap
+            return self._submit(user, project_id, body)
+
+    def _submit(self, user: Record, project_id: str, body: object) -> Record:
+        request = parse_request(body)
+        project = self.catalog.project(user, project_id, write=True)
+        dataset = self.catalog.dataset(user, project_id, request.dataset_id)
+        if dataset["profiles"] < 2:
+            raise ConflictError(f"the dataset has {dataset['profiles']} profile(s); a tree needs at least 2")
+        waiting = self.store.select("jobs", lambda j: j.get("user") == user["email"]
+                                    and j["status"] in (QUEUED, RUNNING))
+        if len(waiting) >= self.max_queued:
+            raise ConflictError(f"you have {len(waiting)} jobs queued or running, the most allowed; wait for "
+                                "some to finish or cancel them")
+        job: Record = {
+            "id": str(uuid.uuid4()), "analysis_id": str(uuid.uuid4()), "project_id": project["id"],
+            "user": user["email"], "analysis": request.analysis, "algorithm": request.algorithm.name,
+            "version": request.algorithm.version, "parameters": request.given, "options": request.options,
+            "dataset_id": dataset["id"], "inference_id": None, "removed": False, "reused_from": None,
+        }
+        if request.inference_id is None:
+            job.update(input_arrays=dataset["arrays"], input_hash=dataset["content_hash"],
+                       input_algorithm=None)
+        else:
+            inference = self.catalog.inference(user, project_id, dataset["id"], request.inference_id)
+            if inference.get("deprecated"):
+                raise NotFoundError(f"the inference {inference['id']} was deleted")
+            job.update(inference_id=inference["id"], input_arrays=inference["arrays"],
+                       input_hash=inference["content_key"], input_algorithm=inference["algorithm"])
+        job["content_key"] = _content_key(job)
+        earlier = self._equal_result(job)
+        if earlier is not None:
+            return self._reuse(job, earlier)
+        return self.runner.submit(job)
+
+    def jobs(self, user: Record, project_id: str, start: int = 0, stop: int | None = None) -> list[Record]:
+        """The project's listed jobs, newest first (items ``start`` to ``stop`` of that list)."""
+        project = self.catalog.project(user, project_id)
+        return self.store.select("jobs", lambda j: j["project_id"] == project["id"] and not j["removed"],
+                                 newest_first=True, start=start, stop=stop)
+
+    def job(self, user: Record, project_id: str, job_id: str) -> Record:
+        """One listed job of the project; NotFoundError otherwise."""
+        project = self.catalog.project(user, project_id)
+        found = self.store.find("jobs", check_id(job_id, "job"))
+        if found is None or found["project_id"] != project["id"] or found["removed"]:
+            raise NotFoundError(f"there is no job {job_id} in this project")
+        return found
+
+    def delete(self, user: Record, project_id: str, job_id: str) -> None:
+        """Cancel a queued or running job (its process is stopped); remove a finished one from the list.
+
+        A cancelled job stays listed as cancelled; a finished job's result stays.
+        """
+        self.catalog.project(user, project_id, write=True)
+        job = self.job(user, project_id, job_id)
+        if job["status"] not in FINAL:
+            try:
+                self.runner.cancel(job["id"])
+                return
+            except ConflictError:  # it finished meanwhile
+                pass
+        self.store.update("jobs", job["id"], {"removed": True})
+
+    # -- results ---------------------------------------------------------------------------------
+
+    def finish(self, job: Record, result: dict[str, Any]) -> None:
+        """Store a job's result: arrays first, then the record that makes it visible."""
+        table = _TABLES[job["analysis"]]
+        key = f"{table}/{job['analysis_id']}"
+        self.store.put_arrays(key, result["arrays"])
+        provenance = {"seconds": round(float(result["seconds"]), 6), "started": job.get("started"),
+                      "finished": now()}
+        self.store.insert(table, _result_record(job, key, provenance))
+
+    def _equal_result(self, job: Record) -> Record | None:
+        """An earlier result of the same project with the same content key (not another project's: its
+        existence would tell what a private project holds)."""
+        found = self.store.select(_TABLES[job["analysis"]], lambda r: r["content_key"] == job["content_key"]
+                                  and r["project_id"] == job["project_id"])
+        return found[0] if found else None
+
+    def _reuse_if_computed(self, job: Record) -> bool:
+        """Finish a queued job about to start with an equal result stored meanwhile; False when none."""
+        earlier = self._equal_result(job)
+        if earlier is not None:
+            self._reuse(job, earlier)
+        return earlier is not None
+
+    def _reuse(self, job: Record, earlier: Record) -> Record:
+        """Store ``job`` (new, or queued) as succeeded with the result of ``earlier``."""
+        stamp = now()
+        provenance = {**earlier["provenance"], "reused_from": earlier["id"]}
+        self.store.insert(_TABLES[job["analysis"]], _result_record(job, earlier["arrays"], provenance))
+        done = {"status": SUCCEEDED, "completed": True, "cancelled": False, "progress": 1.0,
+                "started": stamp, "finished": stamp, "error": None, "reused_from": earlier["id"]}
+        if job.get("status") == QUEUED:
+            return self.store.update("jobs", job["id"], done)
+        finished = {**job, **done, "created": stamp}
+        self.store.insert("jobs", finished)
+        return finished
+
+
+def _content_key(job: Record) -> str:
+    what = [job["analysis"], job["algorithm"], job["version"], job["options"], job["input_hash"]]
+    return hashlib.sha256(json.dumps(what, sort_keys=True).encode()).hexdigest()
+
+
+def _result_record(job: Record, arrays_key: str, provenance: dict[str, Any]) -> Record:
+    record = {
+        "id": job["analysis_id"], "project_id": job["project_id"], "dataset_id": job["dataset_id"],
+        "algorithm": job["algorithm"], "parameters": job["options"], "deprecated": False,
+        "created": now(), "arrays": arrays_key, "content_key": job["content_key"], "job_id": job["id"],
+        "provenance": {"input_hash": job["input_hash"], "algorithm": job["algorithm"],
+                       "version": job["version"], "parameters": job["options"], "job_id": job["id"],
+                       **provenance},
+    }
+    if job["analysis"] == VISUALIZATION:
+        record["inference_id"] = job["inference_id"]
+    return record
+

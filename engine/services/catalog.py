@@ -1,0 +1,311 @@
+"""Projects, datasets and stored results, with the access rules of api.md section 2.
+
+Every method takes the calling user's record first and raises the engine's errors, which the API
+maps to status codes: UnauthorizedError (a project the caller may not know of: PhyloDB's 401),
+ForbiddenError (a project the caller may read but not change), NotFoundError, ParameterError,
+InputError and ConflictError. Deleting is soft: a record is marked ``deprecated``, hidden from
+lists, and everything below it is deprecated too.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import uuid
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+
+from engine.clock import now
+from engine.errors import ForbiddenError, NotFoundError, ParameterError, UnauthorizedError
+from engine.io.readers import read_dataset
+from engine.models import Dataset, Inference, Layout
+from engine.services.accounts import ADMIN, check_email
+from engine.storage.codec import (
+    dataset_from_arrays,
+    dataset_to_arrays,
+    inference_from_arrays,
+    layout_from_arrays,
+)
+from engine.storage.reports import report_to_dict
+from engine.storage.store import Record, Store
+
+PUBLIC, PRIVATE = "public", "private"
+VISIBILITIES = (PUBLIC, PRIVATE)
+_TEXT_LIMIT = 10_000
+#: Items of each list of a read report kept in a dataset record (the database stays small).
+REPORT_LISTED = 100
+
+
+def check_id(value: str, what: str) -> str:
+    """``value`` when it is a UUID as the server writes ids (canonical: lower case, hyphens), else
+    NotFoundError: one record has one id, so ``{...}``, ``urn:uuid:`` and upper-case forms are not it.
+    """
+    try:
+        if str(uuid.UUID(value)) == value:
+            return value
+    except (ValueError, AttributeError, TypeError):
+        pass
+    raise NotFoundError(f"there is no {what} {value!r}")
+
+
+def stored_report(report: dict[str, Any], listed: int = REPORT_LISTED) -> dict[str, Any]:
+    """The read report as a dataset record keeps it: each list cut to its first ``listed`` items, with a
+    note saying how many more there were (the whole report stays with the dataset's arrays)."""
+    kept = dict(report)
+    notes = list(report.get("notes", []))
+    for field, what in (("skipped_lines", "left-out lines of the profile file"),
+                        ("isolate_skipped_lines", "left-out lines of the isolate file"),
+                        ("duplicate_ids", "duplicate ids"),
+                        ("identical_groups", "groups of identical profiles")):
+        items = report.get(field, [])
+        if len(items) > listed:
+            kept[field] = items[:listed]
+            notes.append(f"{len(items):,} {what}; the first {listed} are listed.")
+    kept["notes"] = notes
+    return kept
+
+
+def dataset_content_hash(dataset: Dataset) -> str:
+    """SHA-256 of what an inference reads from a dataset: ids, profile matrix, counts and kind."""
+    digest = hashlib.sha256()
+    profiles = dataset.profiles
+    matrix = profiles.matrix
+    for part in ("\t".join(profiles.ids), profiles.kind, str(matrix.dtype), str(matrix.shape)):
+        digest.update(part.encode() + b"\0")
+    digest.update(np.ascontiguousarray(profiles.matrix).tobytes())
+    digest.update(np.asarray(dataset.counts, dtype=np.int64).tobytes())
+    return digest.hexdigest()
+
+
+class Catalog:
+    """Projects, datasets, inferences and visualizations of a store, as each user may see them."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    # -- access ----------------------------------------------------------------------------------
+
+    def project(self, user: Record, project_id: str, *, write: bool = False) -> Record:
+        """The project, if ``user`` may read it (or change it, with ``write``).
+
+        Admins may do everything; members read and write; any user reads a public project, and
+        gets ForbiddenError when changing it; for anyone else the project does not exist
+        (UnauthorizedError, as PhyloDB answers, so a private project is not revealed).
+        """
+        found = self.store.find("projects", check_id(project_id, "project"))
+        if user["role"] == ADMIN:
+            if found is None or found.get("deprecated"):
+                raise NotFoundError(f"there is no project {project_id}")
+            return found
+        if found is None or found.get("deprecated"):
+            raise UnauthorizedError("you may not use this project (or it does not exist)")
+        member = user["email"] in found["users"]
+        if member:
+            return found
+        if found["visibility"] == PUBLIC:
+            if write:
+                raise ForbiddenError("only members of this project may change it")
+            return found
+        raise UnauthorizedError("you may not use this project (or it does not exist)")
+
+    def projects(self, user: Record) -> list[Record]:
+        """The projects ``user`` may read, oldest first."""
+        return self.store.select("projects", lambda p: not p.get("deprecated") and (
+            user["role"] == ADMIN or p["visibility"] == PUBLIC or user["email"] in p["users"]))
+
+    # -- projects --------------------------------------------------------------------------------
+
+    def create_project(self, user: Record, fields: dict[str, Any]) -> Record:
+        """A new project from ``{name, description, visibility, users}``; its creator is a member."""
+        project = {"id": str(uuid.uuid4()), **_project_fields(fields), "deprecated": False,
+                   "created": now(), "owner": user["email"]}
+        if user["email"] not in project["users"]:
+            project["users"].insert(0, user["email"])
+        self.store.insert("projects", project)
+        return project
+
+    def update_project(self, user: Record, project_id: str, fields: dict[str, Any]) -> Record:
+        """Replace name, description, visibility and members (the caller stays a member)."""
+        project = self.project(user, project_id, write=True)
+        changes = _project_fields(fields)
+        if fields.get("id") not in (None, project["id"]):
+            raise ParameterError("the id in the body is not the id in the path")
+        if user["role"] != ADMIN and user["email"] not in changes["users"]:
+            changes["users"].insert(0, user["email"])
+        return self.store.update("projects", project["id"], changes)
+
+    def delete_project(self, user: Record, project_id: str) -> None:
+        """Deprecate the project and everything in it."""
+        project = self.project(user, project_id, write=True)
+        for table in ("datasets", "inferences", "visualizations"):
+            self._deprecate(table, lambda r: r["project_id"] == project["id"])
+        self.store.update("projects", project["id"], {"deprecated": True})
+
+    # -- datasets --------------------------------------------------------------------------------
+
+    def datasets(self, user: Record, project_id: str) -> list[Record]:
+        """The live datasets of a project, oldest first."""
+        project = self.project(user, project_id)
+        return self.store.select("datasets", lambda d: d["project_id"] == project["id"]
+                                 and not d.get("deprecated"))
+
+    def dataset(self, user: Record, project_id: str, dataset_id: str) -> Record:
+        """A live dataset of a project the user may read; NotFoundError otherwise."""
+        project = self.project(user, project_id)
+        found = self.store.find("datasets", check_id(dataset_id, "dataset"))
+        if found is None or found["project_id"] != project["id"] or found.get("deprecated"):
+            raise NotFoundError(f"there is no dataset {dataset_id} in this project")
+        return found
+
+    def add_dataset(self, user: Record, project_id: str, profiles: bytes, isolates: bytes | None = None,
+                    *, name: str = "", description: str = "", missing_values: Sequence[str] | None = None,
+                    profile_column: str | None = None, kind: str = "auto") -> Record:
+        """Read the files with the engine's reader and store the dataset with its read report.
+
+        A file that cannot be used raises InputError (with its line) and stores nothing.
+        """
+        project = self.project(user, project_id, write=True)
+        dataset = read_dataset(profiles, isolates, missing_values=missing_values,
+                               profile_column=profile_column or None, kind=kind)
+        return self.store_dataset(project["id"], dataset, name=name, description=description)
+
+    def store_dataset(self, project_id: str, dataset: Dataset, *, name: str, description: str) -> Record:
+        """Store a dataset that was read already (arrays first, then the record that points at them)."""
+        dataset_id = str(uuid.uuid4())
+        key = f"datasets/{dataset_id}"
+        self.store.put_arrays(key, dataset_to_arrays(dataset))
+        isolates = dataset.isolates
+        record = {
+            "id": dataset_id, "project_id": project_id, "name": _text(name, "name") or "dataset",
+            "description": _text(description, "description"), "deprecated": False, "created": now(),
+            "kind": dataset.profiles.kind, "profiles": dataset.profiles.size,
+            "loci": len(dataset.profiles.loci), "isolates": 0 if isolates is None else len(isolates.rows),
+            "isolate_columns": [] if isolates is None else isolates.columns,
+            "content_hash": dataset_content_hash(dataset), "arrays": key,
+            "report": stored_report(report_to_dict(dataset.report)),
+        }
+        self.store.insert("datasets", record)
+        return record
+
+    def delete_dataset(self, user: Record, project_id: str, dataset_id: str) -> None:
+        """Deprecate the dataset, its inferences and their visualizations."""
+        self.project(user, project_id, write=True)
+        dataset = self.dataset(user, project_id, dataset_id)
+        for table in ("inferences", "visualizations"):
+            self._deprecate(table, lambda r: r["dataset_id"] == dataset["id"])
+        self.store.update("datasets", dataset["id"], {"deprecated": True})
+
+    def dataset_content(self, record: Record) -> Dataset:
+        """The profiles and isolates of a dataset record (recently read ones are kept: arrays never
+        change once written)."""
+        return self._dataset_arrays(record["arrays"])
+
+    @functools.lru_cache(maxsize=8)  # noqa: B019 - one catalog per process; keys name immutable files
+    def _dataset_arrays(self, key: str) -> Dataset:
+        return dataset_from_arrays(self.store.get_arrays(key))
+
+    # -- results ---------------------------------------------------------------------------------
+
+    def inferences(self, user: Record, project_id: str, dataset_id: str) -> list[Record]:
+        """The live inferences of a dataset, oldest first."""
+        dataset = self.dataset(user, project_id, dataset_id)
+        return self.store.select("inferences", lambda r: r["dataset_id"] == dataset["id"]
+                                 and not r.get("deprecated"))
+
+    def inference(self, user: Record, project_id: str, dataset_id: str, inference_id: str) -> Record:
+        """An inference of a dataset, deprecated ones included (PhyloDB still serves them)."""
+        dataset = self.dataset(user, project_id, dataset_id)
+        found = self.store.find("inferences", check_id(inference_id, "inference"))
+        if found is None or found["dataset_id"] != dataset["id"]:
+            raise NotFoundError(f"there is no inference {inference_id} of this dataset")
+        return found
+
+    def delete_inference(self, user: Record, project_id: str, dataset_id: str, inference_id: str) -> None:
+        """Deprecate an inference and its visualizations."""
+        self.project(user, project_id, write=True)
+        inference = self._live(self.inference(user, project_id, dataset_id, inference_id), "inference")
+        self._deprecate("visualizations", lambda r: r["inference_id"] == inference["id"])
+        self.store.update("inferences", inference["id"], {"deprecated": True})
+
+    def inference_content(self, record: Record) -> Inference:
+        """The tree of an inference record."""
+        return inference_from_arrays(self.store.get_arrays(record["arrays"]), record["algorithm"],
+                                     record["parameters"])
+
+    def visualizations(self, user: Record, project_id: str, dataset_id: str,
+                       inference_id: str) -> list[Record]:
+        """The live visualizations of an inference, oldest first."""
+        inference = self.inference(user, project_id, dataset_id, inference_id)
+        return self.store.select("visualizations", lambda r: r["inference_id"] == inference["id"]
+                                 and not r.get("deprecated"))
+
+    def visualization(self, user: Record, project_id: str, dataset_id: str, inference_id: str,
+                      visualization_id: str) -> Record:
+        """A visualization of an inference, deprecated ones included."""
+        inference = self.inference(user, project_id, dataset_id, inference_id)
+        found = self.store.find("visualizations", check_id(visualization_id, "visualization"))
+        if found is None or found["inference_id"] != inference["id"]:
+            raise NotFoundError(f"there is no visualization {visualization_id} of this inference")
+        return found
+
+    def delete_visualization(self, user: Record, project_id: str, dataset_id: str, inference_id: str,
+                             visualization_id: str) -> None:
+        """Deprecate a visualization."""
+        self.project(user, project_id, write=True)
+        found = self.visualization(user, project_id, dataset_id, inference_id, visualization_id)
+        self._live(found, "visualization")
+        self.store.update("visualizations", found["id"], {"deprecated": True})
+
+    def layout_content(self, record: Record) -> Layout:
+        """The coordinates of a visualization record."""
+        return layout_from_arrays(self.store.get_arrays(record["arrays"]), record["algorithm"],
+                                  record["parameters"])
+
+    # -- helpers ---------------------------------------------------------------------------------
+
+    def _deprecate(self, table: str, match: Callable[[Record], bool]) -> None:
+        self.store.update_where(table, lambda r: match(r) and not r.get("deprecated"),
+                                lambda r: {"deprecated": True})
+
+    @staticmethod
+    def _live(record: Record, what: str) -> Record:
+        if record.get("deprecated"):
+            raise NotFoundError(f"the {what} {record['id']} was deleted already")
+        return record
+
+
+def _text(value: object, field: str) -> str:
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise ParameterError(f"{field} must be text")
+    if len(value) > _TEXT_LIMIT:
+        raise ParameterError(f"{field} is longer than {_TEXT_LIMIT} characters")
+    return value.strip()
+
+
+def _project_fields(fields: dict[str, Any]) -> dict[str, Any]:
+    if not isinstance(fields, dict):
+        raise ParameterError("the body must be a JSON object with name, description, visibility, users")
+    unknown = sorted(set(fields) - {"name", "description", "visibility", "users", "id"})
+    if unknown:
+        raise ParameterError(f"a project has no field {', '.join(map(repr, unknown))}")
+    if "id" in fields:  # ignored on POST, compared with the path's on PUT: either way a project id
+        try:
+            check_id(fields["id"], "project")
+        except NotFoundError:
+            raise ParameterError("id must be a project id (a UUID)") from None
+    name = _text(fields.get("name"), "name")
+    if not name:
+        raise ParameterError("name is required")
+    visibility = fields.get("visibility", PRIVATE)
+    if visibility not in VISIBILITIES:
+        raise ParameterError(f"visibility must be 'public' or 'private', not {visibility!r}")
+    users = fields.get("users", [])
+    if not isinstance(users, list):
+        raise ParameterError("users must be a list of email addresses")
+    emails = list(dict.fromkeys(check_email(email) for email in users))
+    return {"name": name, "description": _text(fields.get("description"), "description"),
+            "visibility": visibility, "users": emails}

@@ -1,0 +1,108 @@
+"""The composition root: one store, its accounts, catalog, analyses and job runner, per process.
+
+The REST API and the dashboard use the same :func:`shared_service` in the server process, so
+they see the same data and the same running jobs, and never call each other over HTTP.
+"""
+
+from __future__ import annotations
+
+import atexit
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from engine.errors import PhyloDashError
+from engine.io.readers import open_dataset
+from engine.jobs.runner import JobRunner
+from engine.models import Dataset
+from engine.services.accounts import Accounts
+from engine.services.analyses import Analyses
+from engine.services.catalog import PUBLIC, Catalog
+from engine.services.settings import Settings
+from engine.storage.store import Record, Store, TinyDBStore
+
+DEMO_FOLDER = Path(__file__).resolve().parents[2] / "assets" / "demo"
+FIRST_ADMIN = "admin@localhost"
+
+
+class Service:
+    """Everything the API and the dashboard call, built from :class:`~engine.services.settings.Settings`."""
+
+    def __init__(self, settings: Settings, store: Store | None = None) -> None:
+        self.settings = settings
+        self.store = store if store is not None else TinyDBStore(settings.data)
+        self.accounts = Accounts(self.store)
+        self.catalog = Catalog(self.store)
+        self.analyses = Analyses(self.store, self.catalog, self._make_runner,
+                                 max_queued=settings.max_queued_jobs)
+
+    def _make_runner(self, work: Callable[..., Any], finish: Callable[[Record, Any], None]) -> Any:
+        if self.settings.dask_scheduler:
+            from engine.jobs.dask import DaskJobRunner
+
+            return DaskJobRunner(self.store, work, finish, scheduler=self.settings.dask_scheduler)
+        return JobRunner(self.store, work, finish, workers=self.settings.workers,
+                         memory_limit=self.settings.job_memory_limit)
+
+    @property
+    def runner(self) -> Any:
+        """The job runner (local processes, or a Dask cluster)."""
+        return self.analyses.runner
+
+    def start(self) -> list[str]:
+        """Start running jobs; on the first start (no users yet) set up the admin and the demo.
+
+        Returns the lines to show the person who started the server (empty after the first start).
+        """
+        greeting = self._first_start() if not self.accounts.all() else []
+        self.runner.start()
+        return greeting
+
+    def stop(self) -> None:
+        """Stop the runner; jobs still running are recovered as failed on the next start."""
+        self.runner.stop()
+
+    def _first_start(self) -> list[str]:
+        try:  # read before anything is created: the admin and its token must come out of this start
+            demo: Dataset | None = open_dataset(DEMO_FOLDER / "profiles.tsv", DEMO_FOLDER / "isolates.tsv")
+            loaded = "and a public Demo project with a demo dataset."
+        except PhyloDashError as error:
+            demo, loaded = None, f"(the demo dataset was not loaded: {error})."
+        admin, token = self.accounts.add(FIRST_ADMIN, admin=True)
+        if demo is not None:
+            project = self.catalog.create_project(admin, {
+                "name": "Demo", "visibility": PUBLIC,
+                "description": "A small synthetic MLST dataset (260 STs, 570 isolates) to try PhyloDash on."})
+            self.catalog.store_dataset(project["id"], demo, name="Demo MLST", description=(
+                "Synthetic clonal MLST profiles with country, year and source."))
+        return [
+            f"PhyloDash: first start in {self.settings.data}; created the admin user {FIRST_ADMIN}",
+            loaded,
+            f"Dashboard: {self.settings.dashboard_url}",
+            f"API token of {FIRST_ADMIN} (shown only now; `python -m api users token {FIRST_ADMIN}` makes "
+            "a new one):",
+            token,
+        ]
+
+
+_shared: Service | None = None
+_shared_lock = threading.Lock()
+
+
+def shared_service(on_start: Callable[[list[str]], None] | None = None) -> Service:
+    """The process-wide service built from the environment, started on the first call.
+
+    ``on_start`` receives the first-start greeting (see :meth:`Service.start`) when this call
+    started the service. The runner is stopped when the process exits.
+    """
+    global _shared
+    with _shared_lock:
+        if _shared is None:
+            service = Service(Settings.from_environment())
+            greeting = service.start()
+            atexit.register(service.stop)
+            _shared = service
+            if on_start is not None:
+                on_start(greeting)
+        return _shared

@@ -1,0 +1,180 @@
+"""The dashboard in headless Chromium against the real server (``make serve``), driven by Playwright.
+
+The fixtures (``page`` from pytest-playwright, whose ``base_url`` is the dashboard server's root;
+``dashboard_server``, ``admin_token`` and ``shots`` from conftest.py) and the page's locators
+(browser_support.py) are shared; screenshots of every step land in tests/screenshots/.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from api_client import FIXTURES
+from browser_support import (
+    Shots,
+    open_dashboard,
+    row_button,
+    selected_project,
+    sign_in,
+    tab,
+    table_cell,
+    table_row,
+)
+from live_server import Client, LiveServer, cgmlst_file, upload
+from playwright.sync_api import Page, expect
+
+from engine.algorithms.clusters import cluster_tsv, cut
+from engine.algorithms.registry import infer
+from engine.io.readers import read_dataset
+
+#: A goeBURST job on the demo dataset: seconds, plus numba's compilation in a new worker.
+JOB_WAIT_MS = 180_000
+
+
+def test_signing_in_shows_the_demo_and_a_job_posted_through_the_api(
+    page: Page, dashboard_server: LiveServer, admin_token: str, shots: Shots
+) -> None:
+    open_dashboard(page)
+    shots(page, "sign-in")
+
+    sign_in(page, "pd_wrong")
+    expect(page.get_by_text("not valid")).to_be_visible()
+    shots(page, "wrong-token")
+
+    sign_in(page, admin_token)
+    expect(selected_project(page)).to_have_text("Demo (public)")
+    expect(table_cell(page, "Demo MLST", "profiles")).to_have_text("260")
+    shots(page, "signed-in")
+
+    client = Client(dashboard_server.url, admin_token)
+    demo = next(project["id"] for project in client.json("GET", "/projects") if project["name"] == "Demo")
+    dataset = client.json("GET", f"/projects/{demo}/datasets")[0]["id"]
+    tab(page, "Jobs").click()
+    job = client.submit(demo, "goeburst", dataset, 3)["job_id"]
+    # No reload: the page refreshes its jobs on its own.
+    expect(table_row(page, job)).to_have_count(1)
+    expect(table_cell(page, job, "status")).to_have_text("succeeded", timeout=JOB_WAIT_MS)
+    shots(page, "job-succeeded")
+
+
+def test_upload_goeburst_tree_colours_search_clusters_and_cancel(
+    page: Page, dashboard_server: LiveServer, admin_token: str, shots: Shots, tmp_path: Path
+) -> None:
+    open_dashboard(page)
+    sign_in(page, admin_token)
+    expect(selected_project(page)).to_have_text("Demo (public)")
+
+    # a project and a dataset, uploaded through the page, with the reader's report
+    page.get_by_label("New project").fill("Outbreak 2026")
+    page.get_by_role("button", name="Create project").click()
+    expect(selected_project(page)).to_have_text("Outbreak 2026 (private)")
+    files = page.locator("input[type=file]")
+    files.nth(0).set_input_files(str(FIXTURES / "profiles.tsv"))
+    files.nth(1).set_input_files(str(FIXTURES / "isolates.tsv"))
+    page.get_by_label("Dataset name").fill("fixture MLST")
+    page.get_by_role("button", name="Upload dataset").click()
+    expect(page.get_by_text("12 profiles", exact=True)).to_be_visible()
+    expect(table_cell(page, "fixture MLST", "profiles")).to_have_text("12")
+    shots(page, "uploaded")
+
+    # goeBURST from the registry's form, followed live, opened with one click
+    tab(page, "Jobs").click()
+    expect(page.get_by_label("Dataset", exact=True)).to_contain_text("fixture MLST")
+    page.get_by_role("button", name="Launch").click()
+    expect(table_cell(page, "goeburst", "status")).to_have_text("succeeded", timeout=JOB_WAIT_MS)
+    shots(page, "job-succeeded")
+    row_button(page, "goeburst", "Open").click()
+    expect(page.locator(".pd-tree-colour-by")).to_be_visible()
+    expect(page.get_by_text("12 profiles, 14 isolates")).to_be_visible()
+    shots(page, "tree")
+
+    # colour by a metadata column: the legend lists its values
+    page.locator(".pd-tree-colour-by select").select_option("country")
+    expect(page.locator(".pd-tree-legend")).to_contain_text("PT")
+    shots(page, "coloured-by-country")
+
+    # search an ST: it is marked and zoomed to
+    search = page.locator(".pd-tree-search input")
+    search.fill("2")
+    search.press("Enter")
+    expect(page.get_by_text("1 node matches.")).to_be_visible()
+    shots(page, "search")
+
+    # cut into clusters; the downloaded TSV is what the engine computes at that threshold
+    page.locator(".pd-tree-cut-clusters input").check()
+    expect(page.locator(".pd-tree-clusters")).to_be_visible()
+    with page.expect_download() as download:
+        page.locator(".pd-tree-download-cluster-tsv").get_by_role("button").click()
+    saved = tmp_path / "clusters.tsv"
+    download.value.save_as(saved)
+    dataset = read_dataset((FIXTURES / "profiles.tsv").read_bytes(), (FIXTURES / "isolates.tsv").read_bytes())
+    tree = infer("goeburst", dataset, {"lvs": 3})
+    assert saved.read_text() == cluster_tsv(tree, cut(tree, 1), 1)
+    shots(page, "clusters")
+
+    # a long job is cancelled from its row
+    client = Client(dashboard_server.url, admin_token)
+    project = next(p["id"] for p in client.json("GET", "/projects") if p["name"] == "Outbreak 2026")
+    big = upload(client, project, cgmlst_file(20000, 50))["id"]
+    tab(page, "Jobs").click()
+    job = client.submit(project, "goeburst-full", big, 3)["job_id"]
+    expect(table_cell(page, job, "status")).to_have_text("running", timeout=JOB_WAIT_MS)
+    row_button(page, job, "Cancel").click()
+    expect(table_cell(page, job, "status")).to_have_text("cancelled")
+    assert client.json("GET", f"/projects/{project}/jobs/{job}")["status"] == "cancelled"
+    shots(page, "cancelled")
+
+
+#: Names typed in the page (and an upload's error message) that would run a script if shown as HTML.
+PROJECT_NAME = 'Outbreak <img src=x onerror="window.__pwned=1">'
+DATASET_NAME = 'MLST <script>window.__pwned=2</script> <img src=x onerror="window.__pwned=3">'
+MARKUP_CELL = '<img src=x onerror="window.__pwned=4">'
+
+
+def test_names_and_refused_markup_are_shown_as_text_and_never_run(
+    page: Page, dashboard_server: LiveServer, admin_token: str, shots: Shots, tmp_path: Path
+) -> None:
+    open_dashboard(page)
+    sign_in(page, admin_token)
+    expect(selected_project(page)).to_have_text("Demo (public)")
+
+    # a project whose name is markup: the picker shows the characters
+    page.get_by_label("New project").fill(PROJECT_NAME)
+    page.get_by_role("button", name="Create project").click()
+    expect(selected_project(page)).to_have_text(f"{PROJECT_NAME} (private)")
+    expect(page.get_by_text(f"Created the project {PROJECT_NAME}.")).to_be_visible()
+
+    # the reader refuses markup in metadata; its message quotes the cell as text
+    isolates = tmp_path / "isolates.tsv"
+    fixture = (FIXTURES / "isolates.tsv").read_text()
+    isolates.write_text(fixture.replace("\tPT\t", f"\t{MARKUP_CELL}\t", 1))
+    files = page.locator("input[type=file]")
+    files.nth(0).set_input_files(str(FIXTURES / "profiles.tsv"))
+    files.nth(1).set_input_files(str(isolates))
+    page.get_by_role("button", name="Upload dataset").click()
+    refused = page.get_by_text("which is HTML markup")
+    expect(refused).to_contain_text(f"holds '{MARKUP_CELL}'")
+    refused.scroll_into_view_if_needed()
+    shots(page, "markup-refused")
+
+    # a dataset whose name is markup: the report, the table and the jobs' dataset picker show the characters
+    files.nth(1).set_input_files(str(FIXTURES / "isolates.tsv"))
+    page.get_by_label("Dataset name").fill(DATASET_NAME)
+    page.get_by_role("button", name="Upload dataset").click()
+    expect(page.get_by_role("heading", name=DATASET_NAME)).to_be_visible()
+    expect(table_cell(page, DATASET_NAME, "name")).to_have_text(DATASET_NAME)
+    shots(page, "markup-names")
+    tab(page, "Jobs").click()
+    expect(page.get_by_label("Dataset", exact=True)).to_contain_text(DATASET_NAME)
+
+    # the tree's title is the dataset's name
+    page.get_by_role("button", name="Launch").click()
+    expect(table_cell(page, "goeburst", "status")).to_have_text("succeeded", timeout=JOB_WAIT_MS)
+    row_button(page, "goeburst", "Open").click()
+    expect(page.get_by_role("heading", name=f"{DATASET_NAME}: goeburst")).to_be_visible()
+    page.locator(".pd-tree-colour-by select").select_option("country")
+    expect(page.locator(".pd-tree-legend")).to_contain_text("PT")
+    shots(page, "markup-tree")
+
+    assert page.evaluate("typeof window.__pwned") == "undefined"
+    assert page.locator("img[src=x], script:has-text('__pwned')").count() == 0

@@ -1,0 +1,214 @@
+"""The tree view without a browser: its data, its controls' effects and its downloads on the demo dataset."""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+
+import numpy as np
+import panel as pn
+import pytest
+from paths import DEMO
+
+from dashboard.tree import export as tree_export
+from dashboard.tree import view as tree_view
+from dashboard.tree.geometry import RULE_GROUPS, node_sizes, pie_wedges, zoom_box
+from dashboard.tree.overview import OverviewTree
+from dashboard.tree.view import TreeView
+from engine.algorithms import metadata, registry
+from engine.algorithms.clusters import cluster_tsv, cut
+from engine.algorithms.layouts import side_by_side
+from engine.io.formats import to_graphml, to_newick, to_nexus
+from engine.io.readers import read_dataset
+from engine.models import Dataset, Inference, Layout
+
+
+@pytest.fixture(scope="module")
+def demo() -> tuple[Dataset, Inference, Layout]:
+    dataset = read_dataset((DEMO / "profiles.tsv").read_bytes(), (DEMO / "isolates.tsv").read_bytes())
+    inference = registry.infer("goeburst", dataset)
+    return dataset, inference, registry.lay_out("radial", inference)
+
+
+@pytest.fixture
+def view(demo: tuple[Dataset, Inference, Layout]) -> TreeView:
+    return TreeView(*demo, title="demo: goeBURST")
+
+
+def download(view: TreeView, label: str) -> bytes:
+    """What the download button ``label`` sends when clicked."""
+    return asyncio.run(view.downloads[label].callback()).read()
+
+
+def test_edges_are_one_nan_broken_line_at_the_side_by_side_layout(view: TreeView, demo) -> None:
+    _, inference, layout = demo
+    placed = side_by_side(layout)
+    x, y = view.canvas.edges.data["x"], view.canvas.edges.data["y"]
+    assert len(x) == len(y) == 3 * len(inference.parents)
+    assert np.isnan(x[2::3]).all() and np.isnan(y[2::3]).all()
+    np.testing.assert_allclose(x[0::3], placed.x[inference.parents])
+    np.testing.assert_allclose(y[1::3], placed.y[inference.children])
+    fig = view.canvas.figure
+    assert fig.output_backend == "webgl" and fig.match_aspect and fig.name == "tree-figure"
+    lines = [r for r in fig.renderers if type(r.glyph).__name__ == "Line" and r.visible]
+    assert lines == [view.canvas.edge_line]
+    assert view.node_labels.value and view.canvas.node_labels_glyph.visible  # 260 nodes: labels on
+    hover = view.canvas.nodes.data["summary"]
+    assert "country: " in hover[0] and not any("isolate: DEMO" in text for text in hover)  # no id columns
+
+
+def test_node_area_grows_with_the_isolate_count(view: TreeView, demo) -> None:
+    dataset = demo[0]
+    np.testing.assert_allclose(view.canvas.nodes.data["size"], node_sizes(dataset.counts))
+    sizes = node_sizes(np.array([0, 1, 2, 50, 500, 10_000]))
+    assert (np.diff(sizes) >= 0).all() and 4 == sizes[0] < sizes[1] < sizes[-1] == 48
+    np.testing.assert_allclose(node_sizes(np.array([1, 4, 16])) ** 2, [100, 400, 1600])  # area ~ count
+
+
+def test_colour_by_a_categorical_column_draws_pies_that_add_up(view: TreeView, demo) -> None:
+    dataset = demo[0]
+    view.colour_by.value = "country"
+    found = metadata.composition(dataset, "country")
+    wedges = view.canvas.wedges.data
+    rows = np.array([dataset.profiles.ids.index(i) for i in wedges["id"]])
+    angle = np.asarray(wedges["end_angle"]) - np.asarray(wedges["start_angle"])
+    for row in np.unique(rows):
+        assert angle[rows == row].sum() == pytest.approx(2 * np.pi)
+    np.testing.assert_array_equal(wedges["isolates"], found.counts[rows, wedges["category"]])
+    mixed = (found.counts > 0).sum(axis=1) >= 2
+    assert set(rows.tolist()) == set(np.flatnonzero(mixed).tolist())
+    single = np.flatnonzero((found.counts > 0).sum(axis=1) == 1)
+    colours = metadata.palette_for(found.categories)
+    assert [view.canvas.nodes.data["fill"][r] for r in single] == [colours[found.counts[r].argmax()]
+                                                                     for r in single]
+    totals = found.counts.sum(axis=0)
+    assert f"{found.categories[0]} <small>({totals[0]} isolates" in view.legend.object
+
+
+def test_colour_by_a_numeric_column_uses_the_mean_on_a_gradient(view: TreeView, demo) -> None:
+    dataset = demo[0]
+    view.colour_by.value = "year"
+    means = metadata.numeric_means(dataset, "year")
+    assert list(view.canvas.nodes.data["fill"]) == metadata.gradient(means)
+    assert len(view.canvas.wedges.data["x"]) == 0 and "linear-gradient" in view.legend.object
+    view.colour_by.value = tree_view.NO_COLOUR
+    assert view.legend.object == ""
+
+
+def test_search_rings_the_matches_and_zooms_to_them(view: TreeView) -> None:
+    g = view.geometry
+    view.search.value = "Portugal"
+    rows = metadata.search(view.dataset, "Portugal")
+    assert view.search_message.object == f"{len(rows)} nodes match."
+    np.testing.assert_allclose(view.canvas.ring.data["x"], g.x[rows])
+    x_range, y_range = view.canvas.figure.x_range, view.canvas.figure.y_range
+    assert x_range.start <= g.x[rows].min() and g.x[rows].max() <= x_range.end
+    assert y_range.start <= g.y[rows].min() and g.y[rows].max() <= y_range.end
+    assert x_range.tags[:2] == [x_range.start, x_range.end]  # what the browser applies as a user zoom
+    view.search.value = "5"
+    row = view.dataset.profiles.ids.index("5")
+    assert view.search_message.object == "1 node matches."
+    assert x_range.start < g.x[row] < x_range.end and x_range.end - x_range.start < 1000
+    view.search.value = "no such thing"
+    assert view.search_message.object == "Nothing matches." and len(view.canvas.ring.data["x"]) == 0
+
+
+def test_cluster_cut_table_and_tsv_agree_with_the_engine(view: TreeView, demo) -> None:
+    inference = demo[1]
+    assert view.downloads["Cluster TSV"].disabled and view.threshold.disabled
+    view.cut_clusters.value = True
+    for threshold in (1, 2):
+        view.threshold.value = threshold
+        labels = cut(inference, threshold)
+        assert view.clusters.visible and view.clusters.value["profiles"].sum() == len(inference.ids)
+        assert view.clusters.value["profiles"].tolist() == np.bincount(labels)[1:].tolist()
+        assert download(view, "Cluster TSV").decode() == cluster_tsv(inference, labels, threshold)
+        assert view.downloads["Cluster TSV"].filename.endswith(f"_clusters_d{threshold}.tsv")
+        fills = np.asarray(view.canvas.nodes.data["fill"], dtype=object)
+        assert len(set(fills[labels <= 20])) == min(20, labels.max())
+        assert len(set(fills[labels > 20])) <= 1
+    view.cut_clusters.value = False
+    assert view.downloads["Cluster TSV"].disabled and not view.clusters.visible
+
+
+def test_edge_rule_colours_are_one_line_per_rule_present(view: TreeView, demo) -> None:
+    inference = demo[1]
+    present = {RULE_GROUPS[k] for k in np.unique(view.geometry.rules)}
+    assert set(view.canvas.rule_lines) == present and len(present) <= len(RULE_GROUPS)
+    view.edge_rules.value = True
+    assert not view.canvas.edge_line.visible
+    assert all(line.visible for line in view.canvas.rule_lines.values())
+    drawn = sum(len(source.data["x"]) for source in view.canvas.rule_sources.values())
+    assert drawn == 3 * len(inference.parents) and "SLV count (lv1)" in view.legend.object
+    view.edge_rules.value = False
+    assert view.canvas.edge_line.visible and not any(r.visible for r in view.canvas.rule_lines.values())
+
+
+def test_edge_labels_are_the_distances_at_the_midpoints(view: TreeView, demo) -> None:
+    inference = demo[1]
+    view.edge_labels.value = True
+    text = view.canvas.edge_text.data
+    assert list(text["text"]) == [str(d) for d in inference.distances]
+    k = 7
+    g = view.geometry
+    assert text["x"][k] == pytest.approx((g.x[inference.parents[k]] + g.x[inference.children[k]]) / 2)
+    view.edge_labels.value = False
+    assert len(view.canvas.edge_text.data["x"]) == 0
+
+
+def test_large_trees_switch_to_a_datashaded_overview(demo, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(tree_view, "OVERVIEW_MIN_NODES", 100)
+    view = TreeView(*demo)
+    assert isinstance(view.canvas, OverviewTree) and isinstance(view.canvas.pane, pn.pane.HoloViews)
+    assert view.node_labels.disabled and not view.node_labels.value
+    view.colour_by.value = "country"
+    assert list(view.canvas.node_frame["fill"]) == list(view.colours.fill)
+    assert view.canvas.node_frame["fill"].nunique() > 5 and view.canvas.pane.object is view.canvas.overlay
+    view.colour_by.value = "year"  # a gradient, snapped to the colour bar's stops for datashader
+    assert set(view.canvas.node_frame["fill"]) <= {*view.colours.scale.colours, metadata.NO_VALUE_COLOUR}
+    view.search.value = "Portugal"
+    rows = metadata.search(view.dataset, "Portugal")
+    assert view.search_message.object == f"{len(rows)} nodes match."
+    assert view.canvas.marked.tolist() == rows.tolist()
+    x0, x1, y0, y1 = view.canvas.view
+    assert x0 < view.geometry.x[rows].min() and view.geometry.x[rows].max() < x1
+    assert y0 < view.geometry.y[rows].min() and view.geometry.y[rows].max() < y1
+
+
+def test_tree_downloads_equal_the_engine_writers(view: TreeView, demo) -> None:
+    inference = demo[1]
+    assert download(view, "Newick").decode() == to_newick(inference)
+    assert download(view, "Nexus").decode() == to_nexus(inference)
+    assert download(view, "GraphML").decode() == to_graphml(inference)
+    assert view.downloads["Newick"].filename == "demo_goeBURST.nwk"
+
+
+def test_svg_is_not_offered_for_big_trees(demo, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(tree_export, "SVG_MAX_NODES", 100)
+    assert TreeView(*demo).downloads["SVG"].disabled
+
+
+@pytest.mark.skipif(shutil.which("chromium") is None, reason=tree_export.NO_CHROMIUM)
+def test_png_of_the_current_view(view: TreeView) -> None:
+    view.colour_by.value = "country"
+    assert download(view, "PNG").startswith(b"\x89PNG")
+
+
+def test_pies_and_zoom_boxes_on_small_examples() -> None:
+    counts = np.array([[2, 0, 2], [0, 3, 0], [1, 1, 2]])
+    x = y = np.arange(3.0)
+    wedges = pie_wedges(counts, ["#a", "#b", "#c"], x, y, np.full(3, 10.0), ["1", "2", "3"])
+    assert wedges["id"].tolist() == ["1", "1", "3", "3", "3"]
+    np.testing.assert_allclose(wedges["end_angle"], [np.pi, 2 * np.pi, np.pi / 2, np.pi, 2 * np.pi])
+    assert wedges["radius"].tolist() == [5.0] * 5 and wedges["fill_color"].tolist()[:2] == ["#a", "#c"]
+    x0, x1, y0, y1 = zoom_box(np.array([0.0, 1000.0]), np.array([0.0, 100.0]), 2.0)
+    assert (x1 - x0) == pytest.approx(2 * (y1 - y0)) and x0 < 0 and x1 > 1000
+
+
+def test_a_dataset_without_isolates_has_plain_nodes_and_no_metadata_colours(demo) -> None:
+    dataset = read_dataset((DEMO / "profiles.tsv").read_bytes())
+    view = TreeView(dataset, *demo[1:])
+    assert view.colour_by.disabled and view.colour_by.options == [tree_view.NO_COLOUR]
+    assert set(view.canvas.nodes.data["summary"]) == {""}
+    view.search.value = "5"
+    assert view.search_message.object == "1 node matches."

@@ -1,0 +1,164 @@
+"""TinyDBStore on a real file: records, arrays, atomic writes, threads and processes at once."""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+import threading
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from engine.errors import NotFoundError
+from engine.storage.store import TinyDBStore, atomic_write
+
+
+def test_records_round_trip_and_survive_reopening(tmp_path: Path) -> None:
+    store = TinyDBStore(tmp_path)
+    store.insert("projects", {"id": "p1", "name": "Campylobacter", "users": ["a@x.org"]})
+    store.insert("projects", {"id": "p2", "name": "Agona", "users": []})
+    assert store.get("projects", "p1")["name"] == "Campylobacter"
+    assert store.update("projects", "p2", {"name": "S. Agona"})["name"] == "S. Agona"
+    assert [r["id"] for r in store.select("projects")] == ["p1", "p2"]
+    assert [r["id"] for r in store.select("projects", lambda r: bool(r["users"]))] == ["p1"]
+    reopened = TinyDBStore(tmp_path)
+    assert reopened.get("projects", "p2") == {"id": "p2", "name": "S. Agona", "users": []}
+    reopened.delete("projects", "p1")
+    assert store.find("projects", "p1") is None
+
+
+def test_missing_records_raise_not_found(tmp_path: Path) -> None:
+    store = TinyDBStore(tmp_path)
+    with pytest.raises(NotFoundError, match="no job"):
+        store.get("jobs", "nope")
+    with pytest.raises(NotFoundError):
+        store.update("jobs", "nope", {"status": "failed"})
+    with pytest.raises(NotFoundError):
+        store.delete("jobs", "nope")
+    with pytest.raises(ValueError, match="unknown table"):
+        store.select("secrets")
+
+
+def test_returned_records_are_copies(tmp_path: Path) -> None:
+    store = TinyDBStore(tmp_path)
+    store.insert("projects", {"id": "p", "users": ["a"]})
+    store.get("projects", "p")["users"].append("intruder")
+    store.select("projects")[0]["users"].append("intruder")
+    assert store.get("projects", "p")["users"] == ["a"]
+
+
+def test_update_where_changes_only_matching_records(tmp_path: Path) -> None:
+    store = TinyDBStore(tmp_path)
+    for i, status in enumerate(["running", "queued", "running", "succeeded"]):
+        store.insert("jobs", {"id": f"j{i}", "status": status})
+    changed = store.update_where(
+        "jobs",
+        lambda r: r["status"] == "running",
+        lambda r: {"status": "failed", "error": f"{r['id']} interrupted"},
+    )
+    assert [r["id"] for r in changed] == ["j0", "j2"]
+    assert [r["status"] for r in store.select("jobs")] == ["failed", "queued", "failed", "succeeded"]
+    assert store.get("jobs", "j2")["error"] == "j2 interrupted"
+
+
+def test_arrays_round_trip_and_keys_stay_inside_the_folder(tmp_path: Path) -> None:
+    store = TinyDBStore(tmp_path)
+    edges = np.arange(12, dtype=np.int64).reshape(3, 4)
+    store.put_arrays("inferences/abc-1", {"edges": edges, "ids": np.array(["1", "10"])})
+    loaded = store.get_arrays("inferences/abc-1")
+    assert np.array_equal(loaded["edges"], edges) and loaded["ids"].tolist() == ["1", "10"]
+    store.delete_arrays("inferences/abc-1")
+    with pytest.raises(NotFoundError):
+        store.get_arrays("inferences/abc-1")
+    for bad in ("../outside", "/etc/passwd", "a/../../b", "", "a.b"):
+        with pytest.raises(ValueError, match="bad array key"):
+            store.put_arrays(bad, {"x": edges})
+    assert not (tmp_path.parent / "outside.npz").exists()
+
+
+def test_atomic_write_keeps_the_old_file_when_the_new_one_cannot_be_put_in_place(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    target = tmp_path / "db.json"
+    atomic_write(target, b'{"good": 1}')
+
+    def crash(source: str, destination: str) -> None:
+        raise OSError("power cut")
+
+    monkeypatch.setattr("engine.storage.store.os.replace", crash)
+    with pytest.raises(OSError, match="power cut"):
+        atomic_write(target, b'{"half": ')
+    assert json.loads(target.read_bytes()) == {"good": 1}
+    assert [p.name for p in tmp_path.iterdir()] == ["db.json"]
+
+
+def test_threads_writing_at_once_lose_nothing(tmp_path: Path) -> None:
+    store = TinyDBStore(tmp_path)
+
+    def writer(k: int) -> None:
+        for i in range(40):
+            store.insert("jobs", {"id": f"t{k}-{i}", "status": "queued"})
+            store.update("jobs", f"t{k}-{i}", {"status": "running"})
+
+    threads = [threading.Thread(target=writer, args=(k,)) for k in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    jobs = store.select("jobs")
+    assert len(jobs) == 160 and {j["status"] for j in jobs} == {"running"}
+
+
+def _process_writer(folder: str, prefix: str) -> None:
+    store = TinyDBStore(folder)
+    for i in range(50):
+        store.insert("users", {"id": f"{prefix}{i}", "email": f"{prefix}{i}@example.org"})
+
+
+def test_processes_writing_at_once_lose_nothing_and_readers_see_their_writes(tmp_path: Path) -> None:
+    reader = TinyDBStore(tmp_path)
+    assert reader.select("users") == []  # parsed and cached before the other processes write
+    context = multiprocessing.get_context("spawn")
+    workers = [context.Process(target=_process_writer, args=(str(tmp_path), p)) for p in "ab"]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(timeout=120)
+        assert worker.exitcode == 0
+    assert len(reader.select("users")) == 100
+    data = json.loads((tmp_path / "phylodash.json").read_text())
+    assert len(data["users"]) == 100
+
+
+def test_the_revision_changes_with_every_write_from_any_process(tmp_path: Path) -> None:
+    store = TinyDBStore(tmp_path)
+    seen = {store.revision()}
+    store.insert("jobs", {"id": "j1", "status": "queued"})
+    seen.add(store.revision())
+    assert store.revision() in seen and len(seen) == 2
+    store.select("jobs")  # reading changes nothing
+    assert len(seen | {store.revision()}) == 2
+    TinyDBStore(tmp_path).update("jobs", "j1", {"status": "running"})  # another writer
+    assert store.revision() not in seen
+
+
+def test_update_where_changes_every_match_in_one_write(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = TinyDBStore(tmp_path)
+    for n in range(20):
+        store.insert("inferences", {"id": f"i{n}", "project_id": "p" if n % 2 else "q", "deprecated": False})
+    writes = []
+    monkeypatch.setattr(
+        "engine.storage.store.atomic_write",
+        lambda path, data: writes.append(path) or atomic_write(path, data),
+    )
+    changed = store.update_where(
+        "inferences", lambda r: r["project_id"] == "p", lambda r: {"deprecated": True}
+    )
+    assert len(writes) == 1 and sorted(r["id"] for r in changed) == sorted(f"i{n}" for n in range(1, 20, 2))
+    assert all(r["deprecated"] for r in changed)
+    assert [r["id"] for r in store.select("inferences", lambda r: r["deprecated"])] == [
+        r["id"] for r in changed
+    ]
