@@ -1,16 +1,33 @@
-"""Records as clients see them: the fields of each resource, in the wire format of api.md."""
+"""PhyloDB's wire format in and out: job bodies into the engine's requests, records as clients see them.
+
+A PhyloDB job body is positional: ``{"analysis": "inference", "algorithm": "goeburst", "parameters":
+[dataset, lvs]}`` or ``{"analysis": "visualization", "algorithm": "radial", "parameters": [dataset,
+inference]}``, with an optional third parameter, an object of the algorithm's named options.
+:func:`job_request` turns it into the engine's :class:`~engine.services.analyses.JobRequest`;
+:func:`job_view` renders a job back with PhyloDB's ``id``, ``completed`` and ``cancelled`` first
+(derived from its status) and PhyloDash's fields after them.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
+from engine.algorithms import registry
+from engine.algorithms.parameters import parameter_names
+from engine.errors import ParameterError
 from engine.io.formats import to_newick
+from engine.jobs.runner import CANCELLED, FINAL
 from engine.models import Inference, Layout
+from engine.services.analyses import JobRequest
 from engine.storage.store import Record
 
 _PROJECT = ("id", "name", "description", "visibility", "users", "created")
 _DATASET = ("id", "project_id", "name", "description", "kind", "profiles", "loci", "isolates",
             "isolate_columns", "created", "content_hash")
+#: Fields of a job that clients see (PhyloDB's three first, then ours), each read by :func:`job_view`.
+JOB_FIELDS = ("id", "completed", "cancelled", "status", "analysis", "algorithm", "parameters",
+              "analysis_id", "dataset_id", "inference_id", "progress", "created", "started",
+              "finished", "error", "reused_from")
 _RESULT = ("id", "project_id", "dataset_id", "algorithm", "parameters", "deprecated", "created",
            "provenance")
 
@@ -64,3 +81,64 @@ def visualization_view(record: Record, layout: Layout) -> dict[str, Any]:
     coordinates = [{"profile_id": profile, "component": component, "x": x, "y": y}
                    for component, profile, x, y in points]
     return {**visualization_summary(record), "coordinates": coordinates}
+
+
+def job_request(body: object) -> JobRequest:
+    """The engine's request for a PhyloDB job body; ParameterError names the field that is wrong.
+
+    For an inference, ``parameters[1]`` is lvs: it becomes the ``lvs`` option of an algorithm that
+    has one, and is checked but not used by one that has none (``goeburst-full`` uses every level).
+    """
+    if not isinstance(body, dict):
+        raise ParameterError("the body must be a JSON object with analysis, algorithm and parameters")
+    unknown = sorted(set(body) - {"analysis", "algorithm", "parameters"})
+    if unknown:
+        raise ParameterError(f"a job has no field {', '.join(map(repr, unknown))}")
+    analysis = body.get("analysis")
+    if not isinstance(analysis, str) or analysis not in (registry.INFERENCE, registry.VISUALIZATION):
+        raise ParameterError(f"analysis must be 'inference' or 'visualization', not {analysis!r}")
+    name = body.get("algorithm")
+    if not isinstance(name, str):
+        raise ParameterError(f"algorithm must be one of: {', '.join(registry.names(analysis))}")
+    algorithm = registry.get(name, analysis)
+    given = body.get("parameters")
+    if not isinstance(given, list) or len(given) not in (2, 3):
+        second = "lvs" if analysis == registry.INFERENCE else "inference id"
+        raise ParameterError(f"parameters must be a list [dataset id, {second}] with an optional options "
+                             "object as a third element")
+    dataset_id, second = given[0], given[1]
+    options = given[2] if len(given) == 3 else {}
+    if not isinstance(dataset_id, str):
+        raise ParameterError("parameters[0] must be the dataset id (a string)")
+    if not isinstance(options, dict):
+        raise ParameterError("parameters[2] must be an object of named options")
+    if analysis == registry.VISUALIZATION:
+        if not isinstance(second, str):
+            raise ParameterError("parameters[1] must be the inference id (a string)")
+        return JobRequest(analysis, name, dataset_id, second, options, given)
+    if isinstance(second, bool) or not isinstance(second, int) or second < 1:
+        raise ParameterError("parameters[1] must be lvs, a whole number >= 1")
+    if "lvs" in options:
+        raise ParameterError("lvs is parameters[1]; do not repeat it in the options")
+    if "lvs" in parameter_names(algorithm.parameters):
+        options = {"lvs": second, **options}
+    return JobRequest(analysis, name, dataset_id, None, options, given)
+
+
+def job_view(job: Record) -> dict[str, Any]:
+    """A job as clients see it: PhyloDB's ``id``, ``completed`` and ``cancelled``, then PhyloDash's fields.
+
+    ``parameters`` are the client's own when it sent PhyloDB's positional body; for a job made in the
+    dashboard, the same shape built from its options (``"all"`` in place of lvs for an algorithm that
+    uses every level).
+    """
+    derived = {"completed": job["status"] in FINAL, "cancelled": job["status"] == CANCELLED,
+               "parameters": job.get("client_parameters") or _positional(job)}
+    return {field: derived[field] if field in derived else job.get(field) for field in JOB_FIELDS}
+
+
+def _positional(job: Record) -> list[Any]:
+    options = dict(job["options"])
+    if job["analysis"] == registry.VISUALIZATION:
+        return [job["dataset_id"], job["inference_id"], options]
+    return [job["dataset_id"], options.pop("lvs", "all"), options]

@@ -14,7 +14,10 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import IO
 
+import param
+
 from engine.algorithms import registry
+from engine.algorithms.parameters import parameter_names
 from engine.errors import PhyloDashError
 from engine.io import formats
 from engine.io.readers import open_dataset
@@ -86,9 +89,7 @@ def _output(path: str | None) -> Iterator[IO[str]]:
 
 
 def _infer(args: argparse.Namespace) -> None:
-    parameters: dict[str, object] = {"missing": args.missing}
-    if args.lvs is not None:
-        parameters["lvs"] = args.lvs
+    parameters = _given_options(args, registry.INFERENCE)
     registry.get(args.algorithm, registry.INFERENCE).check(parameters)  # refuse before reading
     missing_values = None
     if args.missing_values is not None:
@@ -119,30 +120,59 @@ def _layout(args: argparse.Namespace) -> None:
     if not isinstance(data, dict):
         raise PhyloDashError(f"{args.inference} does not hold an inference (a JSON object)")
     inference = formats.from_json(data)
-    parameters: dict[str, object] = {}
-    if args.algorithm == "force":
-        parameters = {"seed": args.seed, "iterations": args.iterations}
-    layout = registry.lay_out(args.algorithm, inference, parameters)
+    layout = registry.lay_out(args.algorithm, inference, _given_options(args, registry.VISUALIZATION))
     text = json.dumps(layout_record(layout)) + "\n" if args.format == "json" else layout_tsv(layout)
     with _output(args.output) as out:
         out.write(text)
 
 
 def _algorithms(args: argparse.Namespace) -> None:
+    described = registry.describe()
     if args.json:
-        sys.stdout.write(json.dumps(registry.describe(), indent=2) + "\n")
+        sys.stdout.write(json.dumps(described, indent=2) + "\n")
         return
-    for algorithm in registry.ALGORITHMS.values():
-        sys.stdout.write(f"{algorithm.name} ({algorithm.kind}): {algorithm.description}\n")
-        for parameter in algorithm.parameters:
+    for algorithm in described:
+        sys.stdout.write(f"{algorithm['name']} ({algorithm['kind']}): {algorithm['description']}\n")
+        for option in algorithm["parameters"]:
             allowed = ""
-            if parameter.choices:
-                allowed = f" [{'|'.join(parameter.choices)}]"
-            elif parameter.minimum is not None:
-                allowed = f" [>= {parameter.minimum}]"
-            sys.stdout.write(
-                f"    {parameter.name}{allowed}, default {parameter.default}: {parameter.description}\n"
-            )
+            if "choices" in option:
+                allowed = f" [{'|'.join(option['choices'])}]"
+            elif "minimum" in option:
+                allowed = f" [>= {option['minimum']}]"
+            sys.stdout.write(f"    {option['name']}{allowed}, default {option['default']}: "
+                             f"{option['description']}\n")
+
+
+def _option_parameters(kind: str) -> dict[str, tuple[param.Parameter, list[str]]]:
+    """Each option name of the algorithms of ``kind`` with its parameter and the algorithms taking it."""
+    options: dict[str, tuple[param.Parameter, list[str]]] = {}
+    for name in registry.names(kind):
+        parameters = registry.get(name).parameters
+        for option in parameter_names(parameters):
+            options.setdefault(option, (parameters.param[option], []))[1].append(name)
+    return options
+
+
+def _add_algorithm_options(parser: argparse.ArgumentParser, kind: str, default: str) -> None:
+    """``--algorithm`` and one ``--option`` per parameter of the registry's algorithms of ``kind``.
+
+    An option left out takes the chosen algorithm's default; one the algorithm does not take is
+    refused by the registry's check with a sentence.
+    """
+    parser.add_argument("--algorithm", default=default, choices=registry.names(kind))
+    for option, (parameter, takers) in _option_parameters(kind).items():
+        extra: dict[str, object] = {"type": int} if isinstance(parameter, param.Integer) else {}
+        if isinstance(parameter, param.Selector):
+            extra["choices"] = list(parameter.objects)
+        about = f"{parameter.doc} ({', '.join(takers)}; default {parameter.default})"
+        parser.add_argument(f"--{option}", dest=f"option_{option}", metavar=option.upper(), default=None,
+                            help=about.replace("%", "%%"), **extra)
+
+
+def _given_options(args: argparse.Namespace, kind: str) -> dict[str, object]:
+    """The algorithm options given on the command line (left-out ones are not passed)."""
+    values = {option: getattr(args, f"option_{option}") for option in _option_parameters(kind)}
+    return {option: value for option, value in values.items() if value is not None}
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -160,9 +190,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--isolates-column",
         help="column of the isolate file holding the profile id (default: first header starting with ST)",
     )
-    infer.add_argument("--algorithm", default="goeburst", choices=registry.names(registry.INFERENCE))
-    infer.add_argument("--lvs", type=int, help="locus-variant level for goeburst (default 3)")
-    infer.add_argument("--missing", default="difference", choices=("difference", "ignore", "allele"))
+    _add_algorithm_options(infer, registry.INFERENCE, "goeburst")
     infer.add_argument(
         "--missing-values",
         help="comma-separated cell values that mean 'missing' (default: empty, -, ?, N, 0)",
@@ -174,9 +202,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     layout = commands.add_parser("layout", help="lay out an inference written with --format json")
     layout.add_argument("inference", help="inference JSON file")
-    layout.add_argument("--algorithm", default="radial", choices=registry.names(registry.VISUALIZATION))
-    layout.add_argument("--seed", type=int, default=0, help="seed of the force layout")
-    layout.add_argument("--iterations", type=int, default=50, help="rounds of the force layout")
+    _add_algorithm_options(layout, registry.VISUALIZATION, "radial")
     layout.add_argument("--format", default="json", choices=LAYOUT_FORMATS)
     layout.add_argument("-o", "--output", help="write here instead of standard output")
     layout.set_defaults(run=_layout)

@@ -19,6 +19,7 @@ from tornado.testing import AsyncHTTPTestCase
 
 from api.openapi import openapi_document
 from api.routes import make_routes
+from engine.services.analyses import JobRequest
 from engine.services.root import Service
 from engine.services.settings import Settings
 from engine.storage.store import Record
@@ -136,7 +137,8 @@ def submit_demo_job(service: Service) -> tuple[Record, Record, Record, Record]:
     admin = service.accounts.find("admin@localhost")
     demo = service.catalog.projects(admin)[0]
     dataset = service.catalog.datasets(admin, demo["id"])[0]
-    job = service.analyses.submit(admin, demo["id"], job_request("goeburst", dataset["id"], 3))
+    job = service.analyses.submit(admin, demo["id"], JobRequest("inference", "goeburst", dataset["id"],
+                                                                options={"lvs": 3}))
     return admin, demo, dataset, job
 
 

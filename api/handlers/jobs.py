@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from api.handlers.base import BaseHandler, encode
-from engine.services.analyses import job_view
+from api.wire import job_request, job_view
 from engine.storage.store import Record
 
 
@@ -25,7 +25,8 @@ class JobsHandler(BaseHandler):
 
     async def post(self, project_id: str) -> None:
         user = await self.caller()
-        job = await self.call(self.service.analyses.submit, user, project_id, self.json_body())
+        job = await self.call(self.service.analyses.submit, user, project_id,
+                             job_request(self.json_body()))
         await self.send_json({"job_id": job["id"], "analysis_id": job["analysis_id"]}, 202)
 
 

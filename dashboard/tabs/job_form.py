@@ -5,26 +5,30 @@ from __future__ import annotations
 from typing import Any
 
 import panel as pn
+import param
 
-from engine.algorithms.registry import Algorithm, Parameter
+from engine.algorithms.parameters import parameter_names
+from engine.algorithms.registry import Algorithm
 
 
-def parameter_widget(parameter: Parameter) -> pn.widgets.Widget:
+def parameter_widget(parameter: param.Parameter) -> pn.widgets.Widget:
     """One widget for ``parameter``: a choice list, a bounded whole-number input or a text box."""
-    label, help_text = parameter.name, parameter.description
-    if parameter.choices:
-        return pn.widgets.Select(label=label, options=list(parameter.choices), value=parameter.default,
+    label, help_text = parameter.name, parameter.doc
+    if isinstance(parameter, param.Selector):
+        return pn.widgets.Select(label=label, options=list(parameter.objects), value=parameter.default,
                                  description=help_text, width=220)
-    if parameter.type is int:
-        return pn.widgets.IntInput(label=label, value=parameter.default, start=parameter.minimum,
-                                   end=parameter.maximum, description=help_text, width=220)
+    if isinstance(parameter, param.Integer):
+        low, high = parameter.bounds or (None, None)
+        return pn.widgets.IntInput(label=label, value=parameter.default, start=low, end=high,
+                                   description=help_text, width=220)
     return pn.widgets.TextInput(label=label, value=str(parameter.default or ""), description=help_text,
                                 width=220)
 
 
 def parameter_widgets(algorithm: Algorithm) -> dict[str, pn.widgets.Widget]:
     """A widget per parameter of ``algorithm``, by parameter name, in registry order."""
-    return {parameter.name: parameter_widget(parameter) for parameter in algorithm.parameters}
+    return {name: parameter_widget(algorithm.parameters.param[name])
+            for name in parameter_names(algorithm.parameters)}
 
 
 def parameter_values(widgets: dict[str, pn.widgets.Widget]) -> dict[str, Any]:

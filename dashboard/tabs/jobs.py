@@ -14,6 +14,7 @@ from dashboard.text import plain
 from engine.algorithms import registry
 from engine.errors import PhyloDashError
 from engine.jobs.runner import FINAL, SUCCEEDED
+from engine.services.analyses import JobRequest
 from engine.storage.store import Record
 
 REFRESH_MS = 2000
@@ -122,15 +123,11 @@ class JobsTab:
             f"{r['algorithm']} {', '.join(f'{k}={v}' for k, v in r['parameters'].items() if v is not None)} "
             f"({r['created'][:16].replace('T', ' ')})": r["id"] for r in reversed(inferences)})
 
-    def request(self) -> dict[str, Any]:
-        """The job request the form describes, in PhyloDB's shape."""
-        options = parameter_values(self.widgets)
-        if self.analysis.value == registry.INFERENCE:
-            lvs = options.pop("lvs", 3)
-            return {"analysis": registry.INFERENCE, "algorithm": self.algorithm.value,
-                    "parameters": [self.dataset.value, lvs, options]}
-        return {"analysis": registry.VISUALIZATION, "algorithm": self.algorithm.value,
-                "parameters": [self.dataset.value, self.inference.value, options]}
+    def request(self) -> JobRequest:
+        """The job request the form describes."""
+        drawing = self.analysis.value == registry.VISUALIZATION
+        return JobRequest(self.analysis.value, self.algorithm.value, self.dataset.value,
+                          self.inference.value if drawing else None, parameter_values(self.widgets))
 
     async def _on_launch(self, _event: object) -> None:
         drawing = self.analysis.value == registry.VISUALIZATION

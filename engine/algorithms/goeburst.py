@@ -855,7 +855,6 @@ def goeburst(
 def goeburst_full(
     dataset: Dataset,
     *,
-    lvs: int | None = None,
     missing: str = "difference",
     progress: ProgressCallback | None = None,
     cancel: CancelCheck | None = None,
@@ -866,10 +865,8 @@ def goeburst_full(
     ----------
     dataset : Dataset
         Profiles and frequencies.
-    lvs : int, optional
-        Accepted for the common job shape and ignored: every LV level 1..loci is used.
     missing : {"difference", "ignore", "allele"}, default "difference"
-        Missing-data mode.
+        Missing-data mode. Every LV level 1..loci breaks ties, so there is no ``lvs``.
     progress, cancel : callable, optional
         Progress and cancellation hooks (see :func:`infer`).
 
@@ -892,7 +889,7 @@ def goeburst_full(
         levels=loci,
         tiebreak=TIEBREAK_PHYLOVIZ,
         missing=missing,
-        parameters={"missing": missing} | ({"lvs": int(lvs)} if lvs is not None else {}),
+        parameters={"missing": missing},
         progress=progress,
         cancel=cancel,
     )

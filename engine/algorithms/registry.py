@@ -1,18 +1,27 @@
 """The one table of algorithms that the command line, the API and the dashboard read.
 
 Each entry says what an algorithm is (name, kind, one-line description, version) and which
-parameters it takes (type, default, bounds or choices, help), and runs it. PhyloDB's job kinds are
-kept: an *inference* builds a tree from a dataset, a *visualization* lays out an inference.
+parameters it takes (a ``param.Parameterized`` class: type, default, bounds or choices, help), and
+runs it; adding an algorithm is one parameter class and one entry. PhyloDB's job kinds are kept: an
+*inference* builds a tree from a dataset, a *visualization* lays out an inference.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import cast
+
+import param
 
 from engine.algorithms import goeburst as _goeburst
 from engine.algorithms import layouts as _layouts
+from engine.algorithms.parameters import (
+    AlgorithmParameters,
+    check_values,
+    describe_parameter,
+    parameter_names,
+)
 from engine.choices import Choices
 from engine.errors import ParameterError
 from engine.models import MISSING_MODES, CancelCheck, Dataset, Inference, Layout, ProgressCallback
@@ -21,71 +30,43 @@ INFERENCE = "inference"
 VISUALIZATION = "visualization"
 
 
-@dataclass(frozen=True)
-class Parameter:
-    """One parameter of an algorithm: its type, default and allowed values."""
+class GoeburstParameters(AlgorithmParameters):
+    """Options of PhyloDB's goeBURST."""
 
-    name: str
-    type: type
-    default: object
-    description: str
-    minimum: int | None = None
-    maximum: int | None = None
-    choices: tuple[str, ...] | None = None
-
-    def check(self, value: object) -> object:
-        """``value`` as this parameter's type, or ParameterError saying what is allowed.
-
-        Integers written as text ("3") are accepted, as a form or a command line sends them;
-        booleans and fractional numbers are not integers.
-        """
-        if self.type is int:
-            value = _as_int(self.name, value)
-            if self.minimum is not None and value < self.minimum:
-                raise ParameterError(f"{self.name} must be at least {self.minimum}, not {value}")
-            if self.maximum is not None and value > self.maximum:
-                raise ParameterError(f"{self.name} must be at most {self.maximum}, not {value}")
-            return value
-        if not isinstance(value, str):
-            raise ParameterError(f"{self.name} must be text, not {type(value).__name__}")
-        if self.choices is not None and value not in self.choices:
-            raise ParameterError(f"{self.name} must be one of {', '.join(self.choices)}, not {value!r}")
-        return value
-
-    def describe(self) -> dict[str, object]:
-        """JSON-ready description (name, type, default, description, bounds or choices)."""
-        record: dict[str, object] = {
-            "name": self.name,
-            "type": "integer" if self.type is int else "string",
-            "default": self.default,
-            "description": self.description,
-        }
-        if self.minimum is not None:
-            record["minimum"] = self.minimum
-        if self.maximum is not None:
-            record["maximum"] = self.maximum
-        if self.choices is not None:
-            record["choices"] = list(self.choices)
-        return record
+    lvs = param.Integer(
+        3, bounds=(1, 65535),
+        doc="Locus-variant level: profiles more than lvs loci apart are never linked; LV levels 1..lvs "
+        "break ties (3 = up to triple-locus variants).")
+    missing = param.Selector(
+        objects=list(MISSING_MODES), default="difference",
+        doc="How a missing allele counts: 'difference' (always a difference, PhyloDB), 'ignore' (compare "
+        "only loci present in both), 'allele' (missing is one more allele, PHYLOViZ Online).")
 
 
-def _as_int(name: str, value: object) -> int:
-    if isinstance(value, bool):
-        raise ParameterError(f"{name} must be a whole number, not {value!r}")
-    if isinstance(value, int):
-        return value
-    if isinstance(value, str) and value.strip().lstrip("+-").isdigit():
-        return int(value.strip())
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    raise ParameterError(f"{name} must be a whole number, not {value!r}")
+class GoeburstFullParameters(AlgorithmParameters):
+    """Options of PHYLOViZ 2's goeBURST full MST: every LV level is used, so there is no lvs."""
+
+    missing = GoeburstParameters.param.missing
+
+
+class RadialParameters(AlgorithmParameters):
+    """PhyloDB's radial layout has no options."""
+
+
+class ForceParameters(AlgorithmParameters):
+    """Options of the force-directed layout."""
+
+    seed = param.Integer(0, bounds=(0, 2**31 - 1),
+                         doc="Seed of the starting positions: same seed, same drawing.")
+    iterations = param.Integer(50, bounds=(1, 10000), doc="Rounds of the force simulation.")
 
 
 @dataclass(frozen=True)
 class Algorithm:
     """An entry of the registry. ``run(subject, progress=..., cancel=..., **parameters)``.
 
-    ``subject`` is a Dataset for an inference and an Inference for a visualization.
+    ``subject`` is a Dataset for an inference and an Inference for a visualization; ``parameters``
+    is the :class:`~engine.algorithms.parameters.AlgorithmParameters` class of its options.
     """
 
     name: str
@@ -93,25 +74,14 @@ class Algorithm:
     description: str
     version: str
     run: Callable[..., Inference | Layout]
-    parameters: tuple[Parameter, ...] = field(default_factory=tuple)
+    parameters: type[AlgorithmParameters]
 
     def check(self, values: Mapping[str, object] | None = None) -> dict[str, object]:
         """All parameters with defaults filled in and every value checked.
 
         Raises ParameterError for an unknown parameter name or a value out of bounds.
         """
-        values = dict(values or {})
-        known = {parameter.name: parameter for parameter in self.parameters}
-        unknown = sorted(set(values) - set(known))
-        if unknown:
-            allowed = ", ".join(known) or "none"
-            raise ParameterError(
-                f"{self.name} takes no parameter {', '.join(map(repr, unknown))}; it takes: {allowed}"
-            )
-        return {
-            name: parameter.check(values[name]) if name in values else parameter.default
-            for name, parameter in known.items()
-        }
+        return check_values(self.parameters, values, self.name)
 
     def describe(self) -> dict[str, object]:
         """JSON-ready description of the algorithm and its parameters."""
@@ -120,18 +90,10 @@ class Algorithm:
             "kind": self.kind,
             "description": self.description,
             "version": self.version,
-            "parameters": [parameter.describe() for parameter in self.parameters],
+            "parameters": [describe_parameter(self.parameters.param[name])
+                           for name in parameter_names(self.parameters)],
         }
 
-
-_MISSING = Parameter(
-    "missing",
-    str,
-    "difference",
-    "How a missing allele counts: 'difference' (always a difference, PhyloDB), 'ignore' (compare "
-    "only loci present in both), 'allele' (missing is one more allele, PHYLOViZ Online).",
-    choices=MISSING_MODES,
-)
 
 ALGORITHMS: Choices[Algorithm] = Choices(
     "algorithm",
@@ -143,18 +105,7 @@ ALGORITHMS: Choices[Algorithm] = Choices(
             "spanning forest, ties broken by locus variants, isolate counts and ids.",
             version="1",
             run=_goeburst.goeburst,
-            parameters=(
-                Parameter(
-                    "lvs",
-                    int,
-                    3,
-                    "Locus-variant level: profiles more than lvs loci apart are never linked; LV "
-                    "levels 1..lvs break ties (3 = up to triple-locus variants).",
-                    minimum=1,
-                    maximum=65535,
-                ),
-                _MISSING,
-            ),
+            parameters=GoeburstParameters,
         ),
         "goeburst-full": Algorithm(
             name="goeburst-full",
@@ -163,16 +114,7 @@ ALGORITHMS: Choices[Algorithm] = Choices(
             "ties broken by locus variants at every level, frequency and ids.",
             version="1",
             run=_goeburst.goeburst_full,
-            parameters=(
-                Parameter(
-                    "lvs",
-                    int,
-                    None,
-                    "Accepted for PhyloDB's job shape and ignored: every level is used.",
-                    minimum=1,
-                ),
-                _MISSING,
-            ),
+            parameters=GoeburstFullParameters,
         ),
         "radial": Algorithm(
             name="radial",
@@ -181,6 +123,7 @@ ALGORITHMS: Choices[Algorithm] = Choices(
             "edges 100 x distance + 10 long.",
             version="1",
             run=_layouts.radial,
+            parameters=RadialParameters,
         ),
         "force": Algorithm(
             name="force",
@@ -189,12 +132,7 @@ ALGORITHMS: Choices[Algorithm] = Choices(
             "of a forest side by side.",
             version="1",
             run=_layouts.force,
-            parameters=(
-                Parameter("seed", int, 0, "Seed of the starting positions: same seed, same drawing.",
-                          minimum=0, maximum=2**31 - 1),
-                Parameter("iterations", int, 50, "Rounds of the force simulation.", minimum=1,
-                          maximum=10000),
-            ),
+            parameters=ForceParameters,
         ),
     },
 )
@@ -228,13 +166,9 @@ def run(
     progress: ProgressCallback | None = None,
     cancel: CancelCheck | None = None,
 ) -> Inference | Layout:
-    """Run algorithm ``name`` of ``kind`` on ``subject`` with checked parameters.
-
-    Parameters left at a default of None (``goeburst-full``'s ignored ``lvs``) are not passed.
-    """
+    """Run algorithm ``name`` of ``kind`` on ``subject`` with checked parameters."""
     algorithm = get(name, kind)
-    values = {k: v for k, v in algorithm.check(parameters).items() if v is not None}
-    return algorithm.run(subject, progress=progress, cancel=cancel, **values)
+    return algorithm.run(subject, progress=progress, cancel=cancel, **algorithm.check(parameters))
 
 
 def infer(name: str, dataset: Dataset, parameters: Mapping[str, object] | None = None,

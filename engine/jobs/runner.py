@@ -125,7 +125,7 @@ class BaseJobRunner(ABC, Generic[Handle]):
         self.store.update_where(
             "jobs",
             lambda r: r.get("status") == RUNNING,
-            lambda r: {"status": FAILED, "error": INTERRUPTED, "finished": now(), "completed": True},
+            lambda r: {"status": FAILED, "error": INTERRUPTED, "finished": now()},
         )
         queued = sorted(self.store.select("jobs", lambda r: r.get("status") == QUEUED),
                         key=lambda r: r.get("created", ""))
@@ -136,7 +136,7 @@ class BaseJobRunner(ABC, Generic[Handle]):
 
     def submit(self, record: Record) -> Record:
         """Store a new job (``record`` has its ``id`` and what ``work`` needs) and queue it."""
-        job = {**record, "status": QUEUED, "completed": False, "cancelled": False, "progress": 0.0,
+        job = {**record, "status": QUEUED, "progress": 0.0,
                "created": now(), "started": None, "finished": None, "error": None}
         self.store.insert("jobs", job)
         with self._lock:
@@ -159,7 +159,7 @@ class BaseJobRunner(ABC, Generic[Handle]):
             if running is not None:
                 self._halt(job_id, running.handle)
             job = self.store.update("jobs", job_id, {
-                "status": CANCELLED, "cancelled": True, "completed": True, "finished": now()})
+                "status": CANCELLED, "finished": now()})
         self._wake()  # a worker may be free for the next job
         return job
 
@@ -222,7 +222,7 @@ class BaseJobRunner(ABC, Generic[Handle]):
                 except Exception:
                     _log.exception("job %s could not be started", job_id)
                     self.store.update("jobs", job_id, {
-                        "status": FAILED, "completed": True, "finished": now(),
+                        "status": FAILED, "finished": now(),
                         "error": "The job could not be started; it was logged."})
                     continue
                 self._running[job_id] = _Running(job, handle)
@@ -242,7 +242,7 @@ class BaseJobRunner(ABC, Generic[Handle]):
             self._conclude(running.record, kind, value)
 
     def _conclude(self, job: Record, kind: str, value: Any) -> None:
-        done = {"completed": True, "finished": now()}
+        done = {"finished": now()}
         if kind == "result":
             try:
                 self.finish(job, value)

@@ -1,9 +1,10 @@
-"""Analysis jobs as PhyloDB's jobs API has them: requests checked, queued, computed, stored.
+"""Analysis jobs: requests checked, queued, computed, stored.
 
-A request is ``{"analysis": "inference", "algorithm": "goeburst", "parameters": [dataset, lvs]}``
-or ``{"analysis": "visualization", "algorithm": "radial", "parameters": [dataset, inference]}``,
-with an optional third parameter, an object of the algorithm's named options. The job's result
-appears under its ``analysis_id`` once the job has succeeded, and never before.
+A request is the engine's own :class:`JobRequest`: which analysis (``inference`` builds a tree from a
+dataset, ``visualization`` lays out an inference), which algorithm of the registry, the dataset, the
+inference to lay out, and the algorithm's named options. The API turns PhyloDB's positional job body
+into one (``api/wire.py``); the dashboard builds one directly. The job's result appears under its
+``analysis_id`` once the job has succeeded, and never before.
 
 A result records its provenance (input content hash, algorithm, version, parameters, job,
 timings). When the same input content, algorithm, version and parameters were computed before,
@@ -19,8 +20,8 @@ import json
 import threading
 import time
 import uuid
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
 
@@ -39,67 +40,45 @@ from engine.storage.codec import (
 )
 from engine.storage.store import ArrayReader, Record, Store
 
-#: Fields of a job record that clients see (PhyloDB's three first, then ours).
-JOB_FIELDS = ("id", "completed", "cancelled", "status", "analysis", "algorithm", "parameters",
-              "analysis_id", "dataset_id", "inference_id", "progress", "created", "started",
-              "finished", "error", "reused_from")
 _TABLES = {INFERENCE: "inferences", VISUALIZATION: "visualizations"}
 
 
 @dataclass(frozen=True)
 class JobRequest:
-    """A job request whose shape and parameter values were checked."""
+    """What a caller asks to compute.
+
+    Parameters
+    ----------
+    analysis : {"inference", "visualization"}
+        An inference builds a tree from ``dataset_id``; a visualization lays out ``inference_id``.
+    algorithm : str
+        A registry algorithm of that analysis.
+    dataset_id : str
+        The dataset (for a visualization: the dataset of the inference).
+    inference_id : str, optional
+        The inference to lay out (visualizations only).
+    options : mapping, optional
+        The algorithm's named options; left-out ones take their defaults.
+    client_parameters : list, optional
+        The parameters as the client wrote them, kept with the job and shown back unchanged (PhyloDB
+        clients read their positional ``parameters`` back); None when the caller gave none.
+    """
 
     analysis: str
-    algorithm: registry.Algorithm
+    algorithm: str
     dataset_id: str
-    inference_id: str | None
-    options: dict[str, object]
-    given: list[Any]
+    inference_id: str | None = None
+    options: Mapping[str, object] = field(default_factory=dict)
+    client_parameters: list[Any] | None = None
 
-
-def parse_request(body: object) -> JobRequest:
-    """Check a POST /jobs body; ParameterError names the field that is wrong."""
-    if not isinstance(body, dict):
-        raise ParameterError("the body must be a JSON object with analysis, algorithm and parameters")
-    unknown = sorted(set(body) - {"analysis", "algorithm", "parameters"})
-    if unknown:
-        raise ParameterError(f"a job has no field {', '.join(map(repr, unknown))}")
-    analysis = body.get("analysis")
-    if not isinstance(analysis, str) or analysis not in _TABLES:  # a list or an object is not hashable
-        raise ParameterError(f"analysis must be 'inference' or 'visualization', not {analysis!r}")
-    name = body.get("algorithm")
-    if not isinstance(name, str):
-        raise ParameterError(f"algorithm must be one of: {', '.join(registry.names(analysis))}")
-    algorithm = registry.get(name, analysis)
-    given = body.get("parameters")
-    if not isinstance(given, list) or len(given) not in (2, 3):
-        second = "lvs" if analysis == INFERENCE else "inference id"
-        raise ParameterError(f"parameters must be a list [dataset id, {second}] with an optional options "
-                             "object as a third element")
-    dataset_id, second = given[0], given[1]
-    options = given[2] if len(given) == 3 else {}
-    if not isinstance(dataset_id, str):
-        raise ParameterError("parameters[0] must be the dataset id (a string)")
-    if not isinstance(options, dict):
-        raise ParameterError("parameters[2] must be an object of named options")
-    inference_id = None
-    if analysis == INFERENCE:
-        if isinstance(second, bool) or not isinstance(second, int) or second < 1:
-            raise ParameterError("parameters[1] must be lvs, a whole number >= 1")
-        if "lvs" in options:
-            raise ParameterError("lvs is parameters[1]; do not repeat it in the options")
-        options = {"lvs": second, **options}
-    elif not isinstance(second, str):
-        raise ParameterError("parameters[1] must be the inference id (a string)")
-    else:
-        inference_id = second
-    return JobRequest(analysis, algorithm, dataset_id, inference_id, algorithm.check(options), given)
-
-
-def job_view(job: Record) -> Record:
-    """The job as clients see it."""
-    return {field: job.get(field) for field in JOB_FIELDS}
+    def checked(self) -> tuple[registry.Algorithm, dict[str, object]]:
+        """The algorithm and the complete, checked options; ParameterError names what is wrong."""
+        if not isinstance(self.analysis, str) or self.analysis not in _TABLES:
+            raise ParameterError(f"analysis must be 'inference' or 'visualization', not {self.analysis!r}")
+        algorithm = registry.get(self.algorithm, self.analysis)
+        if (self.analysis == VISUALIZATION) != (self.inference_id is not None):
+            raise ParameterError("a visualization lays out one inference; an inference takes none")
+        return algorithm, algorithm.check(self.options)
 
 
 def run_job(arrays: ArrayReader, job: Record, progress: ProgressCallback,
@@ -135,13 +114,13 @@ class Analyses:
 
     # -- jobs ------------------------------------------------------------------------------------
 
-    def submit(self, user: Record, project_id: str, body: object) -> Record:
+    def submit(self, user: Record, project_id: str, request: JobRequest) -> Record:
         """Check a job request and queue it (or finish it at once by reusing an equal result)."""
         with self._submitting:  # one at a time: concurrent requests counted before any was added pass the cap
-            return self._submit(user, project_id, body)
+            return self._submit(user, project_id, request)
 
-    def _submit(self, user: Record, project_id: str, body: object) -> Record:
-        request = parse_request(body)
+    def _submit(self, user: Record, project_id: str, request: JobRequest) -> Record:
+        algorithm, options = request.checked()
         project = self.catalog.project(user, project_id, write=True)
         dataset = self.catalog.dataset(user, project_id, request.dataset_id)
         if dataset["profiles"] < 2:
@@ -153,8 +132,8 @@ class Analyses:
                                 "some to finish or cancel them")
         job: Record = {
             "id": str(uuid.uuid4()), "analysis_id": str(uuid.uuid4()), "project_id": project["id"],
-            "user": user["email"], "analysis": request.analysis, "algorithm": request.algorithm.name,
-            "version": request.algorithm.version, "parameters": request.given, "options": request.options,
+            "user": user["email"], "analysis": request.analysis, "algorithm": algorithm.name,
+            "version": algorithm.version, "client_parameters": request.client_parameters, "options": options,
             "dataset_id": dataset["id"], "inference_id": None, "removed": False, "reused_from": None,
         }
         if request.inference_id is None:
@@ -231,8 +210,8 @@ class Analyses:
         stamp = now()
         provenance = {**earlier["provenance"], "reused_from": earlier["id"]}
         self.store.insert(_TABLES[job["analysis"]], _result_record(job, earlier["arrays"], provenance))
-        done = {"status": SUCCEEDED, "completed": True, "cancelled": False, "progress": 1.0,
-                "started": stamp, "finished": stamp, "error": None, "reused_from": earlier["id"]}
+        done = {"status": SUCCEEDED, "progress": 1.0, "started": stamp, "finished": stamp, "error": None,
+                "reused_from": earlier["id"]}
         if job.get("status") == QUEUED:
             return self.store.update("jobs", job["id"], done)
         finished = {**job, **done, "created": stamp}

@@ -22,6 +22,8 @@ from api.wire import (
     dataset_view,
     inference_summary,
     inference_view,
+    job_request,
+    job_view,
     project_view,
     visualization_summary,
     visualization_view,
@@ -30,7 +32,7 @@ from api.wire import (
 from engine.algorithms import registry
 from engine.io.formats import to_graphml, to_nexus
 from engine.services.accounts import public_user
-from engine.services.analyses import job_view, run_job
+from engine.services.analyses import run_job
 from engine.services.root import Service
 from engine.services.settings import Settings
 from engine.storage.store import Record
@@ -153,14 +155,15 @@ def answers(service: Service, document: dict[str, Any]) -> list[Answer]:
     project = catalog.create_project(admin, {"name": "P", "visibility": "public", "users": ["b@example.org"]})
     dataset = catalog.add_dataset(admin, project["id"], (FIXTURES / "profiles.tsv").read_bytes(),
                                   (FIXTURES / "isolates.tsv").read_bytes(), name="d")
-    request = {"analysis": "inference", "algorithm": "goeburst", "parameters": [dataset["id"], 3]}
+    request = job_request({"analysis": "inference", "algorithm": "goeburst",
+                           "parameters": [dataset["id"], 3]})
     inference_job = analyses.submit(admin, project["id"], request)
     _compute(service, inference_job)
     reused = analyses.submit(admin, project["id"], request)
     record = catalog.inference(admin, project["id"], dataset["id"], inference_job["analysis_id"])
     tree = catalog.inference_content(record)
-    layout = {"analysis": "visualization", "algorithm": "force",
-              "parameters": [dataset["id"], record["id"], {"seed": 1}]}
+    layout = job_request({"analysis": "visualization", "algorithm": "force",
+                          "parameters": [dataset["id"], record["id"], {"seed": 1}]})
     layout_job = analyses.submit(admin, project["id"], layout)
     _compute(service, layout_job)
     drawing = catalog.visualization(admin, project["id"], dataset["id"], record["id"],

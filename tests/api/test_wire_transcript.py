@@ -12,6 +12,7 @@ To record the file anew after a deliberate change of the wire format, run this m
 
 from __future__ import annotations
 
+import difflib
 import json
 import os
 import re
@@ -120,4 +121,6 @@ class WireTranscript(ApiTestCase):
         recorded = json.loads(TRANSCRIPT.read_text())
         assert len(self.exchanges) == len(recorded)
         for got, expected in zip(self.exchanges, recorded, strict=True):
-            assert got == expected, json.dumps({"got": got, "expected": expected}, indent=1)[:4000]
+            lines = difflib.unified_diff(json.dumps(expected, indent=1).splitlines(),
+                                         json.dumps(got, indent=1).splitlines(), "recorded", "now", lineterm="")
+            assert got == expected, "\n".join(lines)

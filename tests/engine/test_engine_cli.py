@@ -203,7 +203,8 @@ def inference_json(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.mark.parametrize("algorithm", ["radial", "force"])
 def test_layout_json(inference_json: Path, algorithm: str, ok: Callable[..., str]) -> None:
-    record = json.loads(ok("layout", inference_json, "--algorithm", algorithm, "--seed", "4"))
+    seed = ["--seed", "4"] if algorithm == "force" else []
+    record = json.loads(ok("layout", inference_json, "--algorithm", algorithm, *seed))
     inference = formats.from_json(json.loads(inference_json.read_text(encoding="utf-8")))
     parameters = {"seed": 4, "iterations": 50} if algorithm == "force" else {}
     expected = json.loads(json.dumps(layout_record(registry.lay_out(algorithm, inference, parameters))))
@@ -271,7 +272,8 @@ def test_bad_profile_file(name: str, message: str, fails: Callable[..., None]) -
 
 
 def test_bad_isolates_file(fails: Callable[..., None]) -> None:
-    fails("infer", PROFILES, "--isolates", BAD_INPUTS / "isolates_no_st_column.tsv", message="error: ")
+    fails("infer", PROFILES, "--isolates", BAD_INPUTS / "isolates_no_st_column.tsv",
+          message="error: line 1: The isolates file has no ST column (a header such as 'ST' or 'ST (MLST)')")
 
 
 def test_bad_lvs(fails: Callable[..., None]) -> None:
@@ -279,7 +281,14 @@ def test_bad_lvs(fails: Callable[..., None]) -> None:
 
 
 def test_unknown_isolates_column(fails: Callable[..., None]) -> None:
-    fails("infer", PROFILES, "--isolates", ISOLATES, "--isolates-column", "serotype", message="error: ")
+    fails("infer", PROFILES, "--isolates", ISOLATES, "--isolates-column", "serotype",
+          message="error: line 1: The isolates file has no column named 'serotype'; its columns are 'isolate'")
+
+
+def test_an_option_the_algorithm_does_not_take_is_refused(fails: Callable[..., None]) -> None:
+    # The options come from the registry's parameter classes; goeburst-full uses every LV level.
+    fails("infer", PROFILES, "--algorithm", "goeburst-full", "--lvs", "3",
+          message="error: goeburst-full takes no parameter 'lvs'; it takes: missing")
 
 
 @pytest.mark.parametrize(("args", "message"), [

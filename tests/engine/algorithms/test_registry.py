@@ -1,14 +1,16 @@
-"""The algorithm table (engine/registry.py): names, kinds, parameter checks and runs."""
+"""The algorithm table (engine/algorithms/registry.py): names, kinds, parameter classes, checks and runs."""
 
 from __future__ import annotations
 
 import json
 
 import numpy as np
+import param
 import pytest
 
 from engine.algorithms import registry
-from engine.algorithms.registry import ALGORITHMS, INFERENCE, VISUALIZATION, Parameter
+from engine.algorithms.parameters import AlgorithmParameters, check_value, check_values
+from engine.algorithms.registry import ALGORITHMS, INFERENCE, VISUALIZATION
 from engine.errors import CancelledError, ParameterError
 from engine.io.readers import read_dataset
 from engine.models import Dataset, Inference, Layout
@@ -21,8 +23,15 @@ def small() -> Dataset:
     return read_dataset(DATA)
 
 
-LVS = Parameter("lvs", int, 3, "level", minimum=1, maximum=10)
-MODE = Parameter("missing", str, "difference", "mode", choices=("difference", "ignore", "allele"))
+class Example(AlgorithmParameters):
+    """Options of a made-up algorithm, for the checks below."""
+
+    lvs = param.Integer(3, bounds=(1, 10), doc="level")
+    missing = param.Selector(objects=["difference", "ignore", "allele"], default="difference", doc="mode")
+    n = param.Integer(None, allow_None=True, doc="no bounds")
+
+
+LVS, MODE = Example.param.lvs, Example.param.missing
 
 
 def test_the_four_algorithms_and_their_kinds() -> None:
@@ -41,7 +50,7 @@ def test_the_four_algorithms_and_their_kinds() -> None:
 
 def test_parameters_and_defaults() -> None:
     assert ALGORITHMS["goeburst"].check() == {"lvs": 3, "missing": "difference"}
-    assert ALGORITHMS["goeburst-full"].check() == {"lvs": None, "missing": "difference"}
+    assert ALGORITHMS["goeburst-full"].check() == {"missing": "difference"}
     assert ALGORITHMS["radial"].check() == {}
     assert ALGORITHMS["force"].check({"seed": "7"}) == {"seed": 7, "iterations": 50}
 
@@ -66,8 +75,8 @@ def test_describe_is_json_ready() -> None:
     ("value", "expected"), [(3, 3), (1, 1), (10, 10), ("3", 3), (" 4 ", 4), ("+5", 5), (2.0, 2)]
 )
 def test_integers_and_integer_text_are_accepted(value: object, expected: int) -> None:
-    assert LVS.check(value) == expected
-    assert type(LVS.check(value)) is int
+    assert check_value(LVS, value) == expected
+    assert type(check_value(LVS, value)) is int
 
 
 @pytest.mark.parametrize(("value", "message"), [
@@ -79,26 +88,34 @@ def test_integers_and_integer_text_are_accepted(value: object, expected: int) ->
 ])
 def test_integer_bounds(value: object, message: str) -> None:
     with pytest.raises(ParameterError, match=message):
-        LVS.check(value)
+        check_value(LVS, value)
 
 
 @pytest.mark.parametrize("value", [True, False, 2.5, "2.5", "three", "", None, [3], "3a"])
 def test_non_integers_are_refused(value: object) -> None:
     with pytest.raises(ParameterError, match="lvs must be a whole number"):
-        LVS.check(value)
+        check_value(LVS, value)
 
 
 def test_choices() -> None:
-    assert MODE.check("ignore") == "ignore"
+    assert check_value(MODE, "ignore") == "ignore"
     with pytest.raises(ParameterError, match="missing must be one of difference, ignore, allele, not 'skip'"):
-        MODE.check("skip")
+        check_value(MODE, "skip")
     with pytest.raises(ParameterError, match="missing must be text, not int"):
-        MODE.check(1)
+        check_value(MODE, 1)
 
 
 def test_unbounded_integer_parameter() -> None:
-    free = Parameter("n", int, None, "no bounds")
-    assert free.check(-5) == -5 and free.check(10**9) == 10**9
+    free = Example.param.n
+    assert check_value(free, -5) == -5 and check_value(free, 10**9) == 10**9
+    assert check_values(Example, {"n": 4}, "example") == {"lvs": 3, "missing": "difference", "n": 4}
+
+
+def test_every_algorithm_has_a_documented_parameter_class() -> None:
+    for algorithm in ALGORITHMS.values():
+        assert issubclass(algorithm.parameters, AlgorithmParameters), algorithm.name
+        for name, parameter in algorithm.parameters.param.objects().items():
+            assert name == "name" or parameter.doc, (algorithm.name, name)
 
 
 def test_algorithm_check_fills_defaults_and_checks_values() -> None:
@@ -152,12 +169,12 @@ def test_infer_runs_with_checked_parameters() -> None:
     assert len(registry.infer("goeburst", small()).children) == 3
 
 
-def test_infer_full_drops_the_unset_lvs() -> None:
+def test_infer_full_neither_takes_nor_records_lvs() -> None:
     result = registry.infer("goeburst-full", small())
     assert result.algorithm == "goeburst-full"
     assert result.parameters == {"missing": "difference"}
-    with_lvs = registry.infer("goeburst-full", small(), {"lvs": 2})
-    assert with_lvs.parameters == {"missing": "difference", "lvs": 2}
+    with pytest.raises(ParameterError, match="goeburst-full takes no parameter 'lvs'; it takes: missing"):
+        registry.infer("goeburst-full", small(), {"lvs": 2})
     assert len(result.children) == 3
 
 

@@ -86,7 +86,7 @@ def test_cancelling_a_running_job_stops_it_cooperatively(
     runner.submit({"id": "long", "n": 5, "seconds": 120})
     wait_running(store, "long")
     job = runner.cancel("long")
-    assert job["status"] == CANCELLED and job["cancelled"] and job["completed"]
+    assert job["status"] == CANCELLED and job["finished"]
     runner.submit({"id": "next", "n": 2})
     # Well within the 10 s grace period: the task stopped by itself and freed the worker.
     assert wait_for(store, "next", (SUCCEEDED,), timeout=5)["status"] == SUCCEEDED
@@ -118,7 +118,7 @@ def test_the_service_runs_api_jobs_on_the_cluster_when_told_to(tmp_path: Path, c
     try:
         admin, demo, dataset, job = submit_demo_job(service)
         done = wait_for(service.store, job["id"], (SUCCEEDED,))
-        assert done["completed"] and done["progress"] == 1.0
+        assert done["finished"] and done["progress"] == 1.0
         record = service.catalog.inference(admin, demo["id"], dataset["id"], job["analysis_id"])
         tree = service.catalog.inference_content(record)
         expected = infer("goeburst", service.catalog.dataset_content(dataset), {"lvs": 3})

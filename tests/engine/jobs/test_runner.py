@@ -56,7 +56,7 @@ def test_cancelling_a_running_job_kills_its_process_and_stores_nothing(
     pid = runner.running_pids()["long"]
     os.kill(pid, 0)  # alive
     job = runner.cancel("long")
-    assert job["status"] == CANCELLED and job["cancelled"] and job["completed"]
+    assert job["status"] == CANCELLED and job["finished"]
     with pytest.raises(ProcessLookupError):
         os.kill(pid, 0)
     time.sleep(0.5)
