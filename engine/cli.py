@@ -17,7 +17,7 @@ from typing import IO
 from engine.algorithms import registry
 from engine.errors import PhyloDashError
 from engine.io import formats
-from engine.io.readers import open_dataset
+from engine.io.datasets import open_dataset
 from engine.models import Inference, Layout, ReadReport
 
 OUTPUT_FORMATS = ("edges", "newick", "nexus", "json", "graphml")

@@ -18,8 +18,8 @@ from dashboard.tree.view import TreeView
 from engine.algorithms import metadata, registry
 from engine.algorithms.clusters import cluster_tsv, cut
 from engine.algorithms.layouts import side_by_side
+from engine.io.datasets import read_dataset
 from engine.io.formats import to_graphml, to_newick, to_nexus
-from engine.io.readers import read_dataset
 from engine.models import Dataset, Inference, Layout
 
 

@@ -29,7 +29,7 @@ from paths import BAD_INPUTS, FIXTURES, ROOT
 from engine.algorithms import registry
 from engine.cli import layout_record, layout_tsv, main
 from engine.io import formats
-from engine.io.readers import open_dataset
+from engine.io.datasets import open_dataset
 from engine.models import Inference
 
 PROFILES = FIXTURES / "profiles.tsv"
