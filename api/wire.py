@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from engine.io.formats import to_newick
+from engine.io.newick import to_newick
 from engine.models import Inference, Layout
 from engine.storage.store import Record
 

@@ -15,7 +15,7 @@ from tornado.httpclient import HTTPRequest
 
 from engine.algorithms.registry import infer
 from engine.io.datasets import read_dataset
-from engine.io.formats import to_newick
+from engine.io.newick import to_newick
 
 PROFILES = (FIXTURES / "profiles.tsv").read_bytes()
 ISOLATES = (FIXTURES / "isolates.tsv").read_bytes()

@@ -16,7 +16,7 @@ from live_server import Client, LiveServer, alive, cgmlst_file, job_workers, upl
 
 from engine.algorithms.registry import infer
 from engine.io.datasets import open_dataset
-from engine.io.formats import to_newick
+from engine.io.newick import to_newick
 
 
 @pytest.fixture(scope="module")

@@ -15,7 +15,7 @@ MODULES = sorted(info.name for info in pkgutil.iter_modules(engine.io.__path__, 
 
 
 def test_the_package_has_its_modules() -> None:
-    assert {"engine.io.text", "engine.io.profiles", "engine.io.datasets"} <= set(MODULES)
+    assert {"engine.io.text", "engine.io.profiles", "engine.io.newick", "engine.io.formats"} <= set(MODULES)
     assert "engine.io.readers" not in MODULES
 
 
