@@ -12,7 +12,7 @@ from typing import Any
 
 from api.auth import PROVIDERS
 from api.handlers.datasets import KINDS
-from api.handlers.results import TREE_FORMATS
+from api.handlers.results import FORMAT_NAMES
 from api.problems import MESSAGES, PROBLEM_TYPE
 from engine.algorithms import registry
 from engine.algorithms.registry import INFERENCE, VISUALIZATION
@@ -319,7 +319,7 @@ def _parameters() -> dict[str, Schema]:
                  "description": "The page of the list (at most 12 digits); a page past the end is empty."},
         "provider": {"name": "provider", "in": "query", "schema": _enum(PROVIDERS, default="local"),
                      "description": "The identity provider that checks the bearer token."},
-        "format": {"name": "format", "in": "query", "schema": _enum(TREE_FORMATS, default="json"),
+        "format": {"name": "format", "in": "query", "schema": _enum(FORMAT_NAMES, default="json"),
                    "description": "json: edges and Newick; newick or nexus: the text wrapped as PhyloDB "
                                   "wraps it; graphml: application/xml."},
         "requestId": {"name": "X-Request-Id", "in": "header",

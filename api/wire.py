@@ -15,7 +15,7 @@ from typing import Any
 from engine.algorithms import registry
 from engine.algorithms.parameters import parameter_names
 from engine.errors import ParameterError
-from engine.io.formats import to_newick
+from engine.io.newick import to_newick
 from engine.jobs.runner import CANCELLED, FINAL
 from engine.models import Inference, Layout
 from engine.services.analyses import JobRequest

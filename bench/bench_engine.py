@@ -39,7 +39,7 @@ import numpy as np
 import synthetic
 
 from engine.algorithms import registry
-from engine.io.readers import open_dataset
+from engine.io.datasets import open_dataset
 from engine.models import Dataset
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -19,44 +19,13 @@ import param
 from engine.algorithms import registry
 from engine.algorithms.parameters import parameter_names
 from engine.errors import PhyloDashError
-from engine.io import formats
-from engine.io.readers import open_dataset
-from engine.models import Inference, Layout, ReadReport
+from engine.io.datasets import open_dataset
+from engine.io.formats import EDGE_LIST, LAYOUT_FORMATS, TREE_FORMATS
+from engine.io.json import from_json
+from engine.models import ReadReport
 
-OUTPUT_FORMATS = ("edges", "newick", "nexus", "json", "graphml")
-LAYOUT_FORMATS = ("json", "tsv")
-
-
-def edges_text(inference: Inference) -> str:
-    """One line per edge: ``parent<TAB>child<TAB>distance``, ids as in the file, in edge order."""
-    return "".join(f"{e.parent}\t{e.child}\t{e.distance}\n" for e in inference.edges())
-
-
-def _coordinates(layout: Layout) -> list[dict[str, object]]:
-    """One record per node: profile id, component, x, y."""
-    return [
-        {"profile": layout.ids[row], "component": int(component), "x": float(x), "y": float(y)}
-        for row, component, x, y in zip(
-            layout.rows.tolist(), layout.component.tolist(), layout.x.tolist(), layout.y.tolist(), strict=True
-        )
-    ]
-
-
-def layout_record(layout: Layout) -> dict[str, object]:
-    """JSON-ready coordinates in PhyloDB's visualization shape (profile, component, x, y)."""
-    return {
-        "algorithm": layout.algorithm,
-        "parameters": layout.parameters,
-        "coordinates": _coordinates(layout),
-    }
-
-
-def layout_tsv(layout: Layout) -> str:
-    """Coordinates as a tab-separated table with a header: profile, component, x, y."""
-    lines = ["profile\tcomponent\tx\ty\n"]
-    for item in _coordinates(layout):
-        lines.append(f"{item['profile']}\t{item['component']}\t{item['x']!r}\t{item['y']!r}\n")
-    return "".join(lines)
+#: What ``infer --format`` writes: the edge list (the default), then every tree format.
+OUTPUT_FORMATS = {EDGE_LIST.name: EDGE_LIST, **TREE_FORMATS}
 
 
 def report_text(report: ReadReport) -> str:
@@ -77,6 +46,11 @@ def report_text(report: ReadReport) -> str:
         lines.append(f"... and {len(skipped) - 10} more lines left out")
     lines.extend(report.notes)
     return "".join(f"{line}\n" for line in lines)
+
+
+def _file_text(text: str) -> str:
+    """``text`` as a file's content: ending with a newline unless it is empty."""
+    return text if text.endswith("\n") or not text else text + "\n"
 
 
 @contextmanager
@@ -103,11 +77,7 @@ def _infer(args: argparse.Namespace) -> None:
     if not args.quiet:
         sys.stderr.write(report_text(dataset.report))
     inference = registry.infer(args.algorithm, dataset, parameters)
-    if args.format == "edges":
-        text = edges_text(inference)
-    else:
-        text = formats.FORMATS[args.format](inference)
-        text = text if text.endswith("\n") or not text else text + "\n"
+    text = _file_text(OUTPUT_FORMATS[args.format].write(inference))
     with _output(args.output) as out:
         out.write(text)
 
@@ -119,9 +89,9 @@ def _layout(args: argparse.Namespace) -> None:
         raise PhyloDashError(f"cannot read the inference {args.inference}: {error}") from None
     if not isinstance(data, dict):
         raise PhyloDashError(f"{args.inference} does not hold an inference (a JSON object)")
-    inference = formats.from_json(data)
+    inference = from_json(data)
     layout = registry.lay_out(args.algorithm, inference, _given_options(args, registry.VISUALIZATION))
-    text = json.dumps(layout_record(layout)) + "\n" if args.format == "json" else layout_tsv(layout)
+    text = _file_text(LAYOUT_FORMATS[args.format].write(layout))
     with _output(args.output) as out:
         out.write(text)
 

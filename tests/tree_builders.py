@@ -32,6 +32,16 @@ def make_inference(ids: str | list[str], edges: list[tuple], roots: list[str] | 
     )
 
 
+def random_forest(n: int, trees: int, seed: int) -> Inference:
+    """A random recursive forest: row i > trees - 1 hangs from a random earlier row, d in 0..4."""
+    rng = np.random.default_rng(seed)
+    ids = [f"P{i}" for i in range(n)]
+    parents = [int(rng.integers(0, i)) if i >= trees else -1 for i in range(n)]
+    edges = [(ids[p], ids[c], int(rng.integers(0, 5))) for c, p in enumerate(parents) if p >= 0]
+    return make_inference(ids, edges)
+
+
+
 def random_tree(n: int, seed: int, distances: tuple[int, ...] = (0, 1, 1, 1, 2, 3)) -> Inference:
     """A random recursive tree: row i > 0 hangs from a uniformly chosen earlier row."""
     rng = np.random.default_rng(seed)

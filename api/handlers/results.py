@@ -11,9 +11,14 @@ from api.wire import (
     visualization_view,
     wrapped_tree,
 )
-from engine.io.formats import to_graphml, to_newick, to_nexus
+from engine.io.formats import TREE_FORMATS
 
-TREE_FORMATS = ("json", "newick", "nexus", "graphml")
+#: ``?format=``: every tree format, the default first. ``json`` answers PhyloDB's view of the inference (its
+#: edges and Newick, :func:`~api.wire.inference_view`) rather than the engine's JSON file.
+FORMAT_NAMES = ("json", *(name for name in TREE_FORMATS if name != "json"))
+#: The formats whose text PhyloDB answers wrapped in JSON (:func:`~api.wire.wrapped_tree`); the others
+#: are answered as text of their media type.
+_WRAPPED = ("newick", "nexus")
 
 
 class InferencesHandler(BaseHandler):
@@ -32,18 +37,20 @@ class InferenceHandler(BaseHandler):
     async def get(self, project_id: str, dataset_id: str, inference_id: str) -> None:
         user = await self.caller()
         tree_format = self.get_query_argument("format", "json")
-        if tree_format not in TREE_FORMATS:
-            raise Problem(400, f"format must be one of {', '.join(TREE_FORMATS)}, not {tree_format[:40]!r}")
+        if tree_format not in FORMAT_NAMES:
+            raise Problem(400, f"format must be one of {', '.join(FORMAT_NAMES)}, not {tree_format[:40]!r}")
         catalog = self.service.catalog
         record = await self.call(catalog.inference, user, project_id, dataset_id, inference_id)
         inference = await self.call(catalog.inference_content, record)
         if tree_format == "json":
             await self.send_json(await self.call(inference_view, record, inference))
-        elif tree_format == "graphml":
-            self.send_text(await self.call(to_graphml, inference), "application/xml; charset=UTF-8")
+            return
+        tree_file = TREE_FORMATS[tree_format]
+        text = await self.call(tree_file.write, inference)
+        if tree_format in _WRAPPED:
+            await self.send_json(wrapped_tree(record, text))
         else:
-            writer = to_newick if tree_format == "newick" else to_nexus
-            await self.send_json(wrapped_tree(record, await self.call(writer, inference)))
+            self.send_text(text, f"{tree_file.media_type}; charset=UTF-8")
 
     async def delete(self, project_id: str, dataset_id: str, inference_id: str) -> None:
         user = await self.caller()

@@ -1,4 +1,5 @@
-"""Files of the tree view: tree formats written by the engine, and PNG / SVG pictures of the figure.
+"""Files of the tree view: PNG / SVG pictures of the figure and file names (the tree files are those of
+:data:`engine.io.formats.TREE_FORMATS`, written by the engine).
 
 Pictures are rendered by Bokeh in Debian's headless Chromium through Selenium (``/usr/bin/chromium``
 and ``/usr/bin/chromedriver``, packages ``chromium chromium-driver``). Each export starts its own
@@ -18,15 +19,6 @@ from typing import Any
 from bokeh.io.export import get_screenshot_as_png, get_svgs
 from bokeh.models import Plot
 
-from engine.io.formats import to_graphml, to_newick, to_nexus
-from engine.models import Inference
-
-#: Tree formats offered for download: label -> (file extension, writer).
-TREE_FORMATS: dict[str, tuple[str, Callable[[Inference], str]]] = {
-    "Newick": ("nwk", to_newick),
-    "Nexus": ("nex", to_nexus),
-    "GraphML": ("graphml", to_graphml),
-}
 #: SVG pictures are offered up to this many nodes (one SVG element per glyph: 10k nodes is about 5 MB).
 SVG_MAX_NODES = 10_000
 CHROMIUM_FLAGS = ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",

@@ -35,6 +35,7 @@ from dashboard.tree.overview import OverviewTree
 from engine.algorithms import metadata
 from engine.algorithms.clusters import cluster_tsv, cut
 from engine.algorithms.layouts import side_by_side
+from engine.io.formats import TREE_FORMATS
 from engine.models import Dataset, Inference, Layout
 
 #: From this many nodes on, the tree is a datashaded overview instead of glyphs.
@@ -78,8 +79,9 @@ class TreeView:
     Widgets the page and the browser tests use (each has a ``label`` and a CSS class
     ``pd-tree-<attribute>``, underscores as dashes): ``colour_by`` (Select), ``search`` (TextInput),
     ``search_message``, ``node_labels``, ``edge_labels``, ``edge_rules``, ``cut_clusters`` (Checkboxes),
-    ``threshold`` (IntSlider), ``clusters`` (Tabulator), ``downloads`` (FileDownload by label: Newick,
-    Nexus, GraphML, Cluster TSV, PNG, SVG), ``export_message`` and ``legend``. ``canvas`` is the drawing: a
+    ``threshold`` (IntSlider), ``clusters`` (Tabulator), ``downloads`` (FileDownload by label: one per
+    tree format of :data:`~engine.io.formats.TREE_FORMATS` (Newick, Nexus, JSON, GraphML), Cluster TSV,
+    PNG, SVG), ``export_message`` and ``legend``. ``canvas`` is the drawing: a
     :class:`~dashboard.tree.figure.GlyphTree` (Bokeh figure named ``tree-figure``) or, from
     :data:`OVERVIEW_MIN_NODES` nodes, an :class:`~dashboard.tree.overview.OverviewTree`.
     """
@@ -150,9 +152,10 @@ class TreeView:
 
     def _build_downloads(self) -> dict[str, pn.widgets.FileDownload]:
         downloads = {
-            label: self._download(label, f"{self._stem}.{extension}", partial(write, self.inference),
-                                  f"The tree as {label} text, written by PhyloDash's engine.")
-            for label, (extension, write) in tree_export.TREE_FORMATS.items()
+            tree.label: self._download(tree.label, f"{self._stem}.{tree.extension}",
+                                       partial(tree.write, self.inference),
+                                       f"The tree as {tree.label} text, written by PhyloDash's engine.")
+            for tree in TREE_FORMATS.values()
         }
         downloads["Cluster TSV"] = self._download(
             "Cluster TSV", f"{self._stem}_clusters.tsv", self._cluster_file,

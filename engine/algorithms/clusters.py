@@ -39,7 +39,7 @@ def cut(inference: Inference, threshold: float) -> np.ndarray:
 
     Examples
     --------
-    >>> from engine.io.formats import from_json
+    >>> from engine.io.json import from_json
     >>> inference = from_json({"algorithm": "goeburst", "parameters": {},
     ...     "nodes": [{"id": i, "count": 1} for i in "1234"], "roots": ["1"],
     ...     "edges": [{"from": "1", "to": "2", "distance": 2, "rule": "distance"},
@@ -122,7 +122,7 @@ def cluster_tsv(inference: Inference, labels: np.ndarray, threshold: float) -> s
 
     Examples
     --------
-    >>> from engine.io.formats import from_json
+    >>> from engine.io.json import from_json
     >>> inference = from_json({"algorithm": "goeburst", "parameters": {},
     ...     "nodes": [{"id": i, "count": 1} for i in "123"], "roots": ["1", "3"],
     ...     "edges": [{"from": "1", "to": "2", "distance": 1, "rule": "distance"}]})

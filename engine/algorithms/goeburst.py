@@ -832,7 +832,7 @@ def goeburst(
     --------
     The 3-row check of ``spec/algorithms.md``:
 
-    >>> from engine.io.readers import read_dataset
+    >>> from engine.io.datasets import read_dataset
     >>> data = read_dataset(b"ST\\ta\\tb\\n1\\t1\\t2\\n2\\t1\\t1\\n3\\t2\\t1\\n")
     >>> [(e.parent, e.child, e.distance) for e in goeburst(data, lvs=3).edges()]
     [('1', '2', 1), ('2', '3', 1)]

@@ -106,7 +106,7 @@ def radial(inference: Inference, *, progress: ProgressCallback | None = None,
     --------
     PhyloDB's ``RadialTests``: 1 -> 2 with distance 2 puts 2 at (-210, 0).
 
-    >>> from engine.io.formats import from_json
+    >>> from engine.io.json import from_json
     >>> inference = from_json({"algorithm": "goeburst", "parameters": {},
     ...     "nodes": [{"id": "1", "count": 1}, {"id": "2", "count": 1}], "roots": ["1"],
     ...     "edges": [{"from": "1", "to": "2", "distance": 2, "rule": "distance"}]})
@@ -225,7 +225,7 @@ def side_by_side(layout: Layout) -> Layout:
     Two singletons of a radial layout, both at the origin, end up ``ZERO_DISTANCE + COMPONENT_GAP``
     apart.
 
-    >>> from engine.io.formats import from_json
+    >>> from engine.io.json import from_json
     >>> inference = from_json({"algorithm": "goeburst", "parameters": {},
     ...     "nodes": [{"id": "1", "count": 1}, {"id": "2", "count": 1}], "roots": ["1", "2"],
     ...     "edges": []})
@@ -283,7 +283,7 @@ def force(inference: Inference, *, seed: int = 0, iterations: int = 50,
 
     Examples
     --------
-    >>> from engine.io.formats import from_json
+    >>> from engine.io.json import from_json
     >>> inference = from_json({"algorithm": "goeburst", "parameters": {},
     ...     "nodes": [{"id": i, "count": 1} for i in "1234"], "roots": ["1"],
     ...     "edges": [{"from": "1", "to": c, "distance": 1, "rule": "distance"} for c in "234"]})

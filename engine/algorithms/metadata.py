@@ -93,7 +93,7 @@ def is_numeric(dataset: Dataset, column: str) -> bool:
 
     Examples
     --------
-    >>> from engine.io.readers import read_dataset
+    >>> from engine.io.datasets import read_dataset
     >>> dataset = read_dataset(b"ST\\ta\\n1\\t1\\n", b"ST\\tyear\\tcountry\\n1\\t2019\\tPT\\n1\\t\\tES\\n")
     >>> is_numeric(dataset, "year"), is_numeric(dataset, "country")
     (True, False)
@@ -144,7 +144,7 @@ def composition(dataset: Dataset, column: str, max_categories: int = 20) -> Comp
 
     Examples
     --------
-    >>> from engine.io.readers import read_dataset
+    >>> from engine.io.datasets import read_dataset
     >>> dataset = read_dataset(b"ST\\ta\\n1\\t1\\n2\\t2\\n3\\t3\\n",
     ...                        b"ST\\tcountry\\n1\\tPT\\n1\\tES\\n2\\tPT\\n2\\t\\n2\\tFR\\n")
     >>> result = composition(dataset, "country", max_categories=3)
@@ -196,7 +196,7 @@ def numeric_means(dataset: Dataset, column: str) -> np.ndarray:
 
     Examples
     --------
-    >>> from engine.io.readers import read_dataset
+    >>> from engine.io.datasets import read_dataset
     >>> dataset = read_dataset(b"ST\\ta\\n1\\t1\\n2\\t2\\n",
     ...                        b"ST\\tyear\\n1\\t2019\\n1\\t2020\\n2\\t\\n")
     >>> numeric_means(dataset, "year").tolist()
@@ -294,7 +294,7 @@ def summaries(dataset: Dataset, columns: list[str] | None = None, top: int = 3) 
 
     Examples
     --------
-    >>> from engine.io.readers import read_dataset
+    >>> from engine.io.datasets import read_dataset
     >>> dataset = read_dataset(b"ST\\ta\\n1\\t1\\n2\\t2\\n",
     ...     b"ST\\tcountry\\tyear\\n1\\tPT\\t2019\\n1\\tES\\t2019\\n1\\tPT\\t\\n")
     >>> summaries(dataset)
@@ -371,7 +371,7 @@ def search(dataset: Dataset, text: str) -> np.ndarray:
 
     Examples
     --------
-    >>> from engine.io.readers import read_dataset
+    >>> from engine.io.datasets import read_dataset
     >>> dataset = read_dataset(b"ST\\ta\\n1\\t1\\n11\\t2\\n2\\t3\\n",
     ...                        b"ST\\tcountry\\n2\\tPortugal\\n11\\tSpain\\n")
     >>> search(dataset, " 1 ").tolist(), search(dataset, "SPA").tolist(), search(dataset, "por").tolist()

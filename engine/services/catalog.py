@@ -19,7 +19,7 @@ import numpy as np
 
 from engine.clock import now
 from engine.errors import ForbiddenError, NotFoundError, ParameterError, UnauthorizedError
-from engine.io.readers import read_dataset
+from engine.io.datasets import read_dataset
 from engine.models import Dataset, Inference, Layout
 from engine.services.accounts import ADMIN, check_email
 from engine.storage.codec import (

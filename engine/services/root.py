@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from engine.errors import PhyloDashError
-from engine.io.readers import open_dataset
+from engine.io.datasets import open_dataset
 from engine.jobs.runner import JobRunner
 from engine.models import Dataset
 from engine.services.accounts import Accounts

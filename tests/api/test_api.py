@@ -14,8 +14,8 @@ from live_server import cgmlst_file, job_request
 from tornado.httpclient import HTTPRequest
 
 from engine.algorithms.registry import infer
-from engine.io.formats import to_newick
-from engine.io.readers import read_dataset
+from engine.io.datasets import read_dataset
+from engine.io.newick import to_newick
 
 PROFILES = (FIXTURES / "profiles.tsv").read_bytes()
 ISOLATES = (FIXTURES / "isolates.tsv").read_bytes()

@@ -30,7 +30,8 @@ from api.wire import (
     wrapped_tree,
 )
 from engine.algorithms import registry
-from engine.io.formats import to_graphml, to_nexus
+from engine.io.graphml import to_graphml
+from engine.io.nexus import to_nexus
 from engine.services.accounts import public_user
 from engine.services.analyses import run_job
 from engine.services.root import Service

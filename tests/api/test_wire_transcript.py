@@ -122,5 +122,6 @@ class WireTranscript(ApiTestCase):
         assert len(self.exchanges) == len(recorded)
         for got, expected in zip(self.exchanges, recorded, strict=True):
             lines = difflib.unified_diff(json.dumps(expected, indent=1).splitlines(),
-                                         json.dumps(got, indent=1).splitlines(), "recorded", "now", lineterm="")
+                                         json.dumps(got, indent=1).splitlines(), "recorded", "now",
+                                         lineterm="")
             assert got == expected, "\n".join(lines)

@@ -25,7 +25,7 @@ from playwright.sync_api import Page, expect
 
 from engine.algorithms.clusters import cluster_tsv, cut
 from engine.algorithms.registry import infer
-from engine.io.readers import read_dataset
+from engine.io.datasets import read_dataset
 
 #: A goeBURST job on the demo dataset: seconds, plus numba's compilation in a new worker.
 JOB_WAIT_MS = 180_000

@@ -18,8 +18,8 @@ from dashboard.tree.view import TreeView
 from engine.algorithms import metadata, registry
 from engine.algorithms.clusters import cluster_tsv, cut
 from engine.algorithms.layouts import side_by_side
-from engine.io.formats import to_graphml, to_newick, to_nexus
-from engine.io.readers import read_dataset
+from engine.io.datasets import read_dataset
+from engine.io.formats import TREE_FORMATS
 from engine.models import Dataset, Inference, Layout
 
 
@@ -177,9 +177,9 @@ def test_large_trees_switch_to_a_datashaded_overview(demo, monkeypatch: pytest.M
 
 def test_tree_downloads_equal_the_engine_writers(view: TreeView, demo) -> None:
     inference = demo[1]
-    assert download(view, "Newick").decode() == to_newick(inference)
-    assert download(view, "Nexus").decode() == to_nexus(inference)
-    assert download(view, "GraphML").decode() == to_graphml(inference)
+    for tree in TREE_FORMATS.values():
+        assert download(view, tree.label).decode() == tree.write(inference)
+        assert view.downloads[tree.label].filename == f"demo_goeBURST.{tree.extension}"
     assert view.downloads["Newick"].filename == "demo_goeBURST.nwk"
 
 

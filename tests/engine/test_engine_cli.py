@@ -27,9 +27,12 @@ import pytest
 from paths import BAD_INPUTS, FIXTURES, ROOT
 
 from engine.algorithms import registry
-from engine.cli import layout_record, layout_tsv, main
-from engine.io import formats
-from engine.io.readers import open_dataset
+from engine.cli import main
+from engine.io.coordinates import layout_record, layout_tsv
+from engine.io.datasets import open_dataset
+from engine.io.formats import TREE_FORMATS
+from engine.io.json import from_json
+from engine.io.newick import read_newick, to_newick
 from engine.models import Inference
 
 PROFILES = FIXTURES / "profiles.tsv"
@@ -138,20 +141,20 @@ def test_the_read_report_goes_to_standard_error() -> None:
     assert cli("infer", PROFILES, "-q").stderr == ""
 
 
-@pytest.mark.parametrize("fmt", ["newick", "nexus", "json", "graphml"])
+@pytest.mark.parametrize("fmt", list(TREE_FORMATS))
 def test_every_tree_format_is_the_engine_writer_output(fmt: str, ok: Callable[..., str]) -> None:
     text = ok("infer", PROFILES, "--isolates", ISOLATES, "--format", fmt, "-q")
-    expected = formats.FORMATS[fmt](engine_inference())
+    expected = TREE_FORMATS[fmt].write(engine_inference())
     assert text == expected if expected.endswith("\n") else text == expected + "\n"
 
 
 def test_newick_is_to_newick_of_the_inference(ok: Callable[..., str]) -> None:
     text = ok("infer", PROFILES, "--isolates", ISOLATES, "--format", "newick", "-q")
     inference = engine_inference()
-    assert text.rstrip("\n") == formats.to_newick(inference)
+    assert text.rstrip("\n") == to_newick(inference)
     # The Newick reader finds the same edges (singleton ST 12 has none).
     edges = [(e.parent, e.child, e.distance) for e in inference.edges()]
-    assert sorted(formats.read_newick(text)) == sorted(edges)
+    assert sorted(read_newick(text)) == sorted(edges)
 
 
 def test_json_and_graphml_parse(ok: Callable[..., str]) -> None:
@@ -159,7 +162,7 @@ def test_json_and_graphml_parse(ok: Callable[..., str]) -> None:
     assert record["algorithm"] == "goeburst-full"
     assert len(record["edges"]) == 11  # a spanning tree of 11 distinct profiles + 1 identical edge
     expected = engine_inference("goeburst-full", isolates=False)
-    assert formats.from_json(record).total_distance == expected.total_distance
+    assert from_json(record).total_distance == expected.total_distance
     graph = ET.fromstring(ok("infer", PROFILES, "--format", "graphml", "-q"))
     assert len([el for el in graph.iter() if el.tag.endswith("}node")]) == 12
 
@@ -205,7 +208,7 @@ def inference_json(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_layout_json(inference_json: Path, algorithm: str, ok: Callable[..., str]) -> None:
     seed = ["--seed", "4"] if algorithm == "force" else []
     record = json.loads(ok("layout", inference_json, "--algorithm", algorithm, *seed))
-    inference = formats.from_json(json.loads(inference_json.read_text(encoding="utf-8")))
+    inference = from_json(json.loads(inference_json.read_text(encoding="utf-8")))
     parameters = {"seed": 4, "iterations": 50} if algorithm == "force" else {}
     expected = json.loads(json.dumps(layout_record(registry.lay_out(algorithm, inference, parameters))))
     assert record == expected
@@ -218,7 +221,7 @@ def test_layout_tsv(inference_json: Path, tmp_path: Path, ok: Callable[..., str]
     target = tmp_path / "coordinates.tsv"
     assert ok("layout", inference_json, "--format", "tsv", "-o", target) == ""
     text = target.read_text(encoding="utf-8")
-    inference = formats.from_json(json.loads(inference_json.read_text(encoding="utf-8")))
+    inference = from_json(json.loads(inference_json.read_text(encoding="utf-8")))
     assert text == layout_tsv(registry.lay_out("radial", inference))
     lines = text.splitlines()
     assert lines[0] == "profile\tcomponent\tx\ty"
@@ -282,7 +285,7 @@ def test_bad_lvs(fails: Callable[..., None]) -> None:
 
 def test_unknown_isolates_column(fails: Callable[..., None]) -> None:
     fails("infer", PROFILES, "--isolates", ISOLATES, "--isolates-column", "serotype",
-          message="error: line 1: The isolates file has no column named 'serotype'; its columns are 'isolate'")
+          message="error: line 1: The isolates file has no column named 'serotype'; its columns are")
 
 
 def test_an_option_the_algorithm_does_not_take_is_refused(fails: Callable[..., None]) -> None:
@@ -354,6 +357,6 @@ def test_a_10000_deep_chain_writes_newick(tmp_path: Path) -> None:
     text = run.stdout
     assert text.startswith("(" * 9999 + "10000:1)9999:1)")
     assert text.endswith(")2:1)1;\n")
-    edges = formats.read_newick(text)
+    edges = read_newick(text)
     assert len(edges) == 9999
     assert set(edges) == {(str(i), str(i + 1), 1) for i in range(1, 10_000)}

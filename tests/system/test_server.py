@@ -15,8 +15,8 @@ from api_client import FIXTURES
 from live_server import Client, LiveServer, alive, cgmlst_file, job_workers, upload
 
 from engine.algorithms.registry import infer
-from engine.io.formats import to_newick
-from engine.io.readers import open_dataset
+from engine.io.datasets import open_dataset
+from engine.io.newick import to_newick
 
 
 @pytest.fixture(scope="module")

@@ -16,7 +16,7 @@ from hypothesis.extra.numpy import arrays
 
 from engine.algorithms.distances import MODE_CODES, mode_code, pairwise_distances
 from engine.errors import ParameterError
-from engine.io.readers import read_profiles
+from engine.io.profiles import read_profiles
 from engine.models import MISSING_MODES
 
 # ``-`` is missing (code 0). Read through the reader so that the test also covers its coding.

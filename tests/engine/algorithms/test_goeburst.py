@@ -32,7 +32,7 @@ import engine.algorithms.goeburst
 from engine.algorithms.distances import pairwise_distances
 from engine.algorithms.goeburst import goeburst, goeburst_full, infer, merge_identical
 from engine.errors import CancelledError, ParameterError
-from engine.io.readers import read_dataset
+from engine.io.datasets import read_dataset
 from engine.models import MISSING_MODES, Dataset, Inference, Profiles, ReadReport
 
 Row = Sequence[int | str]

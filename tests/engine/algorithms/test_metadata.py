@@ -26,7 +26,7 @@ from engine.algorithms.metadata import (
     summaries,
 )
 from engine.errors import ParameterError
-from engine.io.readers import read_dataset
+from engine.io.datasets import read_dataset
 from engine.models import Dataset
 
 PROFILES = b"ST\tadk\tpurA\n1\t1\t1\n2\t1\t2\n3\t2\t2\n4\t3\t3\n"

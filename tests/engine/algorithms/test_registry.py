@@ -12,7 +12,7 @@ from engine.algorithms import registry
 from engine.algorithms.parameters import AlgorithmParameters, check_value, check_values
 from engine.algorithms.registry import ALGORITHMS, INFERENCE, VISUALIZATION
 from engine.errors import CancelledError, ParameterError
-from engine.io.readers import read_dataset
+from engine.io.datasets import read_dataset
 from engine.models import Dataset, Inference, Layout
 
 # Four profiles: "1"-"2" and "2"-"3" one locus apart, "4" three loci from everything.

@@ -16,7 +16,8 @@ from hypothesis import strategies as st
 from paths import BAD_INPUTS
 
 from engine.errors import InputError
-from engine.io.readers import read_isolates, read_profiles
+from engine.io.isolates import read_isolates
+from engine.io.profiles import read_profiles
 from engine.models import Profiles
 
 

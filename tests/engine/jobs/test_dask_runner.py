@@ -20,7 +20,7 @@ from job_work import Results, double, stubborn, wait_for
 from runner_contract import RunnerContract, check_cancelled_for_good
 
 from engine.algorithms.registry import infer
-from engine.io.formats import to_newick
+from engine.io.newick import to_newick
 from engine.jobs.dask import DaskJobRunner
 from engine.jobs.runner import CANCELLED, RUNNING, SUCCEEDED
 from engine.services.root import Service

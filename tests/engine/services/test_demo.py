@@ -10,7 +10,7 @@ import numpy as np
 from paths import ROOT
 
 from engine.algorithms.goeburst import goeburst
-from engine.io.readers import open_dataset
+from engine.io.datasets import open_dataset
 from engine.models import Inference
 
 ASSETS = ROOT / "assets"

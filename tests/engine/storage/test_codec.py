@@ -8,7 +8,7 @@ import numpy as np
 
 from engine.algorithms.goeburst import goeburst
 from engine.algorithms.layouts import radial
-from engine.io.readers import read_dataset
+from engine.io.datasets import read_dataset
 from engine.storage.codec import (
     dataset_from_arrays,
     dataset_to_arrays,
