@@ -36,9 +36,9 @@ help:
 	@echo "  make browser  install Debian's chromium and chromium-driver (as root, with apt-get) when missing"
 	@echo "  make serve    install if needed, then serve the dashboard and the REST API on"
 	@echo "                http://$$PHYLODASH_ADDRESS:$$PORT (data in $$PHYLODASH_DATA)"
-	@echo "  make test     install and browser if needed, then ruff check and the whole pytest suite"
+	@echo "  make test     install and browser if needed, then ruff, the layer rule and the whole pytest suite"
 	@echo "  make bench    install and browser if needed, then run every bench/bench_*.py and print its figures"
-	@echo "  make lint     ruff check"
+	@echo "  make lint     ruff check and the layer rule (lint-imports)"
 	@echo "  make clean    remove $(VENV) and the caches"
 	@echo "Variables: PYTHON=$(PYTHON) VENV=$(VENV) PORT=$(PORT) PHYLODASH_ADDRESS=$(PHYLODASH_ADDRESS)" \
 		"PHYLODASH_DATA=$(PHYLODASH_DATA)"
@@ -73,6 +73,7 @@ serve: install
 
 test: install browser
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports
 	$(VENV_PYTHON) -m pytest
 
 bench: install browser
@@ -89,7 +90,8 @@ bench: install browser
 
 lint: install
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis build dist *.egg-info
+	rm -rf $(VENV) .pytest_cache .ruff_cache .import_linter_cache .hypothesis build dist *.egg-info
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +

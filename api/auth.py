@@ -20,7 +20,7 @@ from tornado.httpclient import AsyncHTTPClient, HTTPClientError
 
 from engine.errors import UnauthorizedError
 from engine.services.accounts import Accounts, hash_token
-from engine.storage.store import Record
+from engine.storage.records import UserRecord
 
 EMAIL_SCOPE = "https://www.googleapis.com/auth/userinfo.email"
 PROVIDERS = ("local", "google")
@@ -40,7 +40,7 @@ class Authenticator:
         self._run = run  # awaitable runner of blocking calls (an executor)
         self._google: dict[str, tuple[str, float]] = {}
 
-    async def user(self, authorization: str | None, provider: str | None) -> Record:
+    async def user(self, authorization: str | None, provider: str | None) -> UserRecord:
         """The user the credentials name; UnauthorizedError (with a reason) otherwise."""
         provider = "local" if provider is None else provider  # ?provider= (empty) names no provider
         if provider not in PROVIDERS:

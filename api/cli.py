@@ -48,7 +48,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         accounts = Accounts(TinyDBStore(settings.data))
         if arguments.command == "add":
             user, token = accounts.add(arguments.email, admin=arguments.admin)
-            print(f"created {user['role']} {user['email']} in {settings.data}; its API token:")
+            print(f"created {user.role} {user.email} in {settings.data}; its API token:")
             print(token)
         elif arguments.command == "token":
             token = accounts.new_token(arguments.email)
@@ -59,7 +59,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"the password of {arguments.email.strip().lower()} is set")
         else:
             for user in accounts.all():
-                print(f"{user['email']}\t{user['role']}\t{user['created']}")
+                print(f"{user.email}\t{user.role}\t{user.created}")
     except (PhyloDashError, OSError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2

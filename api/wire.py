@@ -19,11 +19,22 @@ from engine.io.newick import to_newick
 from engine.jobs.runner import CANCELLED, FINAL
 from engine.models import Inference, Layout
 from engine.services.analyses import JobRequest
-from engine.storage.store import Record
+from engine.storage.records import (
+    DatasetRecord,
+    InferenceRecord,
+    JobRecord,
+    ProjectRecord,
+    StoredRecord,
+    UserRecord,
+    VisualizationRecord,
+    to_document,
+)
 
 _PROJECT = ("id", "name", "description", "visibility", "users", "created")
-_DATASET = ("id", "project_id", "name", "description", "kind", "profiles", "loci", "isolates",
-            "isolate_columns", "created", "content_hash")
+#: A dataset's fields as clients see them, and the record field each is read from.
+_DATASET = {"id": "id", "project_id": "project_id", "name": "name", "description": "description",
+            "kind": "kind", "profiles": "profile_count", "loci": "locus_count", "isolates": "isolate_count",
+            "isolate_columns": "isolate_columns", "created": "created", "content_hash": "content_hash"}
 #: Fields of a job that clients see (PhyloDB's three first, then ours), each read by :func:`job_view`.
 JOB_FIELDS = ("id", "completed", "cancelled", "status", "analysis", "algorithm", "parameters",
               "analysis_id", "dataset_id", "inference_id", "progress", "created", "started",
@@ -32,48 +43,55 @@ _RESULT = ("id", "project_id", "dataset_id", "algorithm", "parameters", "depreca
            "provenance")
 
 
-def _pick(record: Record, fields: tuple[str, ...]) -> dict[str, Any]:
-    return {field: record.get(field) for field in fields}
+def _pick(record: StoredRecord, fields: tuple[str, ...]) -> dict[str, Any]:
+    document = to_document(record)  # JSON-ready: tuples as lists
+    return {field: document[field] for field in fields}
 
 
-def project_view(project: Record) -> dict[str, Any]:
+def user_view(user: UserRecord) -> dict[str, Any]:
+    """What may be shown of a user: email, role and creation time, never a token or password hash."""
+    return _pick(user, ("email", "role", "created"))
+
+
+def project_view(project: ProjectRecord) -> dict[str, Any]:
     """A project: id, name, description, visibility, member emails, creation time."""
     return _pick(project, _PROJECT)
 
 
-def dataset_view(dataset: Record, *, report: bool = False) -> dict[str, Any]:
-    """A dataset's summary, with its read report when ``report``."""
-    view = _pick(dataset, _DATASET)
+def dataset_view(dataset: DatasetRecord, *, report: bool = False) -> dict[str, Any]:
+    """A dataset's summary (counts as ``profiles``, ``loci``, ``isolates``), with its read report when
+    ``report``."""
+    document = to_document(dataset)
+    view = {name: document[field] for name, field in _DATASET.items()}
     if report:
-        view["report"] = dataset["report"]
+        view["report"] = dataset.report
     return view
 
 
-def inference_summary(record: Record) -> dict[str, Any]:
+def inference_summary(record: InferenceRecord) -> dict[str, Any]:
     """An inference in a list: its record without the tree."""
     return _pick(record, _RESULT)
 
 
-def inference_view(record: Record, inference: Inference) -> dict[str, Any]:
+def inference_view(record: InferenceRecord, inference: Inference) -> dict[str, Any]:
     """An inference with its edges (parent -> child, distance, deciding rule) and its Newick tree."""
     edges = [{"from": e.parent, "to": e.child, "distance": e.distance, "rule": e.rule}
              for e in inference.edges()]
     return {**inference_summary(record), "edges": edges, "tree": to_newick(inference)}
 
 
-def wrapped_tree(record: Record, text: str) -> dict[str, Any]:
+def wrapped_tree(record: InferenceRecord, text: str) -> dict[str, Any]:
     """A tree as text, wrapped as PhyloDB wraps it: ``{id, project_id, dataset_id, algorithm, deprecated,
     tree}``."""
-    return {"id": record["id"], "project_id": record["project_id"], "dataset_id": record["dataset_id"],
-            "algorithm": record["algorithm"], "deprecated": record["deprecated"], "tree": text}
+    return {**_pick(record, ("id", "project_id", "dataset_id", "algorithm", "deprecated")), "tree": text}
 
 
-def visualization_summary(record: Record) -> dict[str, Any]:
+def visualization_summary(record: VisualizationRecord) -> dict[str, Any]:
     """A visualization in a list: its record without the coordinates."""
-    return {**_pick(record, _RESULT), "inference_id": record["inference_id"]}
+    return {**_pick(record, _RESULT), "inference_id": record.inference_id}
 
 
-def visualization_view(record: Record, layout: Layout) -> dict[str, Any]:
+def visualization_view(record: VisualizationRecord, layout: Layout) -> dict[str, Any]:
     """A visualization with its coordinates ``[{profile_id, component, x, y}]``, as PhyloDB orders them."""
     ids = layout.ids
     points = sorted(zip(layout.component.tolist(), [ids[row] for row in layout.rows.tolist()],
@@ -125,20 +143,21 @@ def job_request(body: object) -> JobRequest:
     return JobRequest(analysis, name, dataset_id, None, options, given)
 
 
-def job_view(job: Record) -> dict[str, Any]:
+def job_view(job: JobRecord) -> dict[str, Any]:
     """A job as clients see it: PhyloDB's ``id``, ``completed`` and ``cancelled``, then PhyloDash's fields.
 
     ``parameters`` are the client's own when it sent PhyloDB's positional body; for a job made in the
     dashboard, the same shape built from its options (``"all"`` in place of lvs for an algorithm that
     uses every level).
     """
-    derived = {"completed": job["status"] in FINAL, "cancelled": job["status"] == CANCELLED,
-               "parameters": job.get("client_parameters") or _positional(job)}
-    return {field: derived[field] if field in derived else job.get(field) for field in JOB_FIELDS}
+    derived = {"completed": job.status in FINAL, "cancelled": job.status == CANCELLED,
+               "parameters": list(job.client_parameters or _positional(job))}
+    document = to_document(job)
+    return {field: derived[field] if field in derived else document[field] for field in JOB_FIELDS}
 
 
-def _positional(job: Record) -> list[Any]:
-    options = dict(job["options"])
-    if job["analysis"] == registry.VISUALIZATION:
-        return [job["dataset_id"], job["inference_id"], options]
-    return [job["dataset_id"], options.pop("lvs", "all"), options]
+def _positional(job: JobRecord) -> list[Any]:
+    options = dict(job.options)
+    if job.analysis == registry.VISUALIZATION:
+        return [job.dataset_id, job.inference_id, options]
+    return [job.dataset_id, options.pop("lvs", "all"), options]

@@ -46,7 +46,7 @@ class Dashboard:
         user = self.session.user
         if user is None:
             return
-        self.who.object = f"Signed in as **{plain(user['email'])}** ({user['role']})"
+        self.who.object = f"Signed in as **{plain(user.email)}** ({user.role})"
         self.sign_out.visible = True
         self.body.objects = [self.tabs]
         if self._refresher is None and pn.state.curdoc is not None:

@@ -9,6 +9,7 @@ from typing import Any, TypeVar
 import param
 
 from engine.services.root import Service
+from engine.storage.records import UserRecord
 
 T = TypeVar("T")
 
@@ -16,7 +17,8 @@ T = TypeVar("T")
 class Session(param.Parameterized):
     """The signed-in user, the selected project, and events the parts of the page react to."""
 
-    user = param.Dict(default=None, allow_None=True, doc="The signed-in user's record.")
+    user = param.ClassSelector(class_=UserRecord, default=None, allow_None=True,
+                               doc="The signed-in user's record.")
     project = param.String(default=None, allow_None=True, doc="Id of the selected project.")
     datasets_changed = param.Event(doc="A dataset was added or removed in the selected project.")
     tree = param.Dict(default=None, allow_None=True,

@@ -48,6 +48,6 @@ class SignIn:
         if user is None:
             self.message.object = failure
             return False
-        self.message.object = f"Signed in as **{plain(user['email'])}** ({user['role']})."
+        self.message.object = f"Signed in as **{plain(user.email)}** ({user.role})."
         self.session.user = user
         return True

@@ -22,7 +22,7 @@ from api.routes import make_routes
 from engine.services.analyses import JobRequest
 from engine.services.root import Service
 from engine.services.settings import Settings
-from engine.storage.store import Record
+from engine.storage.records import DatasetRecord, JobRecord, ProjectRecord, UserRecord
 
 FIXTURES = Path(__file__).parent / "fixtures"
 DOCUMENT = openapi_document("test")
@@ -132,13 +132,14 @@ class ApiTestCase(AsyncHTTPTestCase):
         return poll_job(lambda: self.json("GET", f"/projects/{project}/jobs/{job}"), statuses, timeout=120)
 
 
-def submit_demo_job(service: Service) -> tuple[Record, Record, Record, Record]:
+def submit_demo_job(service: Service) -> tuple[UserRecord, ProjectRecord, DatasetRecord, JobRecord]:
     """On a started service: the admin, the demo project, its dataset, and a queued goeBURST job on it."""
     admin = service.accounts.find("admin@localhost")
+    assert admin is not None
     demo = service.catalog.projects(admin)[0]
-    dataset = service.catalog.datasets(admin, demo["id"])[0]
-    job = service.analyses.submit(admin, demo["id"], JobRequest("inference", "goeburst", dataset["id"],
-                                                                options={"lvs": 3}))
+    dataset = service.catalog.datasets(admin, demo.id)[0]
+    job = service.analyses.submit(admin, demo.id, JobRequest("inference", "goeburst", dataset.id,
+                                                             options={"lvs": 3}))
     return admin, demo, dataset, job
 
 

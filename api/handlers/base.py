@@ -20,7 +20,7 @@ from api.auth import Authenticator
 from api.page_cache import PageCache
 from api.problems import PROBLEM_TYPE, Problem, body, status_of
 from engine.services.root import Service
-from engine.storage.store import Record
+from engine.storage.records import UserRecord
 
 T = TypeVar("T")
 _log = logging.getLogger("api")
@@ -121,7 +121,7 @@ class BaseHandler(tornado.web.RequestHandler):
 
     # -- requests --------------------------------------------------------------------------------
 
-    async def caller(self) -> Record:
+    async def caller(self) -> UserRecord:
         """The authenticated user (401 problem otherwise)."""
         return await self.context.authenticator.user(self.request.headers.get("Authorization"),
                                                      self.get_query_argument("provider", None))

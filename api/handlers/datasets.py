@@ -18,7 +18,7 @@ from api.handlers.base import BaseHandler
 from api.problems import Problem
 from api.wire import dataset_view
 from engine.models import Dataset
-from engine.storage.store import Record
+from engine.storage.records import DatasetRecord, UserRecord
 
 KINDS = ("auto", "mlst", "snp")
 
@@ -29,7 +29,7 @@ class DatasetsHandler(BaseHandler):
 
     _chunks: list[bytes]
     _size: int
-    _user: Record
+    _user: UserRecord
 
     async def prepare(self) -> None:
         self._chunks, self._size = [], 0
@@ -122,8 +122,8 @@ class DatasetHandler(BaseHandler):
 
 
 class _ContentHandler(BaseHandler):
-    async def content(self, user: Record, project_id: str, dataset_id: str) -> Dataset:
-        record: Record = await self.call(self.service.catalog.dataset, user, project_id, dataset_id)
+    async def content(self, user: UserRecord, project_id: str, dataset_id: str) -> Dataset:
+        record: DatasetRecord = await self.call(self.service.catalog.dataset, user, project_id, dataset_id)
         return await self.call(self.service.catalog.dataset_content, record)
 
 

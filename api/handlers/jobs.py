@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from api.handlers.base import BaseHandler, encode
 from api.wire import job_request, job_view
-from engine.storage.store import Record
+from engine.storage.records import UserRecord
 
 
 class JobsHandler(BaseHandler):
@@ -18,7 +18,7 @@ class JobsHandler(BaseHandler):
         answer = await self.context.pages.answer(key, lambda: self.call(self._page, user, project_id, page))
         self.send_encoded(answer)
 
-    def _page(self, user: Record, project_id: str, page: int) -> bytes:
+    def _page(self, user: UserRecord, project_id: str, page: int) -> bytes:
         size = self.service.settings.page_size
         jobs = self.service.analyses.jobs(user, project_id, page * size, (page + 1) * size)
         return encode([job_view(job) for job in jobs])
@@ -27,7 +27,7 @@ class JobsHandler(BaseHandler):
         user = await self.caller()
         job = await self.call(self.service.analyses.submit, user, project_id,
                              job_request(self.json_body()))
-        await self.send_json({"job_id": job["id"], "analysis_id": job["analysis_id"]}, 202)
+        await self.send_json({"job_id": job.id, "analysis_id": job.analysis_id}, 202)
 
 
 class JobHandler(BaseHandler):

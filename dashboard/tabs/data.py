@@ -73,7 +73,7 @@ class DataTab:
         if self.session.user is None:
             return
         projects = await self.session.run(self.session.service.catalog.projects, self.session.user)
-        set_options(self.project, {f"{p['name']} ({p['visibility']})": p["id"] for p in projects}, select)
+        set_options(self.project, {f"{p.name} ({p.visibility})": p.id for p in projects}, select)
         self.session.project = self.project.value
         await self.refresh()
 
@@ -89,8 +89,9 @@ class DataTab:
             return
         datasets = await self.session.run(self.session.service.catalog.datasets, self.session.user,
                                           self.session.project)
-        self.datasets.value = pd.DataFrame([{c: d[c] for c in DATASET_COLUMNS} for d in datasets],
-                                           columns=DATASET_COLUMNS)
+        rows = [{"name": d.name, "kind": d.kind, "profiles": d.profile_count, "loci": d.locus_count,
+                 "isolates": d.isolate_count, "created": d.created, "id": d.id} for d in datasets]
+        self.datasets.value = pd.DataFrame(rows, columns=DATASET_COLUMNS)
 
     async def _on_create(self, _event: object) -> None:
         name = (self.new_name.value or "").strip()
@@ -101,8 +102,8 @@ class DataTab:
             self.message.object = f"**The project was not created:** {plain(error)}"
             return
         self.new_name.value = ""
-        self.message.object = f"Created the project **{plain(project['name'])}**."
-        await self.load_projects(select=project["id"])
+        self.message.object = f"Created the project **{plain(project.name)}**."
+        await self.load_projects(select=project.id)
 
     async def _on_upload(self, _event: object) -> None:
         if not self.profiles_file.value:
@@ -121,7 +122,7 @@ class DataTab:
             return
         finally:
             self.upload.disabled = False
-        self.report.object = report_markdown(dataset["name"], dataset["report"])
+        self.report.object = report_markdown(dataset.name, dataset.report)
         self.dataset_name.value = ""
         await self.refresh()
         self.session.param.trigger("datasets_changed")

@@ -15,7 +15,7 @@ from engine.algorithms import registry
 from engine.errors import PhyloDashError
 from engine.jobs.runner import FINAL, SUCCEEDED
 from engine.services.analyses import JobRequest
-from engine.storage.store import Record
+from engine.storage.records import JobRecord
 
 REFRESH_MS = 2000
 JOB_COLUMNS = ["status", "analysis", "algorithm", "parameters", "progress", "duration", "error", "created",
@@ -23,29 +23,29 @@ JOB_COLUMNS = ["status", "analysis", "algorithm", "parameters", "progress", "dur
 BUTTONS = {"cancel": "Cancel", "remove": "Remove", "open": "Open"}
 
 
-def duration(job: Record, now: datetime | None = None) -> str:
+def duration(job: JobRecord, now: datetime | None = None) -> str:
     """How long the job ran (or has been running): ``"2.4 s"``, ``"3 min 5 s"``; "" before it started."""
-    if not job.get("started"):
+    if not job.started:
         return ""
-    started = datetime.fromisoformat(job["started"].replace("Z", "+00:00"))
-    ended = datetime.fromisoformat(job["finished"].replace("Z", "+00:00")) if job.get("finished") else (
+    started = datetime.fromisoformat(job.started.replace("Z", "+00:00"))
+    ended = datetime.fromisoformat(job.finished.replace("Z", "+00:00")) if job.finished else (
         now or datetime.now(UTC))
     seconds = max(0.0, (ended - started).total_seconds())
     return f"{seconds:.1f} s" if seconds < 60 else f"{int(seconds // 60)} min {int(seconds % 60)} s"
 
 
-def job_rows(jobs: list[Record], names: dict[str, str]) -> pd.DataFrame:
+def job_rows(jobs: list[JobRecord], names: dict[str, str]) -> pd.DataFrame:
     """The jobs table: one row per job, in the order given; ``names`` maps dataset ids to their names."""
     rows = []
     for job in jobs:
-        options = ", ".join(f"{k}={v}" for k, v in (job.get("options") or {}).items() if v is not None)
+        options = ", ".join(f"{k}={v}" for k, v in job.options.items() if v is not None)
         rows.append({
-            "status": job["status"], "analysis": job["analysis"], "algorithm": job["algorithm"],
-            "parameters": f"{names.get(job['dataset_id'], job['dataset_id'])}; {options}".rstrip("; "),
-            "progress": round(100 * float(job.get("progress") or 0.0)), "duration": duration(job),
-            "error": job.get("error") or "", "created": job["created"], "id": job["id"],
-            "analysis_id": job["analysis_id"], "dataset_id": job["dataset_id"],
-            "inference_id": job.get("inference_id") or "",
+            "status": job.status, "analysis": job.analysis, "algorithm": job.algorithm,
+            "parameters": f"{names.get(job.dataset_id, job.dataset_id)}; {options}".rstrip("; "),
+            "progress": round(100 * float(job.progress)), "duration": duration(job),
+            "error": job.error or "", "created": job.created, "id": job.id,
+            "analysis_id": job.analysis_id, "dataset_id": job.dataset_id,
+            "inference_id": job.inference_id or "",
         })
     return pd.DataFrame(rows, columns=JOB_COLUMNS)
 
@@ -107,7 +107,7 @@ class JobsTab:
             return
         datasets = await self.session.run(self.session.service.catalog.datasets, self.session.user,
                                           self.session.project)
-        set_options(self.dataset, {f"{d['name']} ({d['profiles']:,} profiles)": d["id"] for d in datasets})
+        set_options(self.dataset, {f"{d.name} ({d.profile_count:,} profiles)": d.id for d in datasets})
         await self.refresh()
 
     async def _on_dataset(self, *_events: object) -> None:
@@ -120,8 +120,8 @@ class JobsTab:
         inferences = await self.session.run(self.session.service.catalog.inferences, self.session.user,
                                             self.session.project, self.dataset.value)
         set_options(self.inference, {
-            f"{r['algorithm']} {', '.join(f'{k}={v}' for k, v in r['parameters'].items() if v is not None)} "
-            f"({r['created'][:16].replace('T', ' ')})": r["id"] for r in reversed(inferences)})
+            f"{r.algorithm} {', '.join(f'{k}={v}' for k, v in r.parameters.items() if v is not None)} "
+            f"({r.created[:16].replace('T', ' ')})": r.id for r in reversed(inferences)})
 
     def request(self) -> JobRequest:
         """The job request the form describes."""
@@ -140,8 +140,8 @@ class JobsTab:
         except PhyloDashError as error:
             self.message.object = f"**The job was not launched:** {plain(error)}"
             return
-        reused = " (an identical earlier result was reused)" if job.get("reused_from") else ""
-        self.message.object = f"Launched {plain(job['algorithm'])}{reused}."
+        reused = " (an identical earlier result was reused)" if job.reused_from else ""
+        self.message.object = f"Launched {plain(job.algorithm)}{reused}."
         await self.refresh()
 
     # -- the table -------------------------------------------------------------------------------
@@ -160,8 +160,7 @@ class JobsTab:
         # Oldest first on the server, so a row keeps its index when jobs are added and a click on a
         # row's button reaches that job; the browser shows them newest first (``sorters``).
         self.table.value = job_rows(jobs[::-1], names)
-        trees = {job["id"] for job in jobs
-                 if job["status"] == SUCCEEDED and job["analysis"] == registry.INFERENCE}
+        trees = {job.id for job in jobs if job.status == SUCCEEDED and job.analysis == registry.INFERENCE}
         if trees != self._trees:  # a tree was finished (or removed): offer it for drawing
             self._trees = trees
             await self._load_inferences()

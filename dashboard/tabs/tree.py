@@ -57,7 +57,7 @@ class TreeTab:
         drawing_id = wanted.get("visualization_id")
         if drawing_id is None:
             drawings = catalog.visualizations(user, project, wanted["dataset_id"], wanted["inference_id"])
-            drawing_id = drawings[-1]["id"] if drawings else None
+            drawing_id = drawings[-1].id if drawings else None
         inference = catalog.inference_content(inference_record)
         if drawing_id is None:
             layout = registry.lay_out("radial", inference)
@@ -66,6 +66,6 @@ class TreeTab:
             drawing = catalog.visualization(user, project, wanted["dataset_id"], wanted["inference_id"],
                                             drawing_id)
             layout = catalog.layout_content(drawing)
-            drawn = f"{drawing['algorithm']} layout"
-        title = f"{dataset_record['name']}: {inference_record['algorithm']}, {drawn}"
+            drawn = f"{drawing.algorithm} layout"
+        title = f"{dataset_record.name}: {inference_record.algorithm}, {drawn}"
         return TreeView(catalog.dataset_content(dataset_record), inference, layout, title=title)

@@ -30,7 +30,8 @@ from typing import Any
 import distributed
 
 from engine.jobs.runner import SERVER_ERROR, BaseJobRunner, Finish, Work, run_work, throttle
-from engine.storage.store import Record, Store
+from engine.storage.records import JobRecord
+from engine.storage.store import Store
 
 PROGRESS_TOPIC = "phylodash-progress"
 LOST_WORKER = "The cluster worker running this job stopped unexpectedly (out of memory?)."
@@ -59,10 +60,10 @@ class _CancelCheck:
         return self._set
 
 
-def _task(work: Work, record: Record) -> tuple[str, Any]:
+def _task(work: Work, record: JobRecord) -> tuple[str, Any]:
     """Body of a job's task on a worker: :func:`~engine.jobs.runner.run_work` with progress and cancel."""
     worker = distributed.get_worker()
-    job_id = record["id"]
+    job_id = record.id
 
     def send(fraction: float) -> None:
         worker.log_event(PROGRESS_TOPIC, {"job": job_id, "progress": fraction})
@@ -150,9 +151,9 @@ class DaskJobRunner(BaseJobRunner[distributed.Future]):
     def _busy(self) -> int:
         return len(self._running) + len(self._draining)
 
-    def _begin(self, job: Record) -> distributed.Future:
-        future = self._dask.submit(_task, self.work, job, key=f"phylodash-job-{job['id']}-{uuid.uuid4().hex}")
-        future.add_done_callback(lambda done: self._messages.put(("done", job["id"], done)))
+    def _begin(self, job: JobRecord) -> distributed.Future:
+        future = self._dask.submit(_task, self.work, job, key=f"phylodash-job-{job.id}-{uuid.uuid4().hex}")
+        future.add_done_callback(lambda done: self._messages.put(("done", job.id, done)))
         return future
 
     def _on_progress(self, event: tuple[float, dict[str, Any]]) -> None:

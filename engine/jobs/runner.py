@@ -37,7 +37,8 @@ from typing import Any, Generic, TypeVar
 from engine.clock import now
 from engine.errors import ConflictError, PhyloDashError
 from engine.models import CancelCheck, ProgressCallback
-from engine.storage.store import Record, Store
+from engine.storage.records import JobRecord
+from engine.storage.store import Store
 
 QUEUED, RUNNING, SUCCEEDED, FAILED, CANCELLED = "queued", "running", "succeeded", "failed", "cancelled"
 FINAL = (SUCCEEDED, FAILED, CANCELLED)
@@ -47,8 +48,8 @@ _PR_SET_PDEATHSIG = 1  # linux/prctl.h
 _PROGRESS_EVERY = 0.5  # seconds between two progress messages, and writes, of one job
 _log = logging.getLogger(__name__)
 
-Work = Callable[[Record, ProgressCallback, CancelCheck | None], Any]
-Finish = Callable[[Record, Any], None]
+Work = Callable[[JobRecord, ProgressCallback, CancelCheck | None], Any]
+Finish = Callable[[JobRecord, Any], None]
 Handle = TypeVar("Handle")  # what a backend keeps of one running computation
 
 
@@ -64,7 +65,7 @@ def throttle(send: ProgressCallback) -> ProgressCallback:
     return progress
 
 
-def run_work(work: Work, record: Record, progress: ProgressCallback,
+def run_work(work: Work, record: JobRecord, progress: ProgressCallback,
              cancel: CancelCheck | None, memory_limit: int | None = None) -> tuple[str, Any]:
     """Run ``work`` and tell how it ended: ``("result", value)`` or ``("failed", a sentence for users)``.
 
@@ -82,13 +83,13 @@ def run_work(work: Work, record: Record, progress: ProgressCallback,
                               "(PHYLODASH_JOB_MEMORY_MB sets it).")
         return "failed", "The job needed more memory than the server has."
     except Exception:  # any other error: a failed job, logged with its traceback
-        _log.exception("job %s failed", record.get("id"))
+        _log.exception("job %s failed", record.id)
         return "failed", SERVER_ERROR
 
 
 @dataclass
 class _Running(Generic[Handle]):
-    record: Record
+    record: JobRecord
     handle: Handle
     last_write: float = 0.0
 
@@ -116,50 +117,45 @@ class BaseJobRunner(ABC, Generic[Handle]):
         self._lock = threading.RLock()
         self._stopping = False
         self._thread: threading.Thread | None = None
-        self.before_start: Callable[[Record], bool] | None = None
+        self.before_start: Callable[[JobRecord], bool] | None = None
 
     # -- public ----------------------------------------------------------------------------------
 
     def start(self) -> None:
         """Recover jobs a dead process left behind, then start dispatching."""
-        self.store.update_where(
-            "jobs",
-            lambda r: r.get("status") == RUNNING,
-            lambda r: {"status": FAILED, "error": INTERRUPTED, "finished": now()},
-        )
-        queued = sorted(self.store.select("jobs", lambda r: r.get("status") == QUEUED),
-                        key=lambda r: r.get("created", ""))
+        self.store.update_where(JobRecord, lambda r: r.status == RUNNING,
+                                lambda r: {"status": FAILED, "error": INTERRUPTED, "finished": now()})
+        queued = sorted(self.store.select(JobRecord, lambda r: r.status == QUEUED), key=lambda r: r.created)
         with self._lock:
-            self._queue.extend(r["id"] for r in queued)
+            self._queue.extend(r.id for r in queued)
         self._thread = threading.Thread(target=self._loop, name="phylodash-jobs", daemon=True)
         self._thread.start()
 
-    def submit(self, record: Record) -> Record:
-        """Store a new job (``record`` has its ``id`` and what ``work`` needs) and queue it."""
-        job = {**record, "status": QUEUED, "progress": 0.0,
-               "created": now(), "started": None, "finished": None, "error": None}
-        self.store.insert("jobs", job)
+    def submit(self, record: JobRecord) -> JobRecord:
+        """Store a new job (``record`` has its ``id`` and what ``work`` needs) and queue it; the stored
+        record (queued, with its creation time) is returned."""
+        job = self.store.insert(record.replace(status=QUEUED, progress=0.0, created=now(), started=None,
+                                               finished=None, error=None))
         with self._lock:
-            self._queue.append(job["id"])
+            self._queue.append(job.id)
         self._wake()
         return job
 
-    def cancel(self, job_id: str) -> Record:
+    def cancel(self, job_id: str) -> JobRecord:
         """Cancel a queued or running job: it never starts, or its computation is stopped.
 
         Raises NotFoundError for an unknown job and ConflictError for a finished one.
         """
         with self._lock:
-            job = self.store.get("jobs", job_id)
-            if job["status"] in FINAL:
-                raise ConflictError(f"job {job_id} has already finished ({job['status']})")
+            job = self.store.get(JobRecord, job_id)
+            if job.status in FINAL:
+                raise ConflictError(f"job {job_id} has already finished ({job.status})")
             running = self._running.pop(job_id, None)
             if job_id in self._queue:
                 self._queue.remove(job_id)
             if running is not None:
                 self._halt(job_id, running.handle)
-            job = self.store.update("jobs", job_id, {
-                "status": CANCELLED, "finished": now()})
+            job = self.store.update(JobRecord, job_id, status=CANCELLED, finished=now())
         self._wake()  # a worker may be free for the next job
         return job
 
@@ -177,7 +173,7 @@ class BaseJobRunner(ABC, Generic[Handle]):
     # -- the backend -----------------------------------------------------------------------------
 
     @abstractmethod
-    def _begin(self, job: Record) -> Handle:
+    def _begin(self, job: JobRecord) -> Handle:
         """Launch ``work`` on the (already ``running``) job; called with the lock held."""
 
     @abstractmethod
@@ -211,19 +207,18 @@ class BaseJobRunner(ABC, Generic[Handle]):
         with self._lock:
             while self._queue and self._busy() < self.workers:
                 job_id = self._queue.popleft()
-                job = self.store.find("jobs", job_id)
-                if job is None or job["status"] != QUEUED:
+                job = self.store.find(JobRecord, job_id)
+                if job is None or job.status != QUEUED:
                     continue
                 if self.before_start is not None and self.before_start(job):
                     continue
-                job = self.store.update("jobs", job_id, {"status": RUNNING, "started": now()})
+                job = self.store.update(JobRecord, job_id, status=RUNNING, started=now())
                 try:
                     handle = self._begin(job)
                 except Exception:
                     _log.exception("job %s could not be started", job_id)
-                    self.store.update("jobs", job_id, {
-                        "status": FAILED, "finished": now(),
-                        "error": "The job could not be started; it was logged."})
+                    self.store.update(JobRecord, job_id, status=FAILED, finished=now(),
+                                      error="The job could not be started; it was logged.")
                     continue
                 self._running[job_id] = _Running(job, handle)
 
@@ -236,25 +231,24 @@ class BaseJobRunner(ABC, Generic[Handle]):
             if kind == "progress":
                 if time.monotonic() - running.last_write >= _PROGRESS_EVERY:
                     running.last_write = time.monotonic()
-                    self.store.update("jobs", job_id, {"progress": value})
+                    self.store.update(JobRecord, job_id, progress=value)
                 return
             del self._running[job_id]
             self._conclude(running.record, kind, value)
 
-    def _conclude(self, job: Record, kind: str, value: Any) -> None:
-        done = {"finished": now()}
+    def _conclude(self, job: JobRecord, kind: str, value: Any) -> None:
         if kind == "result":
             try:
                 self.finish(job, value)
             except PhyloDashError as error:
                 kind, value = "failed", str(error)
             except Exception:  # any other error: a failed job, logged with its traceback
-                _log.exception("storing the result of job %s failed", job["id"])
+                _log.exception("storing the result of job %s failed", job.id)
                 kind, value = "failed", "The result could not be stored because of a server error."
         if kind == "result":
-            self.store.update("jobs", job["id"], {**done, "status": SUCCEEDED, "progress": 1.0})
+            self.store.update(JobRecord, job.id, status=SUCCEEDED, progress=1.0, finished=now())
         else:
-            self.store.update("jobs", job["id"], {**done, "status": FAILED, "error": value})
+            self.store.update(JobRecord, job.id, status=FAILED, error=value, finished=now())
 
 
 def _die_with(parent: int) -> None:
@@ -277,7 +271,7 @@ def _die_with(parent: int) -> None:
         os._exit(1)
 
 
-def _worker(work: Work, record: Record, connection: Connection, parent: int,
+def _worker(work: Work, record: JobRecord, connection: Connection, parent: int,
             memory_limit: int | None) -> None:
     """Body of a worker process: run ``work`` and send progress, then the result or the error.
 
@@ -331,11 +325,11 @@ class JobRunner(BaseJobRunner[_Process]):
             processes = {job_id: r.handle.process for job_id, r in self._running.items()}
         return {job_id: process.pid for job_id, process in processes.items() if process.pid}
 
-    def _begin(self, job: Record) -> _Process:
+    def _begin(self, job: JobRecord) -> _Process:
         receiver, sender = self._context.Pipe(duplex=False)
         process = self._context.Process(target=_worker,
                                         args=(self.work, job, sender, os.getpid(), self.memory_limit),
-                                        name=f"phylodash-job-{job['id']}", daemon=True)
+                                        name=f"phylodash-job-{job.id}", daemon=True)
         process.start()
         sender.close()
         return _Process(process, receiver)

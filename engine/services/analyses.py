@@ -38,9 +38,12 @@ from engine.storage.codec import (
     inference_to_arrays,
     layout_to_arrays,
 )
-from engine.storage.store import ArrayReader, Record, Store
+from engine.storage.records import DatasetRecord, InferenceRecord, JobRecord, UserRecord, VisualizationRecord
+from engine.storage.store import ArrayReader, Store
 
-_TABLES = {INFERENCE: "inferences", VISUALIZATION: "visualizations"}
+#: The record type of each analysis's results.
+RESULTS: dict[str, type[InferenceRecord]] = {INFERENCE: InferenceRecord,
+                                             VISUALIZATION: VisualizationRecord}
 
 
 @dataclass(frozen=True)
@@ -73,7 +76,7 @@ class JobRequest:
 
     def checked(self) -> tuple[registry.Algorithm, dict[str, object]]:
         """The algorithm and the complete, checked options; ParameterError names what is wrong."""
-        if not isinstance(self.analysis, str) or self.analysis not in _TABLES:
+        if not isinstance(self.analysis, str) or self.analysis not in RESULTS:
             raise ParameterError(f"analysis must be 'inference' or 'visualization', not {self.analysis!r}")
         algorithm = registry.get(self.algorithm, self.analysis)
         if (self.analysis == VISUALIZATION) != (self.inference_id is not None):
@@ -81,21 +84,21 @@ class JobRequest:
         return algorithm, algorithm.check(self.options)
 
 
-def run_job(arrays: ArrayReader, job: Record, progress: ProgressCallback,
+def run_job(arrays: ArrayReader, job: JobRecord, progress: ProgressCallback,
             cancel: CancelCheck | None) -> dict[str, Any]:
     """Compute a job's result in a worker process: ``{"arrays": named arrays, "seconds": float}``.
 
     Reads its input arrays with ``arrays`` and writes nothing; the server stores the result.
     """
     started = time.perf_counter()
-    source = arrays.get(job["input_arrays"])
+    source = arrays.get(job.input_arrays)
     hooks = {"progress": progress, "cancel": cancel}
-    if job["analysis"] == INFERENCE:
-        inference = registry.infer(job["algorithm"], dataset_from_arrays(source), job["options"], **hooks)
+    if job.analysis == INFERENCE:
+        inference = registry.infer(job.algorithm, dataset_from_arrays(source), job.options, **hooks)
         result = inference_to_arrays(inference)
     else:
-        tree = inference_from_arrays(source, job["input_algorithm"], {})
-        result = layout_to_arrays(registry.lay_out(job["algorithm"], tree, job["options"], **hooks))
+        tree = inference_from_arrays(source, job.input_algorithm or "", {})
+        result = layout_to_arrays(registry.lay_out(job.algorithm, tree, job.options, **hooks))
     return {"arrays": result, "seconds": time.perf_counter() - started}
 
 
@@ -103,7 +106,7 @@ class Analyses:
     """Submits, lists, cancels and finishes the analysis jobs of a store."""
 
     def __init__(self, store: Store, catalog: Catalog,
-                 make_runner: Callable[[Callable[..., Any], Callable[[Record, Any], None]], Any], *,
+                 make_runner: Callable[[Callable[..., Any], Callable[[JobRecord, Any], None]], Any], *,
                  max_queued: int = 100) -> None:
         self.store = store
         self.catalog = catalog
@@ -114,126 +117,125 @@ class Analyses:
 
     # -- jobs ------------------------------------------------------------------------------------
 
-    def submit(self, user: Record, project_id: str, request: JobRequest) -> Record:
+    def submit(self, user: UserRecord, project_id: str, request: JobRequest) -> JobRecord:
         """Check a job request and queue it (or finish it at once by reusing an equal result)."""
         with self._submitting:  # one at a time: concurrent requests counted before any was added pass the cap
             return self._submit(user, project_id, request)
 
-    def _submit(self, user: Record, project_id: str, request: JobRequest) -> Record:
+    def _submit(self, user: UserRecord, project_id: str, request: JobRequest) -> JobRecord:
         algorithm, options = request.checked()
         project = self.catalog.project(user, project_id, write=True)
         dataset = self.catalog.dataset(user, project_id, request.dataset_id)
-        if dataset["profiles"] < 2:
-            raise ConflictError(f"the dataset has {dataset['profiles']} profile(s); a tree needs at least 2")
-        waiting = self.store.select("jobs", lambda j: j.get("user") == user["email"]
-                                    and j["status"] in (QUEUED, RUNNING))
+        if dataset.profile_count < 2:
+            raise ConflictError(f"the dataset has {dataset.profile_count} profile(s); "
+                                "a tree needs at least 2")
+        waiting = self.store.select(JobRecord, lambda j: j.user == user.email
+                                    and j.status in (QUEUED, RUNNING))
         if len(waiting) >= self.max_queued:
             raise ConflictError(f"you have {len(waiting)} jobs queued or running, the most allowed; wait for "
                                 "some to finish or cancel them")
-        job: Record = {
-            "id": str(uuid.uuid4()), "analysis_id": str(uuid.uuid4()), "project_id": project["id"],
-            "user": user["email"], "analysis": request.analysis, "algorithm": algorithm.name,
-            "version": algorithm.version, "client_parameters": request.client_parameters, "options": options,
-            "dataset_id": dataset["id"], "inference_id": None, "removed": False, "reused_from": None,
-        }
-        if request.inference_id is None:
-            job.update(input_arrays=dataset["arrays"], input_hash=dataset["content_hash"],
-                       input_algorithm=None)
-        else:
-            inference = self.catalog.inference(user, project_id, dataset["id"], request.inference_id)
-            if inference.get("deprecated"):
-                raise NotFoundError(f"the inference {inference['id']} was deleted")
-            job.update(inference_id=inference["id"], input_arrays=inference["arrays"],
-                       input_hash=inference["content_key"], input_algorithm=inference["algorithm"])
-        job["content_key"] = _content_key(job)
+        job = JobRecord(
+            id=str(uuid.uuid4()), analysis_id=str(uuid.uuid4()), project_id=project.id, user=user.email,
+            analysis=request.analysis, algorithm=algorithm.name, version=algorithm.version, options=options,
+            client_parameters=None if request.client_parameters is None else tuple(request.client_parameters),
+            **self._input(user, project_id, dataset, request.inference_id))
+        job = job.replace(content_key=_content_key(job))
         earlier = self._equal_result(job)
         if earlier is not None:
             return self._reuse(job, earlier)
         return self.runner.submit(job)
 
-    def jobs(self, user: Record, project_id: str, start: int = 0, stop: int | None = None) -> list[Record]:
+    def _input(self, user: UserRecord, project_id: str, dataset: DatasetRecord,
+               inference_id: str | None) -> dict[str, Any]:
+        """The job's input fields: the dataset, or the live inference to lay out."""
+        if inference_id is None:
+            return {"dataset_id": dataset.id, "input_arrays": dataset.arrays,
+                    "input_hash": dataset.content_hash}
+        inference = self.catalog.inference(user, project_id, dataset.id, inference_id)
+        if inference.deprecated:
+            raise NotFoundError(f"the inference {inference.id} was deleted")
+        return {"dataset_id": dataset.id, "inference_id": inference.id, "input_arrays": inference.arrays,
+                "input_hash": inference.content_key, "input_algorithm": inference.algorithm}
+
+    def jobs(self, user: UserRecord, project_id: str, start: int = 0,
+             stop: int | None = None) -> list[JobRecord]:
         """The project's listed jobs, newest first (items ``start`` to ``stop`` of that list)."""
         project = self.catalog.project(user, project_id)
-        return self.store.select("jobs", lambda j: j["project_id"] == project["id"] and not j["removed"],
+        return self.store.select(JobRecord, lambda j: j.project_id == project.id and not j.deprecated,
                                  newest_first=True, start=start, stop=stop)
 
-    def job(self, user: Record, project_id: str, job_id: str) -> Record:
+    def job(self, user: UserRecord, project_id: str, job_id: str) -> JobRecord:
         """One listed job of the project; NotFoundError otherwise."""
         project = self.catalog.project(user, project_id)
-        found = self.store.find("jobs", check_id(job_id, "job"))
-        if found is None or found["project_id"] != project["id"] or found["removed"]:
+        found = self.store.find(JobRecord, check_id(job_id, "job"))
+        if found is None or found.project_id != project.id or found.deprecated:
             raise NotFoundError(f"there is no job {job_id} in this project")
         return found
 
-    def delete(self, user: Record, project_id: str, job_id: str) -> None:
+    def delete(self, user: UserRecord, project_id: str, job_id: str) -> None:
         """Cancel a queued or running job (its process is stopped); remove a finished one from the list.
 
         A cancelled job stays listed as cancelled; a finished job's result stays.
         """
         self.catalog.project(user, project_id, write=True)
         job = self.job(user, project_id, job_id)
-        if job["status"] not in FINAL:
+        if job.status not in FINAL:
             try:
-                self.runner.cancel(job["id"])
+                self.runner.cancel(job.id)
                 return
             except ConflictError:  # it finished meanwhile
                 pass
-        self.store.update("jobs", job["id"], {"removed": True})
+        self.store.update(JobRecord, job.id, deprecated=True)
 
     # -- results ---------------------------------------------------------------------------------
 
-    def finish(self, job: Record, result: dict[str, Any]) -> None:
+    def finish(self, job: JobRecord, result: dict[str, Any]) -> None:
         """Store a job's result: arrays first, then the record that makes it visible."""
-        table = _TABLES[job["analysis"]]
-        key = f"{table}/{job['analysis_id']}"
+        key = f"{RESULTS[job.analysis].TABLE}/{job.analysis_id}"
         self.store.put_arrays(key, result["arrays"])
-        provenance = {"seconds": round(float(result["seconds"]), 6), "started": job.get("started"),
+        provenance = {"seconds": round(float(result["seconds"]), 6), "started": job.started,
                       "finished": now()}
-        self.store.insert(table, _result_record(job, key, provenance))
+        self.store.insert(_result_record(job, key, provenance))
 
-    def _equal_result(self, job: Record) -> Record | None:
+    def _equal_result(self, job: JobRecord) -> InferenceRecord | None:
         """An earlier result of the same project with the same content key (not another project's: its
         existence would tell what a private project holds)."""
-        found = self.store.select(_TABLES[job["analysis"]], lambda r: r["content_key"] == job["content_key"]
-                                  and r["project_id"] == job["project_id"])
+        found = self.store.select(RESULTS[job.analysis], lambda r: r.content_key == job.content_key
+                                  and r.project_id == job.project_id)
         return found[0] if found else None
 
-    def _reuse_if_computed(self, job: Record) -> bool:
+    def _reuse_if_computed(self, job: JobRecord) -> bool:
         """Finish a queued job about to start with an equal result stored meanwhile; False when none."""
         earlier = self._equal_result(job)
         if earlier is not None:
             self._reuse(job, earlier)
         return earlier is not None
 
-    def _reuse(self, job: Record, earlier: Record) -> Record:
+    def _reuse(self, job: JobRecord, earlier: InferenceRecord) -> JobRecord:
         """Store ``job`` (new, or queued) as succeeded with the result of ``earlier``."""
         stamp = now()
-        provenance = {**earlier["provenance"], "reused_from": earlier["id"]}
-        self.store.insert(_TABLES[job["analysis"]], _result_record(job, earlier["arrays"], provenance))
+        provenance = {**earlier.provenance, "reused_from": earlier.id}
+        self.store.insert(_result_record(job, earlier.arrays, provenance))
         done = {"status": SUCCEEDED, "progress": 1.0, "started": stamp, "finished": stamp, "error": None,
-                "reused_from": earlier["id"]}
-        if job.get("status") == QUEUED:
-            return self.store.update("jobs", job["id"], done)
-        finished = {**job, **done, "created": stamp}
-        self.store.insert("jobs", finished)
-        return finished
+                "reused_from": earlier.id}
+        if job.created:  # the runner queued it (a new job is not stored yet, so it has no creation time)
+            return self.store.update(JobRecord, job.id, **done)
+        return self.store.insert(job.replace(**done, created=stamp))
 
 
-def _content_key(job: Record) -> str:
-    what = [job["analysis"], job["algorithm"], job["version"], job["options"], job["input_hash"]]
+def _content_key(job: JobRecord) -> str:
+    what = [job.analysis, job.algorithm, job.version, dict(job.options), job.input_hash]
     return hashlib.sha256(json.dumps(what, sort_keys=True).encode()).hexdigest()
 
 
-def _result_record(job: Record, arrays_key: str, provenance: dict[str, Any]) -> Record:
-    record = {
-        "id": job["analysis_id"], "project_id": job["project_id"], "dataset_id": job["dataset_id"],
-        "algorithm": job["algorithm"], "parameters": job["options"], "deprecated": False,
-        "created": now(), "arrays": arrays_key, "content_key": job["content_key"], "job_id": job["id"],
-        "provenance": {"input_hash": job["input_hash"], "algorithm": job["algorithm"],
-                       "version": job["version"], "parameters": job["options"], "job_id": job["id"],
-                       **provenance},
+def _result_record(job: JobRecord, arrays_key: str, provenance: dict[str, Any]) -> InferenceRecord:
+    fields = {
+        "id": job.analysis_id, "project_id": job.project_id, "dataset_id": job.dataset_id,
+        "algorithm": job.algorithm, "parameters": dict(job.options), "created": now(), "arrays": arrays_key,
+        "content_key": job.content_key, "job_id": job.id,
+        "provenance": {"input_hash": job.input_hash, "algorithm": job.algorithm, "version": job.version,
+                       "parameters": dict(job.options), "job_id": job.id, **provenance},
     }
-    if job["analysis"] == VISUALIZATION:
-        record["inference_id"] = job["inference_id"]
-    return record
-
+    if job.analysis == VISUALIZATION:
+        return VisualizationRecord(**fields, inference_id=job.inference_id or "")
+    return InferenceRecord(**fields)

@@ -4,7 +4,8 @@ Every method takes the calling user's record first and raises the engine's error
 maps to status codes: UnauthorizedError (a project the caller may not know of: PhyloDB's 401),
 ForbiddenError (a project the caller may read but not change), NotFoundError, ParameterError,
 InputError and ConflictError. Deleting is soft: a record is marked ``deprecated``, hidden from
-lists, and everything below it is deprecated too.
+lists, and everything below it is deprecated too. Records are the typed records of
+:mod:`engine.storage.records`.
 """
 
 from __future__ import annotations
@@ -28,8 +29,16 @@ from engine.storage.codec import (
     inference_from_arrays,
     layout_from_arrays,
 )
+from engine.storage.records import (
+    DatasetRecord,
+    InferenceRecord,
+    ProjectRecord,
+    R,
+    UserRecord,
+    VisualizationRecord,
+)
 from engine.storage.reports import report_to_dict
-from engine.storage.store import Record, Store
+from engine.storage.store import Store
 
 PUBLIC, PRIVATE = "public", "private"
 VISIBILITIES = (PUBLIC, PRIVATE)
@@ -87,81 +96,78 @@ class Catalog:
 
     # -- access ----------------------------------------------------------------------------------
 
-    def project(self, user: Record, project_id: str, *, write: bool = False) -> Record:
+    def project(self, user: UserRecord, project_id: str, *, write: bool = False) -> ProjectRecord:
         """The project, if ``user`` may read it (or change it, with ``write``).
 
         Admins may do everything; members read and write; any user reads a public project, and
         gets ForbiddenError when changing it; for anyone else the project does not exist
         (UnauthorizedError, as PhyloDB answers, so a private project is not revealed).
         """
-        found = self.store.find("projects", check_id(project_id, "project"))
-        if user["role"] == ADMIN:
-            if found is None or found.get("deprecated"):
+        found = self.store.find(ProjectRecord, check_id(project_id, "project"))
+        if user.role == ADMIN:
+            if found is None or found.deprecated:
                 raise NotFoundError(f"there is no project {project_id}")
             return found
-        if found is None or found.get("deprecated"):
+        if found is None or found.deprecated:
             raise UnauthorizedError("you may not use this project (or it does not exist)")
-        member = user["email"] in found["users"]
-        if member:
+        if user.email in found.users:
             return found
-        if found["visibility"] == PUBLIC:
+        if found.visibility == PUBLIC:
             if write:
                 raise ForbiddenError("only members of this project may change it")
             return found
         raise UnauthorizedError("you may not use this project (or it does not exist)")
 
-    def projects(self, user: Record) -> list[Record]:
+    def projects(self, user: UserRecord) -> list[ProjectRecord]:
         """The projects ``user`` may read, oldest first."""
-        return self.store.select("projects", lambda p: not p.get("deprecated") and (
-            user["role"] == ADMIN or p["visibility"] == PUBLIC or user["email"] in p["users"]))
+        return self.store.select(ProjectRecord, lambda p: not p.deprecated and (
+            user.role == ADMIN or p.visibility == PUBLIC or user.email in p.users))
 
     # -- projects --------------------------------------------------------------------------------
 
-    def create_project(self, user: Record, fields: dict[str, Any]) -> Record:
+    def create_project(self, user: UserRecord, fields: dict[str, Any]) -> ProjectRecord:
         """A new project from ``{name, description, visibility, users}``; its creator is a member."""
-        project = {"id": str(uuid.uuid4()), **_project_fields(fields), "deprecated": False,
-                   "created": now(), "owner": user["email"]}
-        if user["email"] not in project["users"]:
-            project["users"].insert(0, user["email"])
-        self.store.insert("projects", project)
-        return project
+        values = _project_fields(fields)
+        if user.email not in values["users"]:
+            values["users"] = (user.email, *values["users"])
+        return self.store.insert(ProjectRecord(id=str(uuid.uuid4()), **values, created=now(),
+                                               owner=user.email))
 
-    def update_project(self, user: Record, project_id: str, fields: dict[str, Any]) -> Record:
+    def update_project(self, user: UserRecord, project_id: str, fields: dict[str, Any]) -> ProjectRecord:
         """Replace name, description, visibility and members (the caller stays a member)."""
         project = self.project(user, project_id, write=True)
         changes = _project_fields(fields)
-        if fields.get("id") not in (None, project["id"]):
+        if fields.get("id") not in (None, project.id):
             raise ParameterError("the id in the body is not the id in the path")
-        if user["role"] != ADMIN and user["email"] not in changes["users"]:
-            changes["users"].insert(0, user["email"])
-        return self.store.update("projects", project["id"], changes)
+        if user.role != ADMIN and user.email not in changes["users"]:
+            changes["users"] = (user.email, *changes["users"])
+        return self.store.update(ProjectRecord, project.id, **changes)
 
-    def delete_project(self, user: Record, project_id: str) -> None:
+    def delete_project(self, user: UserRecord, project_id: str) -> None:
         """Deprecate the project and everything in it."""
         project = self.project(user, project_id, write=True)
-        for table in ("datasets", "inferences", "visualizations"):
-            self._deprecate(table, lambda r: r["project_id"] == project["id"])
-        self.store.update("projects", project["id"], {"deprecated": True})
+        for kind in (DatasetRecord, InferenceRecord, VisualizationRecord):
+            self._deprecate(kind, lambda r: r.project_id == project.id)
+        self.store.update(ProjectRecord, project.id, deprecated=True)
 
     # -- datasets --------------------------------------------------------------------------------
 
-    def datasets(self, user: Record, project_id: str) -> list[Record]:
+    def datasets(self, user: UserRecord, project_id: str) -> list[DatasetRecord]:
         """The live datasets of a project, oldest first."""
         project = self.project(user, project_id)
-        return self.store.select("datasets", lambda d: d["project_id"] == project["id"]
-                                 and not d.get("deprecated"))
+        return self.store.select(DatasetRecord, lambda d: d.project_id == project.id and not d.deprecated)
 
-    def dataset(self, user: Record, project_id: str, dataset_id: str) -> Record:
+    def dataset(self, user: UserRecord, project_id: str, dataset_id: str) -> DatasetRecord:
         """A live dataset of a project the user may read; NotFoundError otherwise."""
         project = self.project(user, project_id)
-        found = self.store.find("datasets", check_id(dataset_id, "dataset"))
-        if found is None or found["project_id"] != project["id"] or found.get("deprecated"):
+        found = self.store.find(DatasetRecord, check_id(dataset_id, "dataset"))
+        if found is None or found.project_id != project.id or found.deprecated:
             raise NotFoundError(f"there is no dataset {dataset_id} in this project")
         return found
 
-    def add_dataset(self, user: Record, project_id: str, profiles: bytes, isolates: bytes | None = None,
+    def add_dataset(self, user: UserRecord, project_id: str, profiles: bytes, isolates: bytes | None = None,
                     *, name: str = "", description: str = "", missing_values: Sequence[str] | None = None,
-                    profile_column: str | None = None, kind: str = "auto") -> Record:
+                    profile_column: str | None = None, kind: str = "auto") -> DatasetRecord:
         """Read the files with the engine's reader and store the dataset with its read report.
 
         A file that cannot be used raises InputError (with its line) and stores nothing.
@@ -169,38 +175,36 @@ class Catalog:
         project = self.project(user, project_id, write=True)
         dataset = read_dataset(profiles, isolates, missing_values=missing_values,
                                profile_column=profile_column or None, kind=kind)
-        return self.store_dataset(project["id"], dataset, name=name, description=description)
+        return self.store_dataset(project.id, dataset, name=name, description=description)
 
-    def store_dataset(self, project_id: str, dataset: Dataset, *, name: str, description: str) -> Record:
+    def store_dataset(self, project_id: str, dataset: Dataset, *, name: str,
+                      description: str) -> DatasetRecord:
         """Store a dataset that was read already (arrays first, then the record that points at them)."""
         dataset_id = str(uuid.uuid4())
         key = f"datasets/{dataset_id}"
         self.store.put_arrays(key, dataset_to_arrays(dataset))
         isolates = dataset.isolates
-        record = {
-            "id": dataset_id, "project_id": project_id, "name": _text(name, "name") or "dataset",
-            "description": _text(description, "description"), "deprecated": False, "created": now(),
-            "kind": dataset.profiles.kind, "profiles": dataset.profiles.size,
-            "loci": len(dataset.profiles.loci), "isolates": 0 if isolates is None else len(isolates.rows),
-            "isolate_columns": [] if isolates is None else isolates.columns,
-            "content_hash": dataset_content_hash(dataset), "arrays": key,
-            "report": stored_report(report_to_dict(dataset.report)),
-        }
-        self.store.insert("datasets", record)
-        return record
+        return self.store.insert(DatasetRecord(
+            id=dataset_id, project_id=project_id, name=_text(name, "name") or "dataset",
+            description=_text(description, "description"), created=now(), kind=dataset.profiles.kind,
+            profile_count=dataset.profiles.size, locus_count=len(dataset.profiles.loci),
+            isolate_count=0 if isolates is None else len(isolates.rows),
+            isolate_columns=() if isolates is None else tuple(isolates.columns),
+            content_hash=dataset_content_hash(dataset), arrays=key,
+            report=stored_report(report_to_dict(dataset.report))))
 
-    def delete_dataset(self, user: Record, project_id: str, dataset_id: str) -> None:
+    def delete_dataset(self, user: UserRecord, project_id: str, dataset_id: str) -> None:
         """Deprecate the dataset, its inferences and their visualizations."""
         self.project(user, project_id, write=True)
         dataset = self.dataset(user, project_id, dataset_id)
-        for table in ("inferences", "visualizations"):
-            self._deprecate(table, lambda r: r["dataset_id"] == dataset["id"])
-        self.store.update("datasets", dataset["id"], {"deprecated": True})
+        for kind in (InferenceRecord, VisualizationRecord):
+            self._deprecate(kind, lambda r: r.dataset_id == dataset.id)
+        self.store.update(DatasetRecord, dataset.id, deprecated=True)
 
-    def dataset_content(self, record: Record) -> Dataset:
+    def dataset_content(self, record: DatasetRecord) -> Dataset:
         """The profiles and isolates of a dataset record (recently read ones are kept: arrays never
         change once written)."""
-        return self._dataset_arrays(record["arrays"])
+        return self._dataset_arrays(record.arrays)
 
     @functools.lru_cache(maxsize=8)  # noqa: B019 - one catalog per process; keys name immutable files
     def _dataset_arrays(self, key: str) -> Dataset:
@@ -208,71 +212,71 @@ class Catalog:
 
     # -- results ---------------------------------------------------------------------------------
 
-    def inferences(self, user: Record, project_id: str, dataset_id: str) -> list[Record]:
+    def inferences(self, user: UserRecord, project_id: str, dataset_id: str) -> list[InferenceRecord]:
         """The live inferences of a dataset, oldest first."""
         dataset = self.dataset(user, project_id, dataset_id)
-        return self.store.select("inferences", lambda r: r["dataset_id"] == dataset["id"]
-                                 and not r.get("deprecated"))
+        return self.store.select(InferenceRecord, lambda r: r.dataset_id == dataset.id and not r.deprecated)
 
-    def inference(self, user: Record, project_id: str, dataset_id: str, inference_id: str) -> Record:
+    def inference(self, user: UserRecord, project_id: str, dataset_id: str,
+                  inference_id: str) -> InferenceRecord:
         """An inference of a dataset, deprecated ones included (PhyloDB still serves them)."""
         dataset = self.dataset(user, project_id, dataset_id)
-        found = self.store.find("inferences", check_id(inference_id, "inference"))
-        if found is None or found["dataset_id"] != dataset["id"]:
+        found = self.store.find(InferenceRecord, check_id(inference_id, "inference"))
+        if found is None or found.dataset_id != dataset.id:
             raise NotFoundError(f"there is no inference {inference_id} of this dataset")
         return found
 
-    def delete_inference(self, user: Record, project_id: str, dataset_id: str, inference_id: str) -> None:
+    def delete_inference(self, user: UserRecord, project_id: str, dataset_id: str, inference_id: str) -> None:
         """Deprecate an inference and its visualizations."""
         self.project(user, project_id, write=True)
         inference = self._live(self.inference(user, project_id, dataset_id, inference_id), "inference")
-        self._deprecate("visualizations", lambda r: r["inference_id"] == inference["id"])
-        self.store.update("inferences", inference["id"], {"deprecated": True})
+        self._deprecate(VisualizationRecord, lambda r: r.inference_id == inference.id)
+        self.store.update(InferenceRecord, inference.id, deprecated=True)
 
-    def inference_content(self, record: Record) -> Inference:
+    def inference_content(self, record: InferenceRecord) -> Inference:
         """The tree of an inference record."""
-        return inference_from_arrays(self.store.get_arrays(record["arrays"]), record["algorithm"],
-                                     record["parameters"])
+        return inference_from_arrays(self.store.get_arrays(record.arrays), record.algorithm,
+                                     dict(record.parameters))
 
-    def visualizations(self, user: Record, project_id: str, dataset_id: str,
-                       inference_id: str) -> list[Record]:
+    def visualizations(self, user: UserRecord, project_id: str, dataset_id: str,
+                       inference_id: str) -> list[VisualizationRecord]:
         """The live visualizations of an inference, oldest first."""
         inference = self.inference(user, project_id, dataset_id, inference_id)
-        return self.store.select("visualizations", lambda r: r["inference_id"] == inference["id"]
-                                 and not r.get("deprecated"))
+        return self.store.select(VisualizationRecord, lambda r: r.inference_id == inference.id
+                                 and not r.deprecated)
 
-    def visualization(self, user: Record, project_id: str, dataset_id: str, inference_id: str,
-                      visualization_id: str) -> Record:
+    def visualization(self, user: UserRecord, project_id: str, dataset_id: str, inference_id: str,
+                      visualization_id: str) -> VisualizationRecord:
         """A visualization of an inference, deprecated ones included."""
         inference = self.inference(user, project_id, dataset_id, inference_id)
-        found = self.store.find("visualizations", check_id(visualization_id, "visualization"))
-        if found is None or found["inference_id"] != inference["id"]:
+        found = self.store.find(VisualizationRecord, check_id(visualization_id, "visualization"))
+        if found is None or found.inference_id != inference.id:
             raise NotFoundError(f"there is no visualization {visualization_id} of this inference")
         return found
 
-    def delete_visualization(self, user: Record, project_id: str, dataset_id: str, inference_id: str,
+    def delete_visualization(self, user: UserRecord, project_id: str, dataset_id: str, inference_id: str,
                              visualization_id: str) -> None:
         """Deprecate a visualization."""
         self.project(user, project_id, write=True)
         found = self.visualization(user, project_id, dataset_id, inference_id, visualization_id)
         self._live(found, "visualization")
-        self.store.update("visualizations", found["id"], {"deprecated": True})
+        self.store.update(VisualizationRecord, found.id, deprecated=True)
 
-    def layout_content(self, record: Record) -> Layout:
+    def layout_content(self, record: VisualizationRecord) -> Layout:
         """The coordinates of a visualization record."""
-        return layout_from_arrays(self.store.get_arrays(record["arrays"]), record["algorithm"],
-                                  record["parameters"])
+        return layout_from_arrays(self.store.get_arrays(record.arrays), record.algorithm,
+                                  dict(record.parameters))
 
     # -- helpers ---------------------------------------------------------------------------------
 
-    def _deprecate(self, table: str, match: Callable[[Record], bool]) -> None:
-        self.store.update_where(table, lambda r: match(r) and not r.get("deprecated"),
+    def _deprecate(self, kind: type[R], match: Callable[[R], bool]) -> None:
+        self.store.update_where(kind, lambda r: match(r) and not r.deprecated,
                                 lambda r: {"deprecated": True})
 
     @staticmethod
-    def _live(record: Record, what: str) -> Record:
-        if record.get("deprecated"):
-            raise NotFoundError(f"the {what} {record['id']} was deleted already")
+    def _live(record: R, what: str) -> R:
+        if record.deprecated:
+            raise NotFoundError(f"the {what} {record.id} was deleted already")
         return record
 
 
@@ -308,4 +312,4 @@ def _project_fields(fields: dict[str, Any]) -> dict[str, Any]:
         raise ParameterError("users must be a list of email addresses")
     emails = list(dict.fromkeys(check_email(email) for email in users))
     return {"name": name, "description": _text(fields.get("description"), "description"),
-            "visibility": visibility, "users": emails}
+            "visibility": visibility, "users": tuple(emails)}

@@ -20,7 +20,8 @@ from engine.services.accounts import Accounts
 from engine.services.analyses import Analyses
 from engine.services.catalog import PUBLIC, Catalog
 from engine.services.settings import Settings
-from engine.storage.store import Record, Store, TinyDBStore
+from engine.storage.records import JobRecord
+from engine.storage.store import Store, TinyDBStore
 
 DEMO_FOLDER = Path(__file__).resolve().parents[2] / "assets" / "demo"
 FIRST_ADMIN = "admin@localhost"
@@ -37,7 +38,7 @@ class Service:
         self.analyses = Analyses(self.store, self.catalog, self._make_runner,
                                  max_queued=settings.max_queued_jobs)
 
-    def _make_runner(self, work: Callable[..., Any], finish: Callable[[Record, Any], None]) -> Any:
+    def _make_runner(self, work: Callable[..., Any], finish: Callable[[JobRecord, Any], None]) -> Any:
         if self.settings.dask_scheduler:
             from engine.jobs.dask import DaskJobRunner
 
@@ -74,7 +75,7 @@ class Service:
             project = self.catalog.create_project(admin, {
                 "name": "Demo", "visibility": PUBLIC,
                 "description": "A small synthetic MLST dataset (260 STs, 570 isolates) to try PhyloDash on."})
-            self.catalog.store_dataset(project["id"], demo, name="Demo MLST", description=(
+            self.catalog.store_dataset(project.id, demo, name="Demo MLST", description=(
                 "Synthetic clonal MLST profiles with country, year and source."))
         return [
             f"PhyloDash: first start in {self.settings.data}; created the admin user {FIRST_ADMIN}",

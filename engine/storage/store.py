@@ -1,8 +1,10 @@
 """Storage of PhyloDash's records (TinyDB) and bulky arrays (files beside it).
 
-The only TinyDB user. Records are plain JSON dicts with a string ``id`` in named tables (users,
-projects, datasets, jobs, inferences, visualizations); arrays (profile matrices, edge lists,
-coordinates) live in ``.npz`` files under ``blobs/`` next to the database file.
+The only TinyDB user. Records are the typed, frozen records of :mod:`engine.storage.records`, one
+table per type (users, projects, datasets, jobs, inferences, visualizations), stored as JSON objects;
+arrays (profile matrices, edge lists, coordinates) live in ``.npz`` files under ``blobs/`` next to the
+database file. A folder written by an earlier version is migrated when it is opened
+(:mod:`engine.storage.migrations`).
 
 TinyDB is safe neither across threads nor across processes (msiemens/tinydb ``docs/intro.rst``),
 so every operation holds a thread lock and an exclusive ``flock`` on ``store.lock``; the database
@@ -30,10 +32,9 @@ from tinydb import Query, TinyDB
 from tinydb.storages import Storage
 from tinydb.table import Table
 
-from engine.errors import NotFoundError
-
-TABLES = ("users", "projects", "datasets", "jobs", "inferences", "visualizations")
-Record = dict[str, Any]
+from engine.errors import NotFoundError, PhyloDashError
+from engine.storage.migrations import migrate
+from engine.storage.records import R, StoredRecord, from_document, to_document
 
 
 def atomic_write(path: Path, data: bytes) -> None:
@@ -104,40 +105,42 @@ class _AtomicJSONStorage(Storage):
 
 
 class Store(ABC):
-    """Records in tables plus named arrays; what the API, the dashboard and the job runner use.
+    """Typed records in tables plus named arrays; what the API, the dashboard and the job runner use.
 
-    A deployment may implement it over another database; callers see only these methods.
+    Each record type (:mod:`engine.storage.records`) has its own table. A deployment may implement
+    this over another database; callers see only these methods.
     """
 
     @abstractmethod
-    def insert(self, table: str, record: Record) -> Record:
-        """Store a new record (it must carry a unique ``id``) and return it."""
+    def insert(self, record: R) -> R:
+        """Store a new record (its ``id`` must be unique in its table) and return it."""
 
     @abstractmethod
-    def get(self, table: str, record_id: str) -> Record:
-        """The record with this id; NotFoundError when there is none."""
+    def get(self, kind: type[R], record_id: str) -> R:
+        """The record of type ``kind`` with this id; NotFoundError when there is none."""
 
     @abstractmethod
-    def find(self, table: str, record_id: str) -> Record | None:
-        """The record with this id, or None."""
+    def find(self, kind: type[R], record_id: str) -> R | None:
+        """The record of type ``kind`` with this id, or None."""
 
     @abstractmethod
-    def update(self, table: str, record_id: str, changes: Mapping[str, Any]) -> Record:
-        """Set fields of a record and return it; NotFoundError when there is none."""
+    def update(self, kind: type[R], record_id: str, **changes: Any) -> R:
+        """Set fields of a record and return the new record; NotFoundError when there is none."""
 
     @abstractmethod
-    def update_where(self, table: str, match: Callable[[Record], bool],
-                     change: Callable[[Record], Mapping[str, Any]]) -> list[Record]:
-        """Apply ``change(record)`` to every record that ``match`` accepts, in one locked step."""
+    def update_where(self, kind: type[R], match: Callable[[R], bool],
+                     change: Callable[[R], Mapping[str, Any]]) -> list[R]:
+        """Apply ``change(record)`` to every record that ``match`` accepts, in one locked step, and
+        return the changed records."""
 
     @abstractmethod
-    def delete(self, table: str, record_id: str) -> None:
+    def delete(self, kind: type[R], record_id: str) -> None:
         """Remove a record; NotFoundError when there is none."""
 
     @abstractmethod
-    def select(self, table: str, match: Callable[[Record], bool] | None = None, *, newest_first: bool = False,
-               start: int = 0, stop: int | None = None) -> list[Record]:
-        """The records of a table that ``match`` accepts (all when None), in insertion order (or
+    def select(self, kind: type[R], match: Callable[[R], bool] | None = None, *, newest_first: bool = False,
+               start: int = 0, stop: int | None = None) -> list[R]:
+        """The records of type ``kind`` that ``match`` accepts (all when None), in insertion order (or
         newest first), items ``start`` to ``stop`` of them (all by default).
         """
 
@@ -185,6 +188,7 @@ class TinyDBStore(Store):
         self._thread_lock = threading.RLock()
         self._lock_path = self.folder / "store.lock"
         self._db = TinyDB(str(self.folder / "phylodash.json"), storage=_AtomicJSONStorage)
+        self._migrate()
 
     @contextmanager
     def _locked(self) -> Iterator[None]:
@@ -195,62 +199,78 @@ class TinyDBStore(Store):
             finally:
                 fcntl.flock(lock.fileno(), fcntl.LOCK_UN)
 
-    def _table(self, name: str) -> Table:
-        if name not in TABLES:
-            raise ValueError(f"unknown table {name!r}")
+    def _migrate(self) -> None:
+        """Bring a folder written by an earlier version to today's record format, in one write."""
+        with self._locked():
+            storage = self._db.storage
+            try:
+                migrated = migrate(storage.read() or {})
+            except ValueError as error:
+                raise PhyloDashError(f"{self.folder}: {error}") from None
+            if migrated is not None:
+                storage.write(migrated)
+
+    def _table(self, kind: type[StoredRecord]) -> Table:
         # A fresh Table each time: a cached one would keep its query cache and next document id
         # from before another process wrote the file.
-        return Table(self._db.storage, name, cache_size=0)
+        return Table(self._db.storage, kind.TABLE, cache_size=0)
 
-    def insert(self, table: str, record: Record) -> Record:
+    def insert(self, record: R) -> R:
         with self._locked():
-            self._table(table).insert(dict(record))
-        return dict(record)
+            self._table(type(record)).insert(to_document(record))
+        return record
 
-    def find(self, table: str, record_id: str) -> Record | None:
+    def find(self, kind: type[R], record_id: str) -> R | None:
         with self._locked():
-            found = self._table(table).get(Query().id == record_id)
-        return _copy(found) if found is not None else None
+            found = self._table(kind).get(Query().id == record_id)
+            return from_document(kind, _copy(found)) if found is not None else None
 
-    def get(self, table: str, record_id: str) -> Record:
-        found = self.find(table, record_id)
+    def get(self, kind: type[R], record_id: str) -> R:
+        found = self.find(kind, record_id)
         if found is None:
-            raise NotFoundError(f"there is no {table[:-1]} {record_id}")
+            raise NotFoundError(f"there is no {kind.TABLE[:-1]} {record_id}")
         return found
 
-    def update(self, table: str, record_id: str, changes: Mapping[str, Any]) -> Record:
+    def update(self, kind: type[R], record_id: str, **changes: Any) -> R:
         with self._locked():
-            records = self._table(table)
-            if not records.update(dict(changes), Query().id == record_id):
-                raise NotFoundError(f"there is no {table[:-1]} {record_id}")
-            return _copy(records.get(Query().id == record_id))
-
-    def update_where(self, table: str, match: Callable[[Record], bool],
-                     change: Callable[[Record], Mapping[str, Any]]) -> list[Record]:
-        changed: list[Record] = []
-
-        def apply(record: dict[str, Any]) -> None:
-            new = dict(change(_copy(record)))
-            record.update(new)
-            changed.append(_copy(record))
-
-        with self._locked():  # one pass, one write: all the changes land together or none does
-            self._table(table).update(apply, lambda record: match(_copy(record)))
+            records = self._table(kind)
+            found = records.get(Query().id == record_id)
+            if found is None:
+                raise NotFoundError(f"there is no {kind.TABLE[:-1]} {record_id}")
+            changed = from_document(kind, _copy(found)).replace(**changes)
+            records.update(to_document(changed), Query().id == record_id)
         return changed
 
-    def delete(self, table: str, record_id: str) -> None:
-        with self._locked():
-            if not self._table(table).remove(Query().id == record_id):
-                raise NotFoundError(f"there is no {table[:-1]} {record_id}")
+    def update_where(self, kind: type[R], match: Callable[[R], bool],
+                     change: Callable[[R], Mapping[str, Any]]) -> list[R]:
+        changed: list[R] = []
 
-    def select(self, table: str, match: Callable[[Record], bool] | None = None, *, newest_first: bool = False,
-               start: int = 0, stop: int | None = None) -> list[Record]:
+        def accepts(document: Mapping[str, Any]) -> bool:
+            return match(from_document(kind, _copy(document)))
+
+        def apply(document: dict[str, Any]) -> None:
+            record = from_document(kind, _copy(document))
+            new = record.replace(**change(record))
+            document.update(to_document(new))
+            changed.append(new)
+
+        with self._locked():  # one pass, one write: all the changes land together or none does
+            self._table(kind).update(apply, accepts)
+        return changed
+
+    def delete(self, kind: type[R], record_id: str) -> None:
         with self._locked():
-            records = self._table(table).all()
-            matched = [record for record in records if match is None or match(record)]
-            if newest_first:
-                matched.reverse()
-            return [_copy(record) for record in matched[start:stop]]
+            if not self._table(kind).remove(Query().id == record_id):
+                raise NotFoundError(f"there is no {kind.TABLE[:-1]} {record_id}")
+
+    def select(self, kind: type[R], match: Callable[[R], bool] | None = None, *, newest_first: bool = False,
+               start: int = 0, stop: int | None = None) -> list[R]:
+        with self._locked():
+            records = [from_document(kind, _copy(document)) for document in self._table(kind).all()]
+        matched = [record for record in records if match is None or match(record)]
+        if newest_first:
+            matched.reverse()
+        return matched[start:stop]
 
     def put_arrays(self, key: str, arrays: Mapping[str, np.ndarray]) -> None:
         self.arrays.put(key, arrays)

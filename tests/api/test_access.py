@@ -48,7 +48,8 @@ from tornado.httpclient import HTTPClientError, HTTPResponse
 from api import cli
 from api.routes import make_routes
 from engine.services.accounts import hash_token
-from engine.storage.store import TABLES, Record, TinyDBStore
+from engine.storage.records import RECORD_TYPES, StoredRecord
+from engine.storage.store import TinyDBStore
 
 PROFILES = (FIXTURES / "profiles.tsv").read_bytes()
 ISOLATES = (FIXTURES / "isolates.tsv").read_bytes()
@@ -257,9 +258,9 @@ class AccessCase(ApiTestCase):
         """The token called ``name`` in this case (``admin``, ``ana``, ``bo``, ``revoked``)."""
         return self.admin if name == "admin" else str(getattr(self, name))
 
-    def snapshot(self) -> tuple[dict[str, list[Record]], list[tuple[str, int, int]], tuple[bytes, int]]:
+    def snapshot(self) -> tuple[dict[str, list[StoredRecord]], list[tuple[str, int, int]], tuple[bytes, int]]:
         """Every record of every table, the data folder's files (size, mtime) and the sentinel file."""
-        records = {table: self.service.store.select(table) for table in TABLES}
+        records = {table: self.service.store.select(kind) for table, kind in RECORD_TYPES.items()}
         files = sorted((str(path.relative_to(self.folder)), path.stat().st_size, path.stat().st_mtime_ns)
                        for path in self.folder.rglob("*"))
         return records, files, (self.sentinel.read_bytes(), self.sentinel.stat().st_mtime_ns)
@@ -480,7 +481,7 @@ class TokenStorage(AccessCase):
     def test_every_stored_hash_is_compared_with_hmac_compare_digest_whatever_the_token(self) -> None:
         self.json("GET", "/users/me?provider=google", token="google-good")  # a user without a token hash
         users = self.service.accounts.all()
-        hashes = {user["token_hash"] for user in users if user["token_hash"]}
+        hashes = {user.token_hash for user in users if user.token_hash}
         assert len(users) == 4 and len(hashes) == 3
         tokens = (("the first user's", self.admin, 200), ("the last local user's", self.bo, 200),
                   ("a revoked", self.revoked, 401), ("an unknown", "pd_" + "x" * 43, 401),

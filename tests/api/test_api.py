@@ -347,7 +347,7 @@ class GoogleTokens(FakeGoogleTestCase):
         assert me == {"email": "gi@example.org", "role": "user", "created": me["created"]}
         assert self.json("GET", "/projects?provider=google", token="google-good")  # the public demo
         assert FakeTokenInfo.calls == ["google-good"]  # the answer is remembered for a while
-        assert self.service.accounts.find("gi@example.org")["role"] == "user"
+        assert self.service.accounts.find("gi@example.org").role == "user"
 
     def test_expired_unscoped_and_local_tokens_are_refused_by_google(self) -> None:
         for token in ("google-expired", "google-no-scope", "made-up", self.admin):

@@ -30,8 +30,8 @@ def test_add_prints_the_token_alone_on_the_last_line_and_stores_only_its_hash(tm
     token = added.stdout.splitlines()[-1]
     assert token.startswith("pd_") and " " not in token
     accounts = Accounts(TinyDBStore(tmp_path))
-    assert accounts.by_token(token)["email"] == "ana@example.org"
-    assert accounts.find("ana@example.org")["role"] == "admin"
+    assert accounts.by_token(token).email == "ana@example.org"
+    assert accounts.find("ana@example.org").role == "admin"
     stored = (tmp_path / "phylodash.json").read_text()
     assert token not in stored and hash_token(token) in stored
 
@@ -41,7 +41,7 @@ def test_token_revokes_the_old_one_and_list_shows_users(tmp_path: Path) -> None:
     second = users(tmp_path, "token", "bo@example.org").stdout.splitlines()[-1]
     accounts = Accounts(TinyDBStore(tmp_path))
     assert second != first and accounts.by_token(first) is None
-    assert accounts.by_token(second)["email"] == "bo@example.org"
+    assert accounts.by_token(second).email == "bo@example.org"
     listed = users(tmp_path, "list")
     assert listed.returncode == 0 and "bo@example.org\tuser\t" in listed.stdout
 
@@ -62,7 +62,7 @@ def test_password_is_read_from_standard_input_and_stored_hashed(tmp_path: Path) 
     result = users(tmp_path, "password", "cy@example.org", typed="s3cret-pass\n")
     assert result.returncode == 0, result.stderr
     accounts = Accounts(TinyDBStore(tmp_path))
-    assert accounts.by_password("cy@example.org", "s3cret-pass")["email"] == "cy@example.org"
+    assert accounts.by_password("cy@example.org", "s3cret-pass").email == "cy@example.org"
     assert accounts.by_password("cy@example.org", "wrong-pass") is None
     assert accounts.by_password("nobody@example.org", "s3cret-pass") is None
     assert "s3cret-pass" not in (tmp_path / "phylodash.json").read_text()

@@ -25,6 +25,7 @@ from api.wire import (
     job_request,
     job_view,
     project_view,
+    user_view,
     visualization_summary,
     visualization_view,
     wrapped_tree,
@@ -32,11 +33,10 @@ from api.wire import (
 from engine.algorithms import registry
 from engine.io.graphml import to_graphml
 from engine.io.nexus import to_nexus
-from engine.services.accounts import public_user
 from engine.services.analyses import run_job
 from engine.services.root import Service
 from engine.services.settings import Settings
-from engine.storage.store import Record
+from engine.storage.records import JobRecord
 
 JSON = "application/json; charset=UTF-8"
 #: Every method Tornado dispatches to a handler method of the same name.
@@ -143,7 +143,7 @@ def _ignore_progress(fraction: float) -> None:
     """A progress callback for computing a job in this process."""
 
 
-def _compute(service: Service, job: Record) -> None:
+def _compute(service: Service, job: JobRecord) -> None:
     """Run a queued job here and store its result, as the runner's worker and finish would."""
     service.analyses.finish(job, run_job(service.store.arrays_reader(), job, _ignore_progress, None))
 
@@ -154,41 +154,41 @@ def answers(service: Service, document: dict[str, Any]) -> list[Answer]:
     catalog, analyses = service.catalog, service.analyses
     admin, _ = service.accounts.add("admin@example.org", admin=True)
     project = catalog.create_project(admin, {"name": "P", "visibility": "public", "users": ["b@example.org"]})
-    dataset = catalog.add_dataset(admin, project["id"], (FIXTURES / "profiles.tsv").read_bytes(),
+    dataset = catalog.add_dataset(admin, project.id, (FIXTURES / "profiles.tsv").read_bytes(),
                                   (FIXTURES / "isolates.tsv").read_bytes(), name="d")
     request = job_request({"analysis": "inference", "algorithm": "goeburst",
-                           "parameters": [dataset["id"], 3]})
-    inference_job = analyses.submit(admin, project["id"], request)
+                           "parameters": [dataset.id, 3]})
+    inference_job = analyses.submit(admin, project.id, request)
     _compute(service, inference_job)
-    reused = analyses.submit(admin, project["id"], request)
-    record = catalog.inference(admin, project["id"], dataset["id"], inference_job["analysis_id"])
+    reused = analyses.submit(admin, project.id, request)
+    record = catalog.inference(admin, project.id, dataset.id, inference_job.analysis_id)
     tree = catalog.inference_content(record)
     layout = job_request({"analysis": "visualization", "algorithm": "force",
-                          "parameters": [dataset["id"], record["id"], {"seed": 1}]})
-    layout_job = analyses.submit(admin, project["id"], layout)
+                          "parameters": [dataset.id, record.id, {"seed": 1}]})
+    layout_job = analyses.submit(admin, project.id, layout)
     _compute(service, layout_job)
-    drawing = catalog.visualization(admin, project["id"], dataset["id"], record["id"],
-                                    layout_job["analysis_id"])
+    drawing = catalog.visualization(admin, project.id, dataset.id, record.id,
+                                    layout_job.analysis_id)
 
-    projects = f"/projects/{project['id']}"
+    projects = f"/projects/{project.id}"
     jobs, datasets = f"{projects}/jobs", f"{projects}/datasets"
-    one_dataset = f"{datasets}/{dataset['id']}"
+    one_dataset = f"{datasets}/{dataset.id}"
     inferences = f"{one_dataset}/inferences"
-    visualizations = f"{inferences}/{record['id']}/visualizations"
+    visualizations = f"{inferences}/{record.id}/visualizations"
     return [
         Answer("GET", "/health", 200, JSON, {"status": "ok", "version": "1.2.3"}),
         Answer("GET", "/openapi.json", 200, JSON, json.dumps(document).encode()),
         Answer("GET", "/algorithms", 200, JSON, registry.describe()),
-        Answer("GET", "/users/me?provider=local", 200, JSON, public_user(admin)),
-        Answer("GET", "/users", 200, JSON, [public_user(user) for user in service.accounts.all()]),
+        Answer("GET", "/users/me?provider=local", 200, JSON, user_view(admin)),
+        Answer("GET", "/users", 200, JSON, [user_view(user) for user in service.accounts.all()]),
         Answer("POST", "/projects", 201, JSON, project_view(project)),
         Answer("GET", "/projects?page=0", 200, JSON, [project_view(p) for p in catalog.projects(admin)]),
         Answer("PUT", projects, 204, None, b""),
-        Answer("GET", jobs, 200, JSON, [job_view(job) for job in analyses.jobs(admin, project["id"])]),
-        Answer("POST", jobs, 202, JSON, {"job_id": reused["id"], "analysis_id": reused["analysis_id"]}),
-        Answer("GET", f"{jobs}/{reused['id']}", 200, JSON, job_view(reused)),
-        Answer("DELETE", f"{jobs}/{reused['id']}", 204, None, None),
-        Answer("GET", datasets, 200, JSON, [dataset_view(d) for d in catalog.datasets(admin, project["id"])]),
+        Answer("GET", jobs, 200, JSON, [job_view(job) for job in analyses.jobs(admin, project.id)]),
+        Answer("POST", jobs, 202, JSON, {"job_id": reused.id, "analysis_id": reused.analysis_id}),
+        Answer("GET", f"{jobs}/{reused.id}", 200, JSON, job_view(reused)),
+        Answer("DELETE", f"{jobs}/{reused.id}", 204, None, None),
+        Answer("GET", datasets, 200, JSON, [dataset_view(d) for d in catalog.datasets(admin, project.id)]),
         Answer("POST", datasets, 201, JSON, dataset_view(dataset, report=True)),
         Answer("GET", one_dataset, 200, JSON, dataset_view(dataset, report=True)),
         Answer("GET", f"{one_dataset}/profiles", 200, JSON, [{"id": "1", "alleles": ["1", None]}]),
@@ -197,17 +197,17 @@ def answers(service: Service, document: dict[str, Any]) -> list[Answer]:
         Answer("GET", f"{one_dataset}/isolates", 200, JSON,
                [{"profile_id": "1", "metadata": {"isolate": "E1"}}, {"profile_id": None, "metadata": {}}]),
         Answer("GET", inferences, 200, JSON, [inference_summary(r) for r in
-                                                catalog.inferences(admin, project["id"], dataset["id"])]),
-        Answer("GET", f"{inferences}/{record['id']}", 200, JSON, inference_view(record, tree)),
-        Answer("GET", f"{inferences}/{record['id']}?format=nexus", 200, JSON,
+                                                catalog.inferences(admin, project.id, dataset.id)]),
+        Answer("GET", f"{inferences}/{record.id}", 200, JSON, inference_view(record, tree)),
+        Answer("GET", f"{inferences}/{record.id}?format=nexus", 200, JSON,
                wrapped_tree(record, to_nexus(tree))),
-        Answer("GET", f"{inferences}/{record['id']}?format=graphml", 200, "application/xml; charset=UTF-8",
+        Answer("GET", f"{inferences}/{record.id}?format=graphml", 200, "application/xml; charset=UTF-8",
                to_graphml(tree)),
         Answer("GET", visualizations, 200, JSON, [visualization_summary(r) for r in catalog.visualizations(
-            admin, project["id"], dataset["id"], record["id"])]),
-        Answer("GET", f"{visualizations}/{drawing['id']}", 200, JSON,
+            admin, project.id, dataset.id, record.id)]),
+        Answer("GET", f"{visualizations}/{drawing.id}", 200, JSON,
                visualization_view(drawing, catalog.layout_content(drawing))),
-        Answer("DELETE", f"{visualizations}/{drawing['id']}", 204, None, b""),
+        Answer("DELETE", f"{visualizations}/{drawing.id}", 204, None, b""),
         Answer("GET", f"{projects}/jobs/not-a-uuid", 404, PROBLEM_TYPE, body(404, "there is no job")),
         Answer("GET", "/users/me", 401, PROBLEM_TYPE, body(401, "send the header")),
         Answer("POST", "/health", 405, PROBLEM_TYPE, body(405, "Method Not Allowed")),

@@ -15,6 +15,7 @@ from dashboard.tabs.upload_report import report_markdown
 from dashboard.text import plain
 from engine.services.root import Service
 from engine.services.settings import Settings
+from engine.storage.records import JobRecord
 
 
 @pytest.fixture
@@ -43,7 +44,7 @@ def test_wrong_credentials_are_refused_and_secrets_do_not_stay_on_the_page(servi
     assert not asyncio.run(page.sign_in.sign_in_now()) and "do not match" in page.sign_in.message.object
     page.sign_in.password.value = "correct horse"
     assert asyncio.run(page.sign_in.sign_in_now())
-    assert page.session.user["email"] == "admin@localhost" and page.sign_in.password.value == ""
+    assert page.session.user.email == "admin@localhost" and page.sign_in.password.value == ""
 
 
 def test_projects_datasets_and_an_upload_with_its_report(service: Service) -> None:
@@ -52,7 +53,7 @@ def test_projects_datasets_and_an_upload_with_its_report(service: Service) -> No
     assert page.data.datasets.value["profiles"].tolist() == [260]
     page.data.new_name.value = "Outbreak <b>2026</b>"
     asyncio.run(page.data._on_create(None))
-    demo = service.catalog.projects(page.session.user)[0]["id"]
+    demo = service.catalog.projects(page.session.user)[0].id
     assert page.session.project == page.data.project.value != demo
     page.data.profiles_file.value = b"ST\ta\tb\n1\t1\t2\n2\t1\n3\t1\t1\n"
     page.data.dataset_name.value = "tiny"
@@ -93,11 +94,10 @@ def test_user_text_is_escaped() -> None:
 
 
 def test_job_rows_show_duration_progress_and_errors() -> None:
-    job = {"status": "failed", "analysis": "inference", "algorithm": "goeburst", "options": {"lvs": 2},
-           "dataset_id": "d", "progress": 0.5, "started": "2026-01-01T00:00:00.000Z",
-           "finished": "2026-01-01T00:01:05.000Z", "error": "out of memory",
-           "created": "2026-01-01T00:00:00Z",
-           "id": "j", "analysis_id": "a", "inference_id": None}
+    job = JobRecord(id="j", status="failed", analysis="inference", algorithm="goeburst", options={"lvs": 2},
+                    dataset_id="d", progress=0.5, started="2026-01-01T00:00:00.000Z",
+                    finished="2026-01-01T00:01:05.000Z", error="out of memory",
+                    created="2026-01-01T00:00:00Z", analysis_id="a")
     rows = job_rows([job], {"d": "demo"})
     assert rows.iloc[0][["parameters", "progress", "duration", "error"]].tolist() == [
         "demo; lvs=2", 50, "1 min 5 s", "out of memory"]

@@ -9,6 +9,7 @@ the database file the server wrote.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import threading
 import time
@@ -24,20 +25,18 @@ from live_server import FINAL, Client, LiveServer, job_request, job_workers
 from load_mix import MAX_LVS, Answer, counts, deleted_jobs, prepare, unexpected, wait_all_final
 from paths import DEMO
 
-from api.wire import JOB_FIELDS
 from api.wire import job_request as wire_request
 from engine.errors import ConflictError
 from engine.services.root import FIRST_ADMIN, Service
 from engine.services.settings import Settings
-from engine.storage.store import TABLES
+from engine.storage.codec import inference_from_arrays, layout_from_arrays
+from engine.storage.records import RECORD_TYPES, JobRecord
 
 CLIENTS, REQUESTS = 20, 50
 SETTLE_TIMEOUT = 120.0  # seconds for every job to be final once the clients are done
 #: Fields every stored job has: those clients see, and those the server keeps for itself.
-#: What a stored job holds: what clients see, less what the API derives from it, plus the engine's own.
-STORED_JOB_FIELDS = (*(name for name in JOB_FIELDS if name not in ("completed", "cancelled", "parameters")),
-                     "client_parameters", "project_id", "user", "version", "options", "content_key",
-                     "input_arrays", "input_hash", "removed")
+#: What a stored job holds: every field of a job record.
+STORED_JOB_FIELDS = tuple(field.name for field in dataclasses.fields(JobRecord))
 RESULT_TABLES = ("inferences", "visualizations")
 
 
@@ -86,7 +85,7 @@ def check_database(folder: Path, posted: set[str]) -> dict[str, Any]:
     its own job in its provenance, a reused one the job that computed the original.
     """
     database = json.loads((folder / "phylodash.json").read_bytes())
-    assert set(database) >= set(TABLES)
+    assert set(database) >= set(RECORD_TYPES)
     assert not list(folder.glob(".phylodash.json.*.tmp")), "a temporary database file was left behind"
     job_list = list(database["jobs"].values())
     jobs = {job["id"]: job for job in job_list}
@@ -114,14 +113,20 @@ def check_database(folder: Path, posted: set[str]) -> dict[str, Any]:
             origin = by_analysis[job["reused_from"]]
             assert provenance["reused_from"] == origin["id"] and record["arrays"] == origin["arrays"], record
             assert provenance["job_id"] == origin["provenance"]["job_id"], (record, origin)
-        with np.load(folder / "blobs" / f"{record['arrays']}.npz", allow_pickle=False) as arrays:
-            assert arrays.files and all(arrays[name].size >= 0 for name in arrays.files)
+        with np.load(folder / "blobs" / f"{record['arrays']}.npz", allow_pickle=False) as stored:
+            arrays = {name: stored[name] for name in stored.files}
+        if "inference_id" in record:  # a layout: one point per profile of its tree
+            layout = layout_from_arrays(arrays, record["algorithm"], record["parameters"])
+            assert layout.x.size == layout.y.size == layout.rows.size == len(layout.ids) > 0, record
+        else:  # a tree: a forest over all the dataset's profiles
+            tree = inference_from_arrays(arrays, record["algorithm"], record["parameters"])
+            assert tree.parents.size == tree.children.size == len(tree.ids) - tree.roots.size, record
     computed = [record for record in results if record["job_id"] == record["provenance"]["job_id"]]
     # One worker: a queued job equal to one that succeeded meanwhile reuses its result when its turn comes.
     assert len({record["content_key"] for record in computed}) == len(computed), "an analysis ran twice"
     ran = [job for job in job_list if job["started"] is not None and job["reused_from"] is None]
     return {"jobs": jobs, "computed": len(computed), "ran": len(ran),
-            "removed": {job_id for job_id, job in jobs.items() if job["removed"]},
+            "removed": {job_id for job_id, job in jobs.items() if job["deprecated"]},
             "statuses": Counter(job["status"] for job in job_list)}
 
 
@@ -178,11 +183,11 @@ def test_the_cap_on_queued_jobs_holds_when_many_post_at_once(tmp_path: Path,
     service.stop()  # and no job runs, so none leaves the queue meanwhile
     admin = service.accounts.find(FIRST_ADMIN)
     assert admin is not None
-    project = service.catalog.projects(admin)[0]["id"]
-    dataset = service.catalog.datasets(admin, project)[0]["id"]
+    project = service.catalog.projects(admin)[0].id
+    dataset = service.catalog.datasets(admin, project)[0].id
     select = service.store.select
 
-    def slow_select(*args: Any, **options: Any) -> list[dict[str, Any]]:
+    def slow_select(*args: Any, **options: Any) -> list[Any]:
         found = select(*args, **options)
         time.sleep(0.01)
         return found
@@ -195,7 +200,7 @@ def test_the_cap_on_queued_jobs_holds_when_many_post_at_once(tmp_path: Path,
         body = job_request("goeburst", dataset, 1 + index % MAX_LVS, {"missing": missing})
         ready.wait()
         try:
-            outcomes.append(service.analyses.submit(admin, project, wire_request(body))["status"])
+            outcomes.append(service.analyses.submit(admin, project, wire_request(body)).status)
         except ConflictError:
             outcomes.append("refused")
 
@@ -205,4 +210,4 @@ def test_the_cap_on_queued_jobs_holds_when_many_post_at_once(tmp_path: Path,
     for thread in threads:
         thread.join()
     assert Counter(outcomes) == {"queued": 3, "refused": CLIENTS - 3}
-    assert len(service.store.select("jobs", lambda job: job["status"] == "queued")) == 3
+    assert len(service.store.select(JobRecord, lambda job: job.status == "queued")) == 3

@@ -16,7 +16,7 @@ import dask
 import pytest
 from api_client import submit_demo_job
 from distributed import LocalCluster
-from job_work import Results, double, stubborn, wait_for
+from job_work import Results, double, job, stubborn, wait_for
 from runner_contract import RunnerContract, check_cancelled_for_good
 
 from engine.algorithms.registry import infer
@@ -25,6 +25,7 @@ from engine.jobs.dask import DaskJobRunner
 from engine.jobs.runner import CANCELLED, RUNNING, SUCCEEDED
 from engine.services.root import Service
 from engine.services.settings import Settings
+from engine.storage.records import JobRecord
 from engine.storage.store import TinyDBStore
 
 
@@ -43,12 +44,18 @@ def store(tmp_path: Path) -> TinyDBStore:
 
 
 @pytest.fixture
-def make_runner(store: TinyDBStore, cluster: LocalCluster) -> Iterator[Callable[..., DaskJobRunner]]:
+def results() -> Results:
+    return Results()
+
+
+@pytest.fixture
+def make_runner(store: TinyDBStore, results: Results,
+                cluster: LocalCluster) -> Iterator[Callable[..., DaskJobRunner]]:
     """Builds started runners on the cluster (``work`` and ``grace`` as asked) and stops them after."""
     runners: list[DaskJobRunner] = []
 
     def make(work: Callable[..., Any] = double, grace: float = 10.0) -> DaskJobRunner:
-        runner = DaskJobRunner(store, work, Results(store), scheduler=cluster.scheduler_address, grace=grace)
+        runner = DaskJobRunner(store, work, results, scheduler=cluster.scheduler_address, grace=grace)
         runners.append(runner)
         runner.start()
         return runner
@@ -61,13 +68,14 @@ def make_runner(store: TinyDBStore, cluster: LocalCluster) -> Iterator[Callable[
 def wait_running(store: TinyDBStore, job_id: str, timeout: float = 30) -> None:
     """Wait until the job's task reported progress, so that it really runs on the worker."""
     deadline = time.monotonic() + timeout
-    while store.get("jobs", job_id)["progress"] == 0 and time.monotonic() < deadline:
+    while store.get(JobRecord, job_id).progress == 0 and time.monotonic() < deadline:
         time.sleep(0.05)
-    assert store.get("jobs", job_id)["status"] == RUNNING and store.get("jobs", job_id)["progress"] > 0
+    running = store.get(JobRecord, job_id)
+    assert running.status == RUNNING and running.progress > 0
 
 
-def pid_of(store: TinyDBStore, job_id: str) -> int:
-    return store.get("inferences", job_id)["pid"]
+def pid_of(results: Results, job_id: str) -> int:
+    return results.values[job_id]["pid"]
 
 
 class TestDaskRunner(RunnerContract):
@@ -79,34 +87,34 @@ class TestDaskRunner(RunnerContract):
 
 
 def test_cancelling_a_running_job_stops_it_cooperatively(
-    store: TinyDBStore, make_runner: Callable[..., DaskJobRunner]
+    store: TinyDBStore, results: Results, make_runner: Callable[..., DaskJobRunner]
 ) -> None:
     runner = make_runner()
-    runner.submit({"id": "before", "n": 1})
-    runner.submit({"id": "long", "n": 5, "seconds": 120})
+    runner.submit(job("before", n=1))
+    runner.submit(job("long", n=5, seconds=120))
     wait_running(store, "long")
-    job = runner.cancel("long")
-    assert job["status"] == CANCELLED and job["finished"]
-    runner.submit({"id": "next", "n": 2})
+    cancelled = runner.cancel("long")
+    assert cancelled.status == CANCELLED and cancelled.finished
+    runner.submit(job("next", n=2))
     # Well within the 10 s grace period: the task stopped by itself and freed the worker.
-    assert wait_for(store, "next", (SUCCEEDED,), timeout=5)["status"] == SUCCEEDED
-    assert pid_of(store, "next") == pid_of(store, "before")  # the worker was not restarted
-    check_cancelled_for_good(store, runner, "long")
+    assert wait_for(store, "next", (SUCCEEDED,), timeout=5).status == SUCCEEDED
+    assert pid_of(results, "next") == pid_of(results, "before")  # the worker was not restarted
+    check_cancelled_for_good(store, results, runner, "long")
 
 
 def test_a_job_ignoring_cancel_is_stopped_by_restarting_its_worker(
-    store: TinyDBStore, make_runner: Callable[..., DaskJobRunner]
+    store: TinyDBStore, results: Results, make_runner: Callable[..., DaskJobRunner]
 ) -> None:
     runner = make_runner(stubborn, grace=0.5)
-    runner.submit({"id": "before", "n": 1})
-    runner.submit({"id": "stubborn", "n": 5, "seconds": 120})
+    runner.submit(job("before", n=1))
+    runner.submit(job("stubborn", n=5, seconds=120))
     wait_running(store, "stubborn")
     runner.cancel("stubborn")
-    runner.submit({"id": "after", "n": 2})
-    assert wait_for(store, "after", (SUCCEEDED,), timeout=30)["status"] == SUCCEEDED
-    assert pid_of(store, "after") != pid_of(store, "before")  # a new worker process
-    assert store.get("jobs", "stubborn")["status"] == CANCELLED
-    assert store.find("inferences", "stubborn") is None
+    runner.submit(job("after", n=2))
+    assert wait_for(store, "after", (SUCCEEDED,), timeout=30).status == SUCCEEDED
+    assert pid_of(results, "after") != pid_of(results, "before")  # a new worker process
+    assert store.get(JobRecord, "stubborn").status == CANCELLED
+    assert "stubborn" not in results.values
 
 
 def test_the_service_runs_api_jobs_on_the_cluster_when_told_to(tmp_path: Path, cluster: LocalCluster) -> None:
@@ -117,9 +125,9 @@ def test_the_service_runs_api_jobs_on_the_cluster_when_told_to(tmp_path: Path, c
     service.start()
     try:
         admin, demo, dataset, job = submit_demo_job(service)
-        done = wait_for(service.store, job["id"], (SUCCEEDED,))
-        assert done["finished"] and done["progress"] == 1.0
-        record = service.catalog.inference(admin, demo["id"], dataset["id"], job["analysis_id"])
+        done = wait_for(service.store, job.id, (SUCCEEDED,))
+        assert done.finished and done.progress == 1.0
+        record = service.catalog.inference(admin, demo.id, dataset.id, job.analysis_id)
         tree = service.catalog.inference_content(record)
         expected = infer("goeburst", service.catalog.dataset_content(dataset), {"lvs": 3})
         assert to_newick(tree) == to_newick(expected)

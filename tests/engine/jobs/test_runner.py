@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from job_work import Results, double, hungry, wait_for
+from job_work import Results, double, hungry, job, wait_for
 from runner_contract import RunnerContract, check_cancelled_for_good
 
 from engine.jobs.runner import CANCELLED, FAILED, RUNNING, JobRunner
@@ -25,12 +25,17 @@ def store(tmp_path: Path) -> TinyDBStore:
 
 
 @pytest.fixture
-def make_runner(store: TinyDBStore) -> Iterator[Callable[..., JobRunner]]:
+def results() -> Results:
+    return Results()
+
+
+@pytest.fixture
+def make_runner(store: TinyDBStore, results: Results) -> Iterator[Callable[..., JobRunner]]:
     """Builds started local runners of one worker (``work`` and options as asked), stopped after."""
     runners: list[JobRunner] = []
 
     def make(work: Callable[..., Any] = double, **options: Any) -> JobRunner:
-        runner = JobRunner(store, work, Results(store), workers=1, **options)
+        runner = JobRunner(store, work, results, workers=1, **options)
         runners.append(runner)
         runner.start()
         return runner
@@ -45,42 +50,42 @@ class TestLocalRunner(RunnerContract):
 
 
 def test_cancelling_a_running_job_kills_its_process_and_stores_nothing(
-    store: TinyDBStore, make_runner: Callable[..., JobRunner]
+    store: TinyDBStore, results: Results, make_runner: Callable[..., JobRunner]
 ) -> None:
     runner = make_runner()
-    runner.submit({"id": "long", "n": 5, "seconds": 120})
+    runner.submit(job("long", n=5, seconds=120))
     wait_for(store, "long", (RUNNING,))
     deadline = time.monotonic() + 30
     while "long" not in runner.running_pids() and time.monotonic() < deadline:
         time.sleep(0.05)
     pid = runner.running_pids()["long"]
     os.kill(pid, 0)  # alive
-    job = runner.cancel("long")
-    assert job["status"] == CANCELLED and job["finished"]
+    cancelled = runner.cancel("long")
+    assert cancelled.status == CANCELLED and cancelled.finished
     with pytest.raises(ProcessLookupError):
         os.kill(pid, 0)
     time.sleep(0.5)
-    check_cancelled_for_good(store, runner, "long")
+    check_cancelled_for_good(store, results, runner, "long")
 
 
 def test_a_job_over_its_memory_limit_fails_with_that_reason(
-    store: TinyDBStore, make_runner: Callable[..., JobRunner]
+    store: TinyDBStore, results: Results, make_runner: Callable[..., JobRunner]
 ) -> None:
     runner = make_runner(hungry, memory_limit=1024 * 2**20)
-    runner.submit({"id": "big"})
+    runner.submit(job("big"))
     failed = wait_for(store, "big", (FAILED,))
-    assert "memory limit of 1,024 MB" in failed["error"] and store.find("inferences", "big") is None
+    assert failed.error and "memory limit of 1,024 MB" in failed.error and "big" not in results.values
 
 
 _SERVER = """
 import sys, time
-from job_work import Results, silent
+from job_work import Results, job, silent
 from engine.jobs.runner import JobRunner
 from engine.storage.store import TinyDBStore
 store = TinyDBStore(sys.argv[1])
-runner = JobRunner(store, silent, Results(store), workers=1)
+runner = JobRunner(store, silent, Results(), workers=1)
 runner.start()
-runner.submit({"id": "quiet"})
+runner.submit(job("quiet"))
 while "quiet" not in runner.running_pids():
     time.sleep(0.05)
 print(runner.running_pids()["quiet"], flush=True)

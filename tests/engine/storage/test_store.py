@@ -1,4 +1,4 @@
-"""TinyDBStore on a real file: records, arrays, atomic writes, threads and processes at once."""
+"""TinyDBStore on a real file: typed records, arrays, atomic writes, threads and processes at once."""
 
 from __future__ import annotations
 
@@ -10,56 +10,72 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from engine.errors import NotFoundError
+from engine.errors import NotFoundError, ParameterError
+from engine.storage.records import InferenceRecord, JobRecord, ProjectRecord, UserRecord
 from engine.storage.store import TinyDBStore, atomic_write
+
+
+def project(project_id: str, name: str, users: tuple[str, ...] = ()) -> ProjectRecord:
+    return ProjectRecord(id=project_id, name=name, description="", visibility="private", users=users,
+                         owner="a@x.org", created="2026-01-01T00:00:00.000Z")
+
+
+def inference(inference_id: str, project_id: str) -> InferenceRecord:
+    return InferenceRecord(id=inference_id, project_id=project_id, dataset_id="d", algorithm="goeburst",
+                           parameters={"lvs": 3}, arrays="a", content_key="k", job_id="j", provenance={},
+                           created="2026-01-01T00:00:00.000Z")
 
 
 def test_records_round_trip_and_survive_reopening(tmp_path: Path) -> None:
     store = TinyDBStore(tmp_path)
-    store.insert("projects", {"id": "p1", "name": "Campylobacter", "users": ["a@x.org"]})
-    store.insert("projects", {"id": "p2", "name": "Agona", "users": []})
-    assert store.get("projects", "p1")["name"] == "Campylobacter"
-    assert store.update("projects", "p2", {"name": "S. Agona"})["name"] == "S. Agona"
-    assert [r["id"] for r in store.select("projects")] == ["p1", "p2"]
-    assert [r["id"] for r in store.select("projects", lambda r: bool(r["users"]))] == ["p1"]
+    store.insert(project("p1", "Campylobacter", ("a@x.org",)))
+    store.insert(project("p2", "Agona"))
+    assert store.get(ProjectRecord, "p1").name == "Campylobacter"
+    assert store.update(ProjectRecord, "p2", name="S. Agona").name == "S. Agona"
+    assert [r.id for r in store.select(ProjectRecord)] == ["p1", "p2"]
+    assert [r.id for r in store.select(ProjectRecord, lambda r: bool(r.users))] == ["p1"]
     reopened = TinyDBStore(tmp_path)
-    assert reopened.get("projects", "p2") == {"id": "p2", "name": "S. Agona", "users": []}
-    reopened.delete("projects", "p1")
-    assert store.find("projects", "p1") is None
+    assert reopened.get(ProjectRecord, "p2") == project("p2", "S. Agona")
+    assert reopened.get(ProjectRecord, "p1").users == ("a@x.org",)
+    reopened.delete(ProjectRecord, "p1")
+    assert store.find(ProjectRecord, "p1") is None
 
 
-def test_missing_records_raise_not_found(tmp_path: Path) -> None:
+def test_missing_records_and_fields_are_refused(tmp_path: Path) -> None:
     store = TinyDBStore(tmp_path)
     with pytest.raises(NotFoundError, match="no job"):
-        store.get("jobs", "nope")
+        store.get(JobRecord, "nope")
     with pytest.raises(NotFoundError):
-        store.update("jobs", "nope", {"status": "failed"})
+        store.update(JobRecord, "nope", status="failed")
     with pytest.raises(NotFoundError):
-        store.delete("jobs", "nope")
-    with pytest.raises(ValueError, match="unknown table"):
-        store.select("secrets")
+        store.delete(JobRecord, "nope")
+    store.insert(JobRecord(id="j"))
+    with pytest.raises(ParameterError, match="a JobRecord has no field colour"):
+        store.update(JobRecord, "j", colour="red")
 
 
-def test_returned_records_are_copies(tmp_path: Path) -> None:
+def test_records_are_immutable_and_their_mappings_are_copies(tmp_path: Path) -> None:
     store = TinyDBStore(tmp_path)
-    store.insert("projects", {"id": "p", "users": ["a"]})
-    store.get("projects", "p")["users"].append("intruder")
-    store.select("projects")[0]["users"].append("intruder")
-    assert store.get("projects", "p")["users"] == ["a"]
+    store.insert(JobRecord(id="j", options={"lvs": 3}))
+    with pytest.raises(AttributeError):
+        store.get(JobRecord, "j").status = "running"  # type: ignore[misc]
+    store.get(JobRecord, "j").options["lvs"] = 7  # type: ignore[index]
+    store.select(JobRecord)[0].options["lvs"] = 7  # type: ignore[index]
+    assert store.get(JobRecord, "j").options == {"lvs": 3}
 
 
 def test_update_where_changes_only_matching_records(tmp_path: Path) -> None:
     store = TinyDBStore(tmp_path)
     for i, status in enumerate(["running", "queued", "running", "succeeded"]):
-        store.insert("jobs", {"id": f"j{i}", "status": status})
+        store.insert(JobRecord(id=f"j{i}", status=status))
     changed = store.update_where(
-        "jobs",
-        lambda r: r["status"] == "running",
-        lambda r: {"status": "failed", "error": f"{r['id']} interrupted"},
+        JobRecord,
+        lambda r: r.status == "running",
+        lambda r: {"status": "failed", "error": f"{r.id} interrupted"},
     )
-    assert [r["id"] for r in changed] == ["j0", "j2"]
-    assert [r["status"] for r in store.select("jobs")] == ["failed", "queued", "failed", "succeeded"]
-    assert store.get("jobs", "j2")["error"] == "j2 interrupted"
+    assert [r.id for r in changed] == ["j0", "j2"]
+    assert [r.status for r in store.select(JobRecord)] == ["failed", "queued", "failed", "succeeded"]
+    assert store.get(JobRecord, "j2").error == "j2 interrupted"
 
 
 def test_arrays_round_trip_and_keys_stay_inside_the_folder(tmp_path: Path) -> None:
@@ -98,27 +114,28 @@ def test_threads_writing_at_once_lose_nothing(tmp_path: Path) -> None:
 
     def writer(k: int) -> None:
         for i in range(40):
-            store.insert("jobs", {"id": f"t{k}-{i}", "status": "queued"})
-            store.update("jobs", f"t{k}-{i}", {"status": "running"})
+            store.insert(JobRecord(id=f"t{k}-{i}", status="queued"))
+            store.update(JobRecord, f"t{k}-{i}", status="running")
 
     threads = [threading.Thread(target=writer, args=(k,)) for k in range(4)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
-    jobs = store.select("jobs")
-    assert len(jobs) == 160 and {j["status"] for j in jobs} == {"running"}
+    jobs = store.select(JobRecord)
+    assert len(jobs) == 160 and {j.status for j in jobs} == {"running"}
 
 
 def _process_writer(folder: str, prefix: str) -> None:
     store = TinyDBStore(folder)
     for i in range(50):
-        store.insert("users", {"id": f"{prefix}{i}", "email": f"{prefix}{i}@example.org"})
+        store.insert(UserRecord(id=f"{prefix}{i}", email=f"{prefix}{i}@example.org", role="user",
+                                created="2026-01-01T00:00:00.000Z"))
 
 
 def test_processes_writing_at_once_lose_nothing_and_readers_see_their_writes(tmp_path: Path) -> None:
     reader = TinyDBStore(tmp_path)
-    assert reader.select("users") == []  # parsed and cached before the other processes write
+    assert reader.select(UserRecord) == []  # parsed and cached before the other processes write
     context = multiprocessing.get_context("spawn")
     workers = [context.Process(target=_process_writer, args=(str(tmp_path), p)) for p in "ab"]
     for worker in workers:
@@ -126,7 +143,7 @@ def test_processes_writing_at_once_lose_nothing_and_readers_see_their_writes(tmp
     for worker in workers:
         worker.join(timeout=120)
         assert worker.exitcode == 0
-    assert len(reader.select("users")) == 100
+    assert len(reader.select(UserRecord)) == 100
     data = json.loads((tmp_path / "phylodash.json").read_text())
     assert len(data["users"]) == 100
 
@@ -134,12 +151,12 @@ def test_processes_writing_at_once_lose_nothing_and_readers_see_their_writes(tmp
 def test_the_revision_changes_with_every_write_from_any_process(tmp_path: Path) -> None:
     store = TinyDBStore(tmp_path)
     seen = {store.revision()}
-    store.insert("jobs", {"id": "j1", "status": "queued"})
+    store.insert(JobRecord(id="j1"))
     seen.add(store.revision())
     assert store.revision() in seen and len(seen) == 2
-    store.select("jobs")  # reading changes nothing
+    store.select(JobRecord)  # reading changes nothing
     assert len(seen | {store.revision()}) == 2
-    TinyDBStore(tmp_path).update("jobs", "j1", {"status": "running"})  # another writer
+    TinyDBStore(tmp_path).update(JobRecord, "j1", status="running")  # another writer
     assert store.revision() not in seen
 
 
@@ -148,17 +165,14 @@ def test_update_where_changes_every_match_in_one_write(
 ) -> None:
     store = TinyDBStore(tmp_path)
     for n in range(20):
-        store.insert("inferences", {"id": f"i{n}", "project_id": "p" if n % 2 else "q", "deprecated": False})
+        store.insert(inference(f"i{n}", "p" if n % 2 else "q"))
     writes = []
     monkeypatch.setattr(
         "engine.storage.store.atomic_write",
         lambda path, data: writes.append(path) or atomic_write(path, data),
     )
-    changed = store.update_where(
-        "inferences", lambda r: r["project_id"] == "p", lambda r: {"deprecated": True}
-    )
-    assert len(writes) == 1 and sorted(r["id"] for r in changed) == sorted(f"i{n}" for n in range(1, 20, 2))
-    assert all(r["deprecated"] for r in changed)
-    assert [r["id"] for r in store.select("inferences", lambda r: r["deprecated"])] == [
-        r["id"] for r in changed
-    ]
+    changed = store.update_where(InferenceRecord, lambda r: r.project_id == "p",
+                                 lambda r: {"deprecated": True})
+    assert len(writes) == 1 and sorted(r.id for r in changed) == sorted(f"i{n}" for n in range(1, 20, 2))
+    assert all(r.deprecated for r in changed)
+    assert [r.id for r in store.select(InferenceRecord, lambda r: r.deprecated)] == [r.id for r in changed]
