@@ -39,30 +39,11 @@ def cluster() -> Iterator[LocalCluster]:
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> TinyDBStore:
-    return TinyDBStore(tmp_path)
-
-
-@pytest.fixture
-def results() -> Results:
-    return Results()
-
-
-@pytest.fixture
-def make_runner(store: TinyDBStore, results: Results,
-                cluster: LocalCluster) -> Iterator[Callable[..., DaskJobRunner]]:
-    """Builds started runners on the cluster (``work`` and ``grace`` as asked) and stops them after."""
-    runners: list[DaskJobRunner] = []
-
-    def make(work: Callable[..., Any] = double, grace: float = 10.0) -> DaskJobRunner:
-        runner = DaskJobRunner(store, work, results, scheduler=cluster.scheduler_address, grace=grace)
-        runners.append(runner)
-        runner.start()
-        return runner
-
-    yield make
-    for runner in runners:
-        runner.stop()
+def make_runner(store: TinyDBStore, results: Results, started: Callable[..., Any],
+                cluster: LocalCluster) -> Callable[..., DaskJobRunner]:
+    """Builds started runners on the cluster (``work`` and ``grace`` as asked)."""
+    return lambda work=double, grace=10.0: started(
+        DaskJobRunner(store, work, results, scheduler=cluster.scheduler_address, grace=grace))
 
 
 def wait_running(store: TinyDBStore, job_id: str, timeout: float = 30) -> None:

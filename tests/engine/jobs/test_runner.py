@@ -7,7 +7,7 @@ import os
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -20,29 +20,10 @@ from engine.storage.store import TinyDBStore
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> TinyDBStore:
-    return TinyDBStore(tmp_path)
-
-
-@pytest.fixture
-def results() -> Results:
-    return Results()
-
-
-@pytest.fixture
-def make_runner(store: TinyDBStore, results: Results) -> Iterator[Callable[..., JobRunner]]:
-    """Builds started local runners of one worker (``work`` and options as asked), stopped after."""
-    runners: list[JobRunner] = []
-
-    def make(work: Callable[..., Any] = double, **options: Any) -> JobRunner:
-        runner = JobRunner(store, work, results, workers=1, **options)
-        runners.append(runner)
-        runner.start()
-        return runner
-
-    yield make
-    for runner in runners:
-        runner.stop()
+def make_runner(store: TinyDBStore, results: Results,
+                started: Callable[..., Any]) -> Callable[..., JobRunner]:
+    """Builds started local runners of one worker (``work`` and options as asked)."""
+    return lambda work=double, **options: started(JobRunner(store, work, results, workers=1, **options))
 
 
 class TestLocalRunner(RunnerContract):
