@@ -103,8 +103,7 @@ def spanning_tree(distances: np.ndarray, ranks: np.ndarray) -> tuple[np.ndarray,
     low, high : numpy.ndarray
         int64 ends of each edge, ``low < high``.
     weights : numpy.ndarray
-        float64 ``W`` of each edge. Edges are listed as networkx lists the tree GrapeTree builds:
-        by ``low``, then by ``(W, high)`` (Kruskal's order among the edges of one node).
+        float64 ``W`` of each edge. Edges come in Kruskal's order, ``(W, low, high)``.
 
     Notes
     -----
@@ -113,17 +112,30 @@ def spanning_tree(distances: np.ndarray, ranks: np.ndarray) -> tuple[np.ndarray,
 
     Examples
     --------
-    Ties at W = 1 + 0 are broken by (i, j): 0-1 and 0-2 before 1-2:
+    All distances 1: the edges of the rank-0 node weigh 1 + 0, the others more; ties at equal
+    W are broken by (i, j):
 
     >>> d = np.ones((3, 3), np.float32) - np.eye(3, dtype=np.float32)
     >>> [x.tolist() for x in spanning_tree(d, np.array([0, 1, 2]))]
     [[0, 0], [1, 2], [1.0, 1.0]]
+    >>> [x.tolist() for x in spanning_tree(d, np.array([2, 1, 0]))]
+    [[0, 1], [2, 2], [1.0, 1.0]]
     """
     n = distances.shape[0]
     weights = np.asarray(ranks, np.int64) / float(max(n, 1))
     low, high, w = _prim(np.ascontiguousarray(distances), weights)
-    order = np.lexsort((high, w, low))
+    order = np.lexsort((high, low, w))
     return low[order], high[order], w[order]
+
+
+def grapetree_root(low: np.ndarray, high: np.ndarray, weights: np.ndarray, lengths: np.ndarray) -> int:
+    """GrapeTree's MSTree root: the smaller end of the first longest edge as networkx lists the tree.
+
+    networkx lists a tree's edges by their smaller end, then in the order Kruskal added them
+    (``(W, larger end)``); GrapeTree stably sorts that list by length, longest first.
+    """
+    listing = np.lexsort((high, weights, low))
+    return first_longest_source(low[listing], lengths[listing])
 
 
 def mstree(
@@ -172,12 +184,13 @@ def mstree(
 
     Examples
     --------
-    "b" has two single-locus variants, so it becomes their parent:
+    "b" has two single-locus variants, so it ranks first and is the parent of both; GrapeTree's
+    row order is b, c, a, so Kruskal takes the equal edges b-c, then b-a:
 
     >>> from engine.readers import read_dataset
     >>> data = read_dataset(b"ST\\tx\\ty\\na\\t1\\t2\\nb\\t1\\t1\\nc\\t2\\t1\\n")
     >>> [(e.parent, e.child, e.distance) for e in mstree(data).edges()]
-    [('b', 'a', 1), ('b', 'c', 1)]
+    [('b', 'c', 1), ('b', 'a', 1)]
     """
     missing_code(missing)
     report(progress, 0.0)
@@ -193,11 +206,11 @@ def mstree(
     ranks = eburst_ranks(distances, profiles.sizes)
     report(progress, 0.8)
     check_cancel(cancel)
-    low, high, _ = spanning_tree(distances, ranks)
+    low, high, weights = spanning_tree(distances, ranks)
     del distances
     report(progress, 0.95)
     lengths = branch_lengths(profiles.codes, low, high, missing)
-    root = first_longest_source(low, lengths)
+    root = grapetree_root(low, high, weights, lengths)
     # A node GrapeTree's graph leaves without edges (see Returns) joins the tree as a root of its own.
     reached = np.zeros(n, bool)
     reached[low] = reached[high] = True

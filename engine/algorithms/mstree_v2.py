@@ -223,7 +223,7 @@ def tree_inference(
     n = profiles.size
     rows = np.arange(profiles.node_of_row.shape[0])
     node = profiles.node_of_row
-    copies = rows[(node >= 0) & (profiles.rows[np.maximum(node, 0)] != rows)]
+    copies = rows[(node >= 0) & (profiles.rows[np.maximum(node, 0)] != rows)] if n else rows[:0]
     if n:
         parent, child = _orient(np.asarray(sources, np.int64), np.asarray(targets, np.int64), root, n)
     else:
