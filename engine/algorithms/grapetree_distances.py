@@ -15,11 +15,13 @@ All three are defined on GrapeTree's allele codes (:mod:`engine.algorithms.grape
   ``complete-delete`` the Hamming distance over the loci kept (none has a missing cell).
 - **branch length** of a finished tree: the integer ``k`` (``as-allele``: the Hamming distance).
 
-Every pair is compared once: the kernels count ``h`` = loci whose codes differ (missing equal to
-missing) and ``m`` = loci missing in both (a popcount of per-row missing bit sets), and derive all
-the above from ``h``, ``m`` and the per-row missing counts: ``k_asym(s, t) = h - miss_t + m``,
-``k = h - miss_s - miss_t + 2 m``, ``c = L - miss_s - miss_t + m``. Rows are processed in blocks of
-``_BLOCK`` so that both blocks stay in cache, four partner rows at a time.
+Every pair is compared once, in blocks of ``_BLOCK`` rows so that both blocks stay in cache,
+four partner rows at a time. The inner loop over loci only counts, and its counts are stored as
+they are (``uint16``) into the two triangles of one ``n x n`` matrix: for the asymmetric
+distance ``k(s, t)`` and ``k(t, s)``; for the symmetric one ``k`` and ``c``; without missing data
+the plain Hamming count in both. Any arithmetic on the counts right after the loop (even a
+subtraction) makes the compiler widen the vector accumulators to 64 bits, five times slower, so
+the float32 distances are made in a second, cheap pass.
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ from engine.models import CancelCheck, ProgressCallback
 __all__ = [
     "asymmetric_differences",
     "asymmetric_distances",
+    "asymmetric_table",
     "asymmetric_value",
     "branch_lengths",
     "symmetric_distances",
@@ -42,9 +45,10 @@ __all__ = [
 _BLOCK = 32  # rows per block: two blocks of 3,000-locus uint16 rows fit in a core's L2 cache
 _CHUNKS = 64  # kernel calls per pass (progress and cancel between them)
 
-# What the pair kernel stores.
-_STORE_ASYMMETRIC = 0  # out[i, j] = k_asym(i, j), out[j, i] = k_asym(j, i)
-_STORE_SYMMETRIC = 1  # out[i, j] = out[j, i] = symmetric float32 distance of mode ``mode``
+# What the pair kernel counts into out[i, j] and out[j, i] (i < j).
+_COUNT_ASYMMETRIC = 0  # loci called in j where i differs; loci called in i where j differs
+_COUNT_CALLED = 1  # loci called in both that differ; loci called in both
+_COUNT_HAMMING = 2  # loci whose codes differ (missing equal to missing), in both triangles
 
 
 # --------------------------------------------------------------------------------------------
@@ -63,47 +67,80 @@ def asymmetric_value(k, called_child, loci, scaled):
     return np.float32(k)
 
 
+#: Largest lookup table of asymmetric distances (entries); beyond it they are computed each time.
+TABLE_LIMIT = 1 << 25
+
+
+def asymmetric_table(called: np.ndarray, loci: int, scaled: bool) -> tuple[np.ndarray, np.ndarray]:
+    """Every asymmetric distance the data can produce, as a lookup table.
+
+    ``D[s, t]`` depends only on the count ``k`` and the child's number of called loci, and few
+    distinct numbers of called loci occur, so ``table[column[t], k]`` replaces a float64 division
+    in the O(n^2) passes that read distances.
+
+    Parameters
+    ----------
+    called : numpy.ndarray
+        ``(n,)`` called loci of each node.
+    loci : int
+        Number of locus columns ``L``.
+    scaled : bool
+        False for unscaled (``absolute``) distances.
+
+    Returns
+    -------
+    column : numpy.ndarray
+        ``(n,)`` int64 row of the table for each node (as a child).
+    table : numpy.ndarray
+        ``(distinct called counts, L + 1)`` float32, bit-identical to :func:`asymmetric_value`;
+        ``(0, 0)`` when it would exceed ``TABLE_LIMIT`` entries.
+
+    Examples
+    --------
+    >>> column, table = asymmetric_table(np.array([3, 2, 3]), 3, True)
+    >>> column.tolist(), table.tolist()
+    ([1, 0, 1], [[0.0, 1.5, 3.0, 4.5], [0.0, 1.0, 2.0, 3.0]])
+    """
+    distinct, column = np.unique(np.asarray(called, np.int64), return_inverse=True)
+    if distinct.shape[0] * (loci + 1) > TABLE_LIMIT:
+        return column.astype(np.int64), np.zeros((0, 0), np.float32)
+    return column.astype(np.int64), _table(distinct, loci, scaled)
+
+
+@numba.njit(cache=True)
+def _table(distinct, loci, scaled):
+    out = np.empty((distinct.shape[0], loci + 1), np.float32)
+    for u in range(distinct.shape[0]):
+        for k in range(loci + 1):
+            out[u, k] = asymmetric_value(np.int64(k), distinct[u], loci, scaled)
+    return out
+
+
 @numba.njit(cache=True, inline="always")
-def _symmetric_value(h, m, miss_i, miss_j, loci, mode):
-    """Symmetric float32 distance from the pair counts (see the module docstring)."""
+def table_value(table, column, called, loci, scaled, k, t):
+    """``D`` for count ``k`` and child ``t``: from ``table`` (:func:`asymmetric_table`) when it exists."""
+    if table.shape[0]:
+        return table[column[t], k]
+    return asymmetric_value(np.int64(k), called[t], loci, scaled)
+
+
+@numba.njit(cache=True, inline="always")
+def _symmetric_value(k, c, h, loci, mode):
+    """Symmetric float32 distance from the counts (see the module docstring)."""
     if mode == 2 or mode == 1:  # as-allele; complete-delete (no missing cell is left)
         return np.float32(h)
-    k = h - miss_i - miss_j + 2 * m
     if mode == 3:
         return np.float32(k)
-    c = loci - miss_i - miss_j + m
     return np.float32(((k + 0.01) * np.float64(loci)) / (c + 0.01))
 
 
-@numba.njit(cache=True, inline="always")
-def _both_missing(bits, i, j):
-    """Number of loci missing in rows i and j (popcount of the AND of their bit sets)."""
-    m = 0
-    for w in range(bits.shape[1]):
-        x = bits[i, w] & bits[j, w]
-        # popcount (SWAR): numba has no popcount intrinsic for uint64 arrays
-        x = x - ((x >> np.uint64(1)) & np.uint64(0x5555555555555555))
-        x = (x & np.uint64(0x3333333333333333)) + ((x >> np.uint64(2)) & np.uint64(0x3333333333333333))
-        x = (x + (x >> np.uint64(4))) & np.uint64(0x0F0F0F0F0F0F0F0F)
-        m += np.int64((x * np.uint64(0x0101010101010101)) >> np.uint64(56))
-    return m
-
-
-@numba.njit(cache=True, inline="always")
-def _store(out, store, mode, bits, miss, loci, i, j, h):
-    m = _both_missing(bits, i, j) if bits.shape[1] else 0
-    if store == _STORE_ASYMMETRIC:
-        out[i, j] = h - miss[j] + m
-        out[j, i] = h - miss[i] + m
-    else:
-        d = _symmetric_value(h, m, miss[i], miss[j], loci, mode)
-        out[i, j] = d
-        out[j, i] = d
+# Three copies of one loop nest, one per count: a run-time switch between them inside the loop
+# would make the compiler keep the accumulators in 64-bit lanes.
 
 
 @numba.njit(cache=True, parallel=True)
-def _pair_blocks(codes, bits, miss, block_i, block_j, first, last, store, mode, out):
-    """Fill ``out`` for the block pairs ``first..last-1`` (block_i <= block_j), each pair once."""
+def _asymmetric_blocks(codes, block_i, block_j, first, last, out):
+    """out[i, j] = loci called in j where i differs, out[j, i] the converse (block pairs first..last-1)."""
     n, loci = codes.shape
     for p in numba.prange(last - first):
         i0 = block_i[first + p] * _BLOCK
@@ -118,45 +155,176 @@ def _pair_blocks(codes, bits, miss, block_i, block_j, first, last, store, mode, 
                 r1 = codes[j + 1]
                 r2 = codes[j + 2]
                 r3 = codes[j + 3]
-                h0 = np.int32(0)
-                h1 = np.int32(0)
-                h2 = np.int32(0)
-                h3 = np.int32(0)
+                a0 = a1 = a2 = a3 = b0 = b1 = b2 = b3 = np.int32(0)
                 for locus in range(loci):
                     a = ri[locus]
-                    h0 += np.int32(a != r0[locus])
-                    h1 += np.int32(a != r1[locus])
-                    h2 += np.int32(a != r2[locus])
-                    h3 += np.int32(a != r3[locus])
-                _store(out, store, mode, bits, miss, loci, i, j, np.int64(h0))
-                _store(out, store, mode, bits, miss, loci, i, j + 1, np.int64(h1))
-                _store(out, store, mode, bits, miss, loci, i, j + 2, np.int64(h2))
-                _store(out, store, mode, bits, miss, loci, i, j + 3, np.int64(h3))
+                    called = np.int32(a != 0)
+                    x = r0[locus]
+                    d = np.int32(a != x)
+                    a0 += d & np.int32(x != 0)
+                    b0 += d & called
+                    x = r1[locus]
+                    d = np.int32(a != x)
+                    a1 += d & np.int32(x != 0)
+                    b1 += d & called
+                    x = r2[locus]
+                    d = np.int32(a != x)
+                    a2 += d & np.int32(x != 0)
+                    b2 += d & called
+                    x = r3[locus]
+                    d = np.int32(a != x)
+                    a3 += d & np.int32(x != 0)
+                    b3 += d & called
+                out[i, j] = a0
+                out[j, i] = b0
+                out[i, j + 1] = a1
+                out[j + 1, i] = b1
+                out[i, j + 2] = a2
+                out[j + 2, i] = b2
+                out[i, j + 3] = a3
+                out[j + 3, i] = b3
                 j += 4
             while j < j1:
                 rj = codes[j]
-                h = np.int32(0)
+                a0 = b0 = np.int32(0)
                 for locus in range(loci):
-                    h += np.int32(ri[locus] != rj[locus])
-                _store(out, store, mode, bits, miss, loci, i, j, np.int64(h))
+                    a = ri[locus]
+                    x = rj[locus]
+                    d = np.int32(a != x)
+                    a0 += d & np.int32(x != 0)
+                    b0 += d & np.int32(a != 0)
+                out[i, j] = a0
+                out[j, i] = b0
                 j += 1
 
 
 @numba.njit(cache=True, parallel=True)
-def _missing_bits(codes):
-    """Per row: the missing loci as a bit set (uint64 words) and their number."""
+def _called_blocks(codes, block_i, block_j, first, last, out):
+    """out[i, j] = loci called in both that differ, out[j, i] = loci called in both (i < j)."""
     n, loci = codes.shape
-    words = (loci + 63) // 64
-    bits = np.zeros((n, words), np.uint64)
-    miss = np.zeros(n, np.int64)
-    for i in numba.prange(n):
-        count = 0
-        for locus in range(loci):
-            if codes[i, locus] == 0:
-                bits[i, locus >> 6] |= np.uint64(1) << np.uint64(locus & 63)
-                count += 1
-        miss[i] = count
-    return bits, miss
+    for p in numba.prange(last - first):
+        i0 = block_i[first + p] * _BLOCK
+        j0 = block_j[first + p] * _BLOCK
+        i1 = min(n, i0 + _BLOCK)
+        j1 = min(n, j0 + _BLOCK)
+        for i in range(i0, i1):
+            ri = codes[i]
+            j = max(j0, i + 1)
+            while j + 4 <= j1:
+                r0 = codes[j]
+                r1 = codes[j + 1]
+                r2 = codes[j + 2]
+                r3 = codes[j + 3]
+                a0 = a1 = a2 = a3 = b0 = b1 = b2 = b3 = np.int32(0)
+                for locus in range(loci):
+                    a = ri[locus]
+                    called = np.int32(a != 0)
+                    x = r0[locus]
+                    both = called & np.int32(x != 0)
+                    a0 += both & np.int32(a != x)
+                    b0 += both
+                    x = r1[locus]
+                    both = called & np.int32(x != 0)
+                    a1 += both & np.int32(a != x)
+                    b1 += both
+                    x = r2[locus]
+                    both = called & np.int32(x != 0)
+                    a2 += both & np.int32(a != x)
+                    b2 += both
+                    x = r3[locus]
+                    both = called & np.int32(x != 0)
+                    a3 += both & np.int32(a != x)
+                    b3 += both
+                out[i, j] = a0
+                out[j, i] = b0
+                out[i, j + 1] = a1
+                out[j + 1, i] = b1
+                out[i, j + 2] = a2
+                out[j + 2, i] = b2
+                out[i, j + 3] = a3
+                out[j + 3, i] = b3
+                j += 4
+            while j < j1:
+                rj = codes[j]
+                a0 = b0 = np.int32(0)
+                for locus in range(loci):
+                    a = ri[locus]
+                    x = rj[locus]
+                    both = np.int32(a != 0) & np.int32(x != 0)
+                    a0 += both & np.int32(a != x)
+                    b0 += both
+                out[i, j] = a0
+                out[j, i] = b0
+                j += 1
+
+
+@numba.njit(cache=True, parallel=True)
+def _hamming_blocks(codes, block_i, block_j, first, last, out):
+    """out[i, j] = out[j, i] = loci whose codes differ (block pairs first..last-1)."""
+    n, loci = codes.shape
+    for p in numba.prange(last - first):
+        i0 = block_i[first + p] * _BLOCK
+        j0 = block_j[first + p] * _BLOCK
+        i1 = min(n, i0 + _BLOCK)
+        j1 = min(n, j0 + _BLOCK)
+        for i in range(i0, i1):
+            ri = codes[i]
+            j = max(j0, i + 1)
+            while j + 4 <= j1:
+                r0 = codes[j]
+                r1 = codes[j + 1]
+                r2 = codes[j + 2]
+                r3 = codes[j + 3]
+                a0 = a1 = a2 = a3 = np.int32(0)
+                for locus in range(loci):
+                    a = ri[locus]
+                    a0 += np.int32(a != r0[locus])
+                    a1 += np.int32(a != r1[locus])
+                    a2 += np.int32(a != r2[locus])
+                    a3 += np.int32(a != r3[locus])
+                out[i, j] = a0
+                out[j, i] = a0
+                out[i, j + 1] = a1
+                out[j + 1, i] = a1
+                out[i, j + 2] = a2
+                out[j + 2, i] = a2
+                out[i, j + 3] = a3
+                out[j + 3, i] = a3
+                j += 4
+            while j < j1:
+                rj = codes[j]
+                a0 = np.int32(0)
+                for locus in range(loci):
+                    a0 += np.int32(ri[locus] != rj[locus])
+                out[i, j] = a0
+                out[j, i] = a0
+                j += 1
+
+
+_KERNELS = {
+    _COUNT_ASYMMETRIC: _asymmetric_blocks,
+    _COUNT_CALLED: _called_blocks,
+    _COUNT_HAMMING: _hamming_blocks,
+}
+
+
+@numba.njit(cache=True, parallel=True)
+def _symmetric_from_counts(counts, block_i, block_j, loci, mode, hamming, out):
+    """The symmetric distances from the pair counts, block pair by block pair: k above the
+    diagonal and c below it (or, when ``hamming``, the Hamming count on both sides and c = L)."""
+    n = counts.shape[0]
+    for p in numba.prange(block_i.shape[0]):
+        i0 = block_i[p] * _BLOCK
+        j0 = block_j[p] * _BLOCK
+        for i in range(i0, min(n, i0 + _BLOCK)):
+            if i0 == j0:
+                out[i, i] = 0
+            for j in range(max(j0, i + 1), min(n, j0 + _BLOCK)):
+                k = np.int64(counts[i, j])
+                c = np.int64(loci) if hamming else np.int64(counts[j, i])
+                d = _symmetric_value(k, c, k, loci, mode)
+                out[i, j] = d
+                out[j, i] = d
 
 
 @numba.njit(cache=True, parallel=True)
@@ -181,25 +349,28 @@ def _lengths(codes, a, b, as_allele):
 # Python wrappers
 
 
-def _all_pairs(codes, store, mode, out, progress, cancel):
-    """Run the pair kernel over every block pair, in chunks, with progress and cancel hooks."""
-    codes = np.ascontiguousarray(codes)
-    n = codes.shape[0]
-    bits, miss = _missing_bits(codes)
-    if not miss.any():
-        bits = np.zeros((n, 0), np.uint64)
+def _block_pairs(n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Every pair of row blocks (bi <= bj)."""
     blocks = (n + _BLOCK - 1) // _BLOCK
     block_i, block_j = np.triu_indices(blocks)
-    block_i = block_i.astype(np.int64)
-    block_j = block_j.astype(np.int64)
+    return block_i.astype(np.int64), block_j.astype(np.int64)
+
+
+def _all_pairs(codes, count, out, progress, cancel):
+    """Run the pair kernel over every block pair, in chunks, with progress and cancel hooks."""
+    codes = np.ascontiguousarray(codes)
+    block_i, block_j = _block_pairs(codes.shape[0])
     pairs = block_i.shape[0]
     step = max(1, -(-pairs // _CHUNKS))
     for first in range(0, pairs, step):
         check_cancel(cancel)
         last = min(pairs, first + step)
-        _pair_blocks(codes, bits, miss, block_i, block_j, first, last, store, mode, out)
+        _KERNELS[count](codes, block_i, block_j, first, last, out)
         report(progress, last / pairs)
-    return miss
+
+
+def _counts_dtype(loci: int) -> type:
+    return np.uint16 if loci <= 65535 else np.uint32
 
 
 def asymmetric_differences(
@@ -234,9 +405,11 @@ def asymmetric_differences(
     """
     codes = np.ascontiguousarray(codes)
     n, loci = codes.shape
-    out = np.zeros((n, n), np.uint16 if loci <= 65535 else np.uint32)
-    miss = _all_pairs(codes, _STORE_ASYMMETRIC, 0, out, progress, cancel)
-    return out, loci - miss
+    called = (codes != 0).sum(axis=1).astype(np.int64)
+    out = np.zeros((n, n), _counts_dtype(loci))
+    complete = bool((called == loci).all())  # then both counts are the Hamming distance
+    _all_pairs(codes, _COUNT_HAMMING if complete else _COUNT_ASYMMETRIC, out, progress, cancel)
+    return out, called
 
 
 def asymmetric_distances(codes: np.ndarray, missing: str = "pair-delete") -> np.ndarray:
@@ -326,9 +499,12 @@ def symmetric_distances(
     """
     mode = missing_code(missing)
     codes = np.ascontiguousarray(codes)
-    n = codes.shape[0]
-    out = np.zeros((n, n), np.float32)
-    _all_pairs(codes, _STORE_SYMMETRIC, mode, out, progress, cancel)
+    n, loci = codes.shape
+    counts = np.zeros((n, n), _counts_dtype(loci))
+    hamming = mode in (1, 2) or bool((codes != 0).all())
+    _all_pairs(codes, _COUNT_HAMMING if hamming else _COUNT_CALLED, counts, progress, cancel)
+    out = np.empty((n, n), np.float32)
+    _symmetric_from_counts(counts, *_block_pairs(n), loci, mode, hamming, out)
     return out
 
 

@@ -21,7 +21,7 @@ from __future__ import annotations
 import numba
 import numpy as np
 
-from engine.algorithms.grapetree_distances import asymmetric_value
+from engine.algorithms.grapetree_distances import asymmetric_table, asymmetric_value
 from engine.hooks import check_cancel, report
 from engine.models import CancelCheck, ProgressCallback
 
@@ -141,14 +141,20 @@ def pairwise_sum_float32(values: np.ndarray) -> np.float32:
 
 
 @numba.njit(cache=True, parallel=True)
-def _harmonic_rows(counts, called, loci, scaled, first, last, sums):
+def _harmonic_rows(counts, called, loci, scaled, column, inverse, first, last, sums):
+    """Pairwise float32 sums of 1 / (D[i, j] + 0.1) over rows first..last-1; ``inverse`` is the
+    table of those terms by (child's table row, count), or empty."""
     n = counts.shape[0]
     for p in numba.prange(last - first):
         i = first + p
         row = np.empty(n, np.float32)
-        for j in range(n):
-            d = asymmetric_value(np.int64(counts[i, j]), called[j], loci, scaled)
-            row[j] = np.float32(1.0) / (d + np.float32(0.1))
+        if inverse.shape[0]:
+            for j in range(n):
+                row[j] = inverse[column[j], counts[i, j]]
+        else:
+            for j in range(n):
+                d = asymmetric_value(np.int64(counts[i, j]), called[j], loci, scaled)
+                row[j] = np.float32(1.0) / (d + np.float32(0.1))
         sums[i] = _pairwise(row, 0, n)
 
 
@@ -182,14 +188,18 @@ def harmonic_means(
 
     Notes
     -----
-    O(n^2) time on all cores, O(n) memory per thread (one row of terms).
+    O(n^2) time on all cores, O(n) memory per thread (one row of terms); the terms come from a
+    table by (called loci of the child, count) when it is small enough.
     """
     n = counts.shape[0]
+    called = np.asarray(called, np.int64)
+    column, table = asymmetric_table(called, int(loci), bool(scaled))
+    inverse = (np.float32(1.0) / (table + np.float32(0.1))).astype(np.float32)  # as the kernel would
     sums = np.zeros(n, np.float32)
     for first in range(0, n, _ROWS_PER_CHUNK):
         check_cancel(cancel)
         last = min(n, first + _ROWS_PER_CHUNK)
-        _harmonic_rows(counts, np.asarray(called, np.int64), int(loci), bool(scaled), first, last, sums)
+        _harmonic_rows(counts, called, int(loci), bool(scaled), column, inverse, first, last, sums)
         report(progress, last / max(n, 1))
     return (np.float32(n) / sums).astype(np.float32)
 

@@ -36,7 +36,13 @@ import numba
 import numpy as np
 
 from engine.algorithms.arborescence import structured_arborescence
-from engine.algorithms.grapetree_distances import asymmetric_differences, asymmetric_value, branch_lengths
+from engine.algorithms.grapetree_distances import (
+    asymmetric_differences,
+    asymmetric_table,
+    asymmetric_value,
+    branch_lengths,
+    table_value,
+)
 from engine.algorithms.grapetree_input import GrapeTreeProfiles, grapetree_profiles, missing_code
 from engine.algorithms.grapetree_recraft import recraft
 from engine.algorithms.grapetree_weights import harmonic_means, harmonic_ranks
@@ -70,7 +76,7 @@ def shortcut_cutoff(n: int) -> int:
 
 
 @numba.njit(cache=True, parallel=True)
-def _shortcuts(counts, called, loci, scaled, ranks, weights, cutoff):
+def _shortcuts(counts, called, loci, scaled, column, table, ranks, weights, cutoff):
     """Best shortcut parent of every node (-1: none) and the branch value floor(D + w_s)."""
     n = counts.shape[0]
     limit = np.float32(cutoff + 1)
@@ -93,7 +99,7 @@ def _shortcuts(counts, called, loci, scaled, ranks, weights, cutoff):
             for t in range(t0, t1):
                 k = np.int64(counts[s, t])
                 if k <= largest[t] and rank < ranks[t]:
-                    score = asymmetric_value(k, called[t], loci, scaled) + weights[s]
+                    score = table_value(table, column, called, loci, scaled, k, t) + weights[s]
                     if score < best[t - t0]:
                         best[t - t0] = score
                         arg[t - t0] = s
@@ -144,7 +150,7 @@ def _merged_rows(counts, retained, sources, targets):
 
 
 @numba.njit(cache=True, parallel=True)
-def _rounded_transposed(counts, called, loci, scaled, retained, slot, rows, out):
+def _rounded_transposed(counts, called, loci, scaled, column, table, retained, slot, rows, out):
     """out[b, a] = round(D'[R_a, R_b]) (numpy's round half to even of the float32 distance)."""
     m = retained.shape[0]
     blocks = (m + _COLUMN_BLOCK - 1) // _COLUMN_BLOCK
@@ -159,7 +165,7 @@ def _rounded_transposed(counts, called, loci, scaled, retained, slot, rows, out)
                     out[b, a] = 0
                     continue
                 k = np.int64(rows[k_slot, b]) if k_slot >= 0 else np.int64(counts[r, retained[b]])
-                d = asymmetric_value(k, called[retained[b]], loci, scaled)
+                d = table_value(table, column, called, loci, scaled, k, retained[b])
                 out[b, a] = np.int64(np.rint(np.float64(d)))
 
 
@@ -330,7 +336,9 @@ def mstree_v2(
     ranks = harmonic_ranks(means, profiles.sizes)
     weights = (ranks / n).astype(np.float32)
     check_cancel(cancel)
-    source, value = _shortcuts(counts, called, loci, scaled, ranks, weights, shortcut_cutoff(n))
+    column, table = asymmetric_table(called, loci, scaled)
+    source, value = _shortcuts(counts, called, loci, scaled, column, table, ranks, weights,
+                               shortcut_cutoff(n))
     report(progress, 0.75)
     short_targets = np.flatnonzero(source >= 0)
     short_sources = source[short_targets]
@@ -341,7 +349,7 @@ def mstree_v2(
         slot, rows = _merged_rows(counts, retained, short_sources, short_targets)
         m = retained.shape[0]
         rounded_t = np.empty((m, m), np.uint16 if loci <= 65535 else np.uint32)
-        _rounded_transposed(counts, called, loci, scaled, retained, slot, rows, rounded_t)
+        _rounded_transposed(counts, called, loci, scaled, column, table, retained, slot, rows, rounded_t)
         del rows
         report(progress, 0.8)
         parent = structured_arborescence(rounded_t, n, ranks[retained],
