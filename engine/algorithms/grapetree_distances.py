@@ -369,8 +369,9 @@ def _all_pairs(codes, count, out, progress, cancel):
         report(progress, last / pairs)
 
 
-def _counts_dtype(loci: int) -> type:
-    return np.uint16 if loci <= 65535 else np.uint32
+def counts_dtype(loci: int) -> type:
+    """The smallest unsigned type that holds counts up to ``loci``: uint8, uint16 or uint32."""
+    return np.uint8 if loci <= 255 else np.uint16 if loci <= 65535 else np.uint32
 
 
 def asymmetric_differences(
@@ -392,21 +393,21 @@ def asymmetric_differences(
     Returns
     -------
     counts : numpy.ndarray
-        ``(n, n)``: ``counts[s, t]`` = loci called in ``t`` where ``s`` and ``t`` differ; ``uint16``
-        (``uint32`` past 65,535 loci), zero diagonal.
+        ``(n, n)``: ``counts[s, t]`` = loci called in ``t`` where ``s`` and ``t`` differ; zero
+        diagonal; ``uint8`` up to 255 loci, ``uint16`` up to 65,535, else ``uint32``.
     called : numpy.ndarray
         ``(n,)`` int64 number of called loci of each row.
 
     Notes
     -----
-    O(n^2 L) time (each unordered pair once, on all cores), O(n^2) memory: 2 bytes a pair, half
-    of a float32 distance matrix, and :func:`asymmetric_value` turns a count into the exact
-    float32 distance. ``D[s, t] = asymmetric_value(counts[s, t], called[t], L, scaled)``.
+    O(n^2 L) time (each unordered pair once, on all cores), O(n^2) memory: 2 bytes a pair (1 up
+    to 255 loci), half of a float32 distance matrix or less; :func:`asymmetric_value` turns a
+    count into the exact float32 distance. ``D[s, t] = asymmetric_value(counts[s, t], called[t], L, scaled)``.
     """
     codes = np.ascontiguousarray(codes)
     n, loci = codes.shape
     called = (codes != 0).sum(axis=1).astype(np.int64)
-    out = np.zeros((n, n), _counts_dtype(loci))
+    out = np.zeros((n, n), counts_dtype(loci))
     complete = bool((called == loci).all())  # then both counts are the Hamming distance
     _all_pairs(codes, _COUNT_HAMMING if complete else _COUNT_ASYMMETRIC, out, progress, cancel)
     return out, called
@@ -500,7 +501,7 @@ def symmetric_distances(
     mode = missing_code(missing)
     codes = np.ascontiguousarray(codes)
     n, loci = codes.shape
-    counts = np.zeros((n, n), _counts_dtype(loci))
+    counts = np.zeros((n, n), counts_dtype(loci))
     hamming = mode in (1, 2) or bool((codes != 0).all())
     _all_pairs(codes, _COUNT_HAMMING if hamming else _COUNT_CALLED, counts, progress, cancel)
     out = np.empty((n, n), np.float32)

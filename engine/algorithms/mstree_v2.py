@@ -24,8 +24,9 @@ The steps, each reproducing GrapeTree 3.0.0 (``research/grapetree-methods.md`` s
    the root is the source of the first longest branch in the recrafted order, and branches point
    away from it.
 
-Memory: the counts (2 bytes a pair, 800 MB at 20,000 profiles) and the rounded ``D'`` of the
-retained nodes (2 bytes a pair of them); no float distance matrix and no edge list is ever built.
+Memory: the counts (2 bytes a pair, 800 MB at 20,000 cgMLST profiles; 1 byte up to 255 loci)
+and the rounded ``D'`` of the retained nodes (as much a pair of them); no float distance matrix
+and no edge list is ever built.
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ from engine.algorithms.grapetree_distances import (
     asymmetric_table,
     asymmetric_value,
     branch_lengths,
+    counts_dtype,
     table_value,
 )
 from engine.algorithms.grapetree_input import GrapeTreeProfiles, grapetree_profiles, missing_code
@@ -305,8 +307,8 @@ def mstree_v2(
     Notes
     -----
     O(n^2 L) time for the distances (each unordered pair once, on all cores), O(n^2) for the
-    harmonic sums, shortcuts and arborescence; O(n^2) memory at 2 bytes a pair plus 2 bytes a pair
-    of retained nodes. Exact ties between arborescences (not met on GrapeTree's test data) may
+    harmonic sums, shortcuts and arborescence; O(n^2) memory at 2 bytes a pair (1 up to 255 loci)
+    plus as much a pair of retained nodes. Exact ties between arborescences (not met on GrapeTree's test data) may
     be resolved differently from GrapeTree's ``edmonds`` program.
 
     Examples
@@ -348,7 +350,7 @@ def mstree_v2(
         check_cancel(cancel)
         slot, rows = _merged_rows(counts, retained, short_sources, short_targets)
         m = retained.shape[0]
-        rounded_t = np.empty((m, m), np.uint16 if loci <= 65535 else np.uint32)
+        rounded_t = np.empty((m, m), counts_dtype(loci))  # round(D') <= L
         _rounded_transposed(counts, called, loci, scaled, column, table, retained, slot, rows, rounded_t)
         del rows
         report(progress, 0.8)
