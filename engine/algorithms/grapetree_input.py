@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numba
 import numpy as np
 
 from engine.errors import ParameterError
@@ -102,6 +103,30 @@ class GrapeTreeProfiles:
         return int(self.codes.shape[0])
 
 
+@numba.njit(cache=True, parallel=True)
+def _recode(matrix, offsets, table):
+    """out[i, l] = table[offsets[l] + matrix[i, l]]: every locus' own recoding, row by row."""
+    n, loci = matrix.shape
+    out = np.empty((n, loci), table.dtype)
+    for i in numba.prange(n):
+        for locus in range(loci):
+            out[i, locus] = table[offsets[locus] + matrix[i, locus]]
+    return out
+
+
+@numba.njit(cache=True, parallel=True)
+def _transposed(codes):
+    """A contiguous transposed copy, in 64 x 64 tiles."""
+    n, loci = codes.shape
+    out = np.empty((loci, n), codes.dtype)
+    for tile in numba.prange((n + 63) // 64):
+        for l0 in range(0, loci, 64):
+            for i in range(tile * 64, min(n, tile * 64 + 64)):
+                for locus in range(l0, min(loci, l0 + 64)):
+                    out[locus, i] = codes[i, locus]
+    return out
+
+
 def grapetree_profiles(dataset: Dataset, missing: str = "pair-delete") -> GrapeTreeProfiles:
     """Encode, order, filter and merge a dataset's profiles as GrapeTree does.
 
@@ -146,19 +171,22 @@ def grapetree_profiles(dataset: Dataset, missing: str = "pair-delete") -> GrapeT
     matrix = np.asarray(profiles.matrix)
     rows_total, loci_total = matrix.shape
     dtype = np.uint16 if max((len(a) for a in profiles.alleles), default=1) <= 65536 else np.uint32
-    codes = np.zeros((rows_total, loci_total), dtype)
+    tables = []
     for locus in range(loci_total):
         texts = [text.upper() for text in profiles.alleles[locus]]
-        distinct = sorted(set(texts[1:]))
-        number = {text: k + 1 for k, text in enumerate(distinct)}
-        recode = np.array([0] + [number[text] for text in texts[1:]], dtype)
-        codes[:, locus] = recode[matrix[:, locus]]
+        number = {text: k + 1 for k, text in enumerate(sorted(set(texts[1:])))}
+        tables.append(np.array([0] + [number[text] for text in texts[1:]], dtype))
+    offsets = np.zeros(loci_total + 1, np.int64)
+    np.cumsum([table.shape[0] for table in tables], out=offsets[1:])
+    table = np.concatenate(tables) if tables else np.zeros(0, dtype)
+    codes = _recode(np.ascontiguousarray(matrix), offsets, table)
     loci = np.arange(loci_total, dtype=np.int64)
     if mode == MISSING_MODES["complete-delete"]:
         complete = ~(codes == 0).any(axis=0)
         codes = np.ascontiguousarray(codes[:, complete])
         loci = loci[complete]
-    order = np.lexsort(codes.T) if codes.shape[1] else np.arange(rows_total)
+    # numpy.lexsort: the last key (locus) is the primary one; it is faster on contiguous keys
+    order = np.lexsort(_transposed(codes)) if codes.shape[1] else np.arange(rows_total)
     order = order.astype(np.int64)
     ordered = codes[order]
     kept = (ordered != 0).any(axis=1) if ordered.shape[1] else np.zeros(rows_total, bool)

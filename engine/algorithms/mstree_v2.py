@@ -308,8 +308,16 @@ def mstree_v2(
     -----
     O(n^2 L) time for the distances (each unordered pair once, on all cores), O(n^2) for the
     harmonic sums, shortcuts and arborescence; O(n^2) memory at 2 bytes a pair (1 up to 255 loci)
-    plus as much a pair of retained nodes. Exact ties between arborescences (not met on GrapeTree's test data) may
-    be resolved differently from GrapeTree's ``edmonds`` program.
+    plus as much a pair of retained nodes, and O(n) per contracted super-vertex alive at once in
+    the arborescence.
+
+    Where GrapeTree's float32 arithmetic loses information, this follows the exact value: its
+    ``edmonds`` program receives ``round(D') + w_s`` as float32 written with 5 decimals, so once
+    ``1 / n`` falls below that resolution (cgMLST distances of a few thousand and ``n`` of a few
+    thousand and more, or ``n`` above 100,000) two candidate parents of a node can tie there and
+    the program's own order decides, whereas ``n * round(D') + rank`` never ties. Exact ties
+    between whole arborescences, too, may be resolved differently. Neither occurs in GrapeTree's
+    reference outputs (research/grapetree-methods.md section 8).
 
     Examples
     --------
