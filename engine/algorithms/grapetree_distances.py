@@ -17,7 +17,7 @@ All three are defined on GrapeTree's allele codes (:mod:`engine.algorithms.grape
 
 Every pair is compared once, in blocks of ``_BLOCK`` rows so that both blocks stay in cache,
 four partner rows at a time. The inner loop over loci only counts, and its counts are stored as
-they are (``uint16``) into the two triangles of one ``n x n`` matrix: for the asymmetric
+they are (``uint8`` or ``uint16``) into the two triangles of one ``n x n`` matrix: for the asymmetric
 distance ``k(s, t)`` and ``k(t, s)``; for the symmetric one ``k`` and ``c``; without missing data
 the plain Hamming count in both. Any arithmetic on the counts right after the loop (even a
 subtraction) makes the compiler widen the vector accumulators to 64 bits, five times slower, so

@@ -21,6 +21,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
+from engine.algorithms import grapetree_distances
 from engine.algorithms import mstree_v2 as module
 from engine.algorithms.arborescence import minimum_spanning_arborescence
 from engine.algorithms.grapetree_input import MISSING_MODES, grapetree_profiles
@@ -295,6 +296,19 @@ def test_follows_the_transcription(matrix: np.ndarray, missing: str) -> None:
     edges, roots = spec_mstree_v2(data, missing)
     assert directed_edges(result) == edges
     assert [result.ids[r] for r in result.roots] == roots
+
+
+@settings(PROPERTY, max_examples=20)
+@given(matrix=typing_data(), missing=st.sampled_from(sorted(MISSING_MODES)))
+def test_distance_table_and_formula_agree(matrix: np.ndarray, missing: str) -> None:
+    # Past TABLE_LIMIT entries the asymmetric distances are computed each time instead of looked up.
+    data = from_matrix(matrix)
+    tabled = mstree_v2(data, missing=missing)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(grapetree_distances, "TABLE_LIMIT", 0)
+        direct = mstree_v2(data, missing=missing)
+    assert directed_edges(direct) == directed_edges(tabled)
+    assert direct.roots.tolist() == tabled.roots.tolist()
 
 
 @PROPERTY
