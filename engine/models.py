@@ -146,22 +146,29 @@ class Dataset:
 
 @dataclass(frozen=True)
 class Edge:
-    """One directed edge of a tree: parent id -> child id, its distance and the deciding rule."""
+    """One directed edge of a tree: parent id -> child id, its length and the deciding rule.
+
+    ``distance`` is a whole number of loci for the spanning trees and a fractional branch length for
+    neighbour joining and dendrograms.
+    """
 
     parent: str
     child: str
-    distance: int
+    distance: int | float
     rule: str
 
 
 @dataclass(frozen=True)
 class Inference:
-    """A tree or forest over the rows of a dataset.
+    """A tree or forest over the rows of a dataset, with internal nodes for NJ trees and dendrograms.
 
-    Edges are parallel arrays of row indices, oriented parent -> child, sorted by distance (ties
-    in the order the algorithm took them). ``roots`` lists the root row of every tree in root
-    order, singletons (rows without an edge) included after the others. ``counts`` is the
-    frequency of every row as the algorithm used it.
+    Nodes ``0 .. profile_count - 1`` are the dataset's rows, in row order; the ``internal`` nodes
+    after them (ancestors that are not profiles, named ``#1``, ``#2``, ... in ``ids``) have no
+    isolates. Edges are parallel arrays of node indices, oriented parent -> child, sorted by distance
+    for the spanning trees (ties in the order the algorithm took them). ``distances`` are integers
+    for spanning trees and floats for NJ trees and dendrograms. ``roots`` lists the root of every tree
+    in root order, singletons (profiles without an edge) included after the others. ``counts`` is the
+    frequency of every node as the algorithm used it (0 for internal nodes).
     """
 
     algorithm: str
@@ -173,6 +180,12 @@ class Inference:
     rules: np.ndarray
     roots: np.ndarray
     counts: np.ndarray
+    internal: int = 0
+
+    @property
+    def profile_count(self) -> int:
+        """Number of nodes that are dataset rows (all but the internal ones)."""
+        return len(self.ids) - self.internal
 
     def edges(self) -> Iterator[Edge]:
         """The edges as :class:`Edge` records with ids and rule names, in edge order."""
@@ -186,9 +199,28 @@ class Inference:
             yield Edge(self.ids[parent], self.ids[child], distance, rule_name(rule))
 
     @property
-    def total_distance(self) -> int:
+    def total_distance(self) -> int | float:
         """Sum of the edge distances."""
-        return int(self.distances.sum())
+        return self.distances.sum().item()
+
+
+def internal_ids(ids: list[str], count: int) -> list[str]:
+    """Names for ``count`` internal nodes: ``#1``, ``#2``, ..., each with as many ``#`` as it takes
+    to differ from every profile id in ``ids``.
+
+    Examples
+    --------
+    >>> internal_ids(["A", "#2"], 3)
+    ['#1', '##2', '#3']
+    """
+    taken = set(ids)
+    names = []
+    for k in range(1, count + 1):
+        name = f"#{k}"
+        while name in taken:
+            name = "#" + name
+        names.append(name)
+    return names
 
 
 @dataclass(frozen=True)

@@ -27,9 +27,10 @@ def to_graphml(inference: Inference) -> str:
     str
         An XML document (UTF-8 declaration, no trailing newline): one ``<node id=profile id>`` per
         row in row order with ``name`` (``string``, the profile id again) and ``count`` (``long``)
-        data, one ``<edge source= target=>`` per edge in edge order with ``distance`` (``long``)
-        and ``rule`` (``string``) data, and graph data ``algorithm`` (``string``). Singletons are
-        kept. Ids are written as they are, XML-escaped.
+        data, one ``<edge source= target=>`` per edge in edge order with ``distance`` (``long``;
+        ``double`` for the fractional lengths of NJ trees and dendrograms) and ``rule``
+        (``string``) data, and graph data ``algorithm`` (``string``). Singletons are kept. Ids are
+        written as they are, XML-escaped.
 
     Examples
     --------
@@ -46,8 +47,9 @@ def to_graphml(inference: Inference) -> str:
     correctly, whereas igraph 1.0 leaves an ``&`` in an ``id`` attribute as ``&#38;``).
     """
     root = ET.Element("graphml", xmlns=_GRAPHML_NS)
+    lengths = "long" if np.issubdtype(np.asarray(inference.distances).dtype, np.integer) else "double"
     for key, owner, kind in (("algorithm", "graph", "string"), ("name", "node", "string"),
-                             ("count", "node", "long"), ("distance", "edge", "long"),
+                             ("count", "node", "long"), ("distance", "edge", lengths),
                              ("rule", "edge", "string")):
         ET.SubElement(root, "key", {"id": key, "for": owner, "attr.name": key, "attr.type": kind})
     graph = ET.SubElement(root, "graph", id="G", edgedefault="directed")

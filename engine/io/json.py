@@ -46,7 +46,9 @@ def to_json(inference: Inference) -> dict[str, object]:
         ``{"algorithm": str, "parameters": dict, "nodes": [{"id": str, "count": int}, ...],
         "roots": [id, ...], "edges": [{"from": id, "to": id, "distance": int, "rule": str}, ...]}``;
         nodes in row order (singletons included), roots and edges in the inference's order, rules
-        as named by :func:`engine.models.rule_name`.
+        as named by :func:`engine.models.rule_name`. A tree with internal nodes (NJ, dendrograms)
+        also has ``"internal": n``, the number of nodes at the end of ``nodes`` that are not
+        profiles, and fractional distances.
 
     Examples
     --------
@@ -57,7 +59,7 @@ def to_json(inference: Inference) -> dict[str, object]:
     True
     """
     ids = inference.ids
-    return {
+    data: dict[str, object] = {
         "algorithm": inference.algorithm,
         "parameters": _plain(dict(inference.parameters)),
         "nodes": [{"id": label, "count": count}
@@ -66,6 +68,9 @@ def to_json(inference: Inference) -> dict[str, object]:
         "edges": [{"from": edge.parent, "to": edge.child, "distance": edge.distance, "rule": edge.rule}
                   for edge in inference.edges()],
     }
+    if inference.internal:
+        data["internal"] = inference.internal
+    return data
 
 
 def to_json_text(inference: Inference) -> str:
@@ -98,12 +103,14 @@ def from_json(data: Mapping[str, object]) -> Inference:
     data : Mapping
         ``algorithm`` (str), ``parameters`` (dict), ``nodes`` (list of ``{"id": str, "count":
         int >= 0}``, ids unique), ``roots`` (list of node ids), ``edges`` (list of ``{"from": id,
-        "to": id, "distance": int >= 0, "rule": str}``). Other keys are ignored.
+        "to": id, "distance": int >= 0, "rule": str}``), and for a tree with internal nodes
+        ``internal`` (how many of the last nodes are not profiles), whose distances may be fractional
+        and, as neighbour joining may give them, negative. Other keys are ignored.
 
     Returns
     -------
     Inference
-        Row ``i`` is ``nodes[i]``; every array is ``int64``.
+        Row ``i`` is ``nodes[i]``; every array is ``int64`` but fractional distances (``float64``).
 
     Raises
     ------
@@ -132,6 +139,9 @@ def from_json(data: Mapping[str, object]) -> Inference:
     nodes = _field(data, "nodes", list, where)
     root_ids = _field(data, "roots", list, where)
     edges = _field(data, "edges", list, where)
+    internal = _field(data, "internal", int, where) if "internal" in data else 0
+    if not 0 <= internal <= len(nodes):
+        raise InputError(f"the inference's 'internal' must be between 0 and {len(nodes)}, not {internal}")
     ids: list[str] = []
     counts: list[int] = []
     row_of: dict[str, int] = {}
@@ -157,15 +167,16 @@ def from_json(data: Mapping[str, object]) -> Inference:
     roots = [row(label, f"root {i + 1}") for i, label in enumerate(root_ids)]
     parents: list[int] = []
     children: list[int] = []
-    distances: list[int] = []
+    distances: list[int | float] = []
     rules: list[int] = []
     for i, edge in enumerate(edges):
         where = f"edge {i + 1}"
         if not isinstance(edge, Mapping):
             raise InputError(f"{where} must be an object with 'from', 'to', 'distance' and 'rule'")
-        distance = _field(edge, "distance", int, where)
+        distance = _field(edge, "distance", float if internal and isinstance(edge.get("distance"), float)
+                          else int, where)
         rule = _field(edge, "rule", str, where)
-        if distance < 0:
+        if distance < 0 and not internal:
             raise InputError(f"{where}: distance must not be negative, got {distance}")
         try:
             code = rule_code(rule)
@@ -180,8 +191,10 @@ def from_json(data: Mapping[str, object]) -> Inference:
     def array(values: list[int]) -> np.ndarray:
         return np.array(values, dtype=np.int64)
 
+    fractional = any(isinstance(distance, float) for distance in distances)
     inference = Inference(algorithm=algorithm, parameters=dict(parameters), ids=ids, parents=array(parents),
-                          children=array(children), distances=array(distances), rules=array(rules),
-                          roots=array(roots), counts=array(counts))
+                          children=array(children), rules=array(rules), roots=array(roots),
+                          distances=np.array(distances, dtype=np.float64 if fractional else np.int64),
+                          counts=array(counts), internal=internal)
     walk_forest(inference)
     return inference

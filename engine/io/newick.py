@@ -42,6 +42,11 @@ def _quote(label: str) -> str:
     return "'" + label.replace("'", "''") + "'"
 
 
+def _length(distance: int | float) -> str:
+    """A branch length as Newick writes it: a whole number as it is, a fraction to 8 significant digits."""
+    return str(distance) if isinstance(distance, int) else f"{distance:.8g}"
+
+
 def to_newick(inference: Inference) -> str:
     """Write an inference as Newick text, in PhyloDB's form.
 
@@ -55,8 +60,9 @@ def to_newick(inference: Inference) -> str:
     str
         For every root with at least one edge, in ``inference.roots`` order, the tree
         ``subtree root_id;``, with no separator between trees and no trailing newline. A node with
-        children is ``(c1:d1,c2:d2,...)id``, children in edge order; a leaf is its id. ``""`` when
-        the inference has no edge.
+        children is ``(c1:d1,c2:d2,...)id``, children in edge order; a leaf is its id; an internal
+        node (not a profile: NJ trees, dendrograms) has no label. Whole-number lengths are written
+        as they are, fractional ones to 8 significant digits. ``""`` when the inference has no edge.
 
     Raises
     ------
@@ -88,9 +94,10 @@ def to_newick(inference: Inference) -> str:
     keep singletons. O(rows + edges), iterative.
     """
     walk = walk_forest(inference)
-    labels = [_quote(label) for label in inference.ids]
+    profiles = inference.profile_count
+    labels = [_quote(label) if node < profiles else "" for node, label in enumerate(inference.ids)]
     children = np.asarray(inference.children).tolist()
-    lengths = [f":{d}" for d in np.asarray(inference.distances).tolist()]
+    lengths = [f":{_length(d)}" for d in np.asarray(inference.distances).tolist()]
     parts: list[str] = []
     for root in np.asarray(inference.roots).tolist():
         if not walk.out_edges[root]:

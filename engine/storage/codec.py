@@ -84,6 +84,7 @@ def inference_to_arrays(inference: Inference) -> Arrays:
         "rules": inference.rules,
         "roots": inference.roots,
         "counts": inference.counts,
+        "internal": np.array(inference.internal),
     }
 
 
@@ -99,6 +100,7 @@ def inference_from_arrays(arrays: Arrays, algorithm: str, parameters: dict[str, 
         rules=arrays["rules"],
         roots=arrays["roots"],
         counts=arrays["counts"],
+        internal=int(arrays["internal"]) if "internal" in arrays else 0,  # 0.1 stored no internal nodes
     )
 
 
