@@ -113,30 +113,43 @@ def _algorithms(args: argparse.Namespace) -> None:
                              f"{option['description']}\n")
 
 
-def _option_parameters(kind: str) -> dict[str, tuple[param.Parameter, list[str]]]:
-    """Each option name of the algorithms of ``kind`` with its parameter and the algorithms taking it."""
-    options: dict[str, tuple[param.Parameter, list[str]]] = {}
+def _option_parameters(kind: str) -> dict[str, list[tuple[str, param.Parameter]]]:
+    """Each option name of the algorithms of ``kind`` with the algorithms taking it and their parameter."""
+    options: dict[str, list[tuple[str, param.Parameter]]] = {}
     for name in registry.names(kind):
         parameters = registry.get(name).parameters
         for option in parameter_names(parameters):
-            options.setdefault(option, (parameters.param[option], []))[1].append(name)
+            options.setdefault(option, []).append((name, parameters.param[option]))
     return options
+
+
+def _option_help(takers: list[tuple[str, param.Parameter]]) -> str:
+    """What an option does for each group of algorithms that documents it alike, with the default."""
+    groups: dict[tuple[str, object], list[str]] = {}
+    for name, parameter in takers:
+        groups.setdefault((parameter.doc, parameter.default), []).append(name)
+    return "; ".join(f"{', '.join(names)}: {doc} (default {default})"
+                     for (doc, default), names in groups.items())
 
 
 def _add_algorithm_options(parser: argparse.ArgumentParser, kind: str, default: str) -> None:
     """``--algorithm`` and one ``--option`` per parameter of the registry's algorithms of ``kind``.
 
-    An option left out takes the chosen algorithm's default; one the algorithm does not take is
-    refused by the registry's check with a sentence.
+    An option left out takes the chosen algorithm's default; one the algorithm does not take, or a
+    value it does not take (the choices offered are those of every algorithm), is refused by the
+    registry's check with a sentence.
     """
     parser.add_argument("--algorithm", default=default, choices=registry.names(kind))
-    for option, (parameter, takers) in _option_parameters(kind).items():
-        extra: dict[str, object] = {"type": int} if isinstance(parameter, param.Integer) else {}
-        if isinstance(parameter, param.Selector):
-            extra["choices"] = list(parameter.objects)
-        about = f"{parameter.doc} ({', '.join(takers)}; default {parameter.default})"
+    for option, takers in _option_parameters(kind).items():
+        parameters = [parameter for _, parameter in takers]
+        extra: dict[str, object] = {}
+        if all(isinstance(parameter, param.Integer) for parameter in parameters):
+            extra["type"] = int
+        if all(isinstance(parameter, param.Selector) for parameter in parameters):
+            offered = (choice for parameter in parameters for choice in parameter.objects)
+            extra["choices"] = list(dict.fromkeys(offered))
         parser.add_argument(f"--{option}", dest=f"option_{option}", metavar=option.upper(), default=None,
-                            help=about.replace("%", "%%"), **extra)
+                            help=_option_help(takers).replace("%", "%%"), **extra)
 
 
 def _given_options(args: argparse.Namespace, kind: str) -> dict[str, object]:

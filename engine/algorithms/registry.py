@@ -16,6 +16,9 @@ import param
 
 from engine.algorithms import goeburst as _goeburst
 from engine.algorithms import layouts as _layouts
+from engine.algorithms import mstree as _mstree
+from engine.algorithms import mstree_v2 as _mstree_v2
+from engine.algorithms.grapetree_input import MISSING_MODES as GRAPETREE_MISSING
 from engine.algorithms.parameters import (
     AlgorithmParameters,
     check_values,
@@ -47,6 +50,17 @@ class GoeburstFullParameters(AlgorithmParameters):
     """Options of PHYLOViZ 2's goeBURST full MST: every LV level is used, so there is no lvs."""
 
     missing = GoeburstParameters.param.missing
+
+
+class GrapeTreeParameters(AlgorithmParameters):
+    """Options of GrapeTree's tree builders (MSTreeV2, MSTree, NJ)."""
+
+    missing = param.Selector(
+        objects=list(GRAPETREE_MISSING), default="pair-delete",
+        doc="GrapeTree's missing-data option (-y): 'pair-delete' (0, the default: compare the loci called "
+        "in both, scaled to all loci), 'complete-delete' (1: drop every locus with a missing call), "
+        "'as-allele' (2: missing is one more allele), 'absolute' (3: count differences at loci called "
+        "in both, unscaled).")
 
 
 class RadialParameters(AlgorithmParameters):
@@ -115,6 +129,25 @@ ALGORITHMS: Choices[Algorithm] = Choices(
             version="1",
             run=_goeburst.goeburst_full,
             parameters=GoeburstFullParameters,
+        ),
+        "mstree-v2": Algorithm(
+            name="mstree-v2",
+            kind=INFERENCE,
+            description="GrapeTree's MSTreeV2, the default tree for cgMLST (EnteroBase, BIGSdb, "
+            "ReporTree): missing calls handled by an asymmetric distance and a minimum spanning "
+            "arborescence, then branch recrafting; identical to GrapeTree's trees.",
+            version="1",
+            run=_mstree_v2.mstree_v2,
+            parameters=GrapeTreeParameters,
+        ),
+        "mstree": Algorithm(
+            name="mstree",
+            kind=INFERENCE,
+            description="GrapeTree's classic MSTree: a minimum spanning tree of the symmetric distance, "
+            "ties broken eBURST-like (more single-, double-, ... locus variants first).",
+            version="1",
+            run=_mstree.mstree,
+            parameters=GrapeTreeParameters,
         ),
         "radial": Algorithm(
             name="radial",

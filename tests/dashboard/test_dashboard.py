@@ -13,6 +13,7 @@ from dashboard.page import Dashboard
 from dashboard.tabs.jobs import job_rows
 from dashboard.tabs.upload_report import report_markdown
 from dashboard.text import plain
+from engine.algorithms import registry
 from engine.services.root import Service
 from engine.services.settings import Settings
 from engine.storage.records import JobRecord
@@ -69,7 +70,7 @@ def test_projects_datasets_and_an_upload_with_its_report(service: Service) -> No
 def test_launching_a_job_from_the_registry_form_and_following_it(service: Service) -> None:
     page = signed_in(service)
     asyncio.run(page.jobs._on_project())
-    assert page.jobs.algorithm.options == ["goeburst", "goeburst-full"]
+    assert page.jobs.algorithm.options == registry.names(registry.INFERENCE)
     assert set(page.jobs.widgets) == {"lvs", "missing"} and page.jobs.widgets["lvs"].value == 3
     page.jobs.widgets["missing"].value = "ignore"
     asyncio.run(page.jobs._on_launch(None))

@@ -38,10 +38,12 @@ def test_the_four_algorithms_and_their_kinds() -> None:
     assert {name: algorithm.kind for name, algorithm in ALGORITHMS.items()} == {
         "goeburst": INFERENCE,
         "goeburst-full": INFERENCE,
+        "mstree-v2": INFERENCE,
+        "mstree": INFERENCE,
         "radial": VISUALIZATION,
         "force": VISUALIZATION,
     }
-    assert registry.names(INFERENCE) == ["goeburst", "goeburst-full"]
+    assert registry.names(INFERENCE) == ["goeburst", "goeburst-full", "mstree-v2", "mstree"]
     assert registry.names(VISUALIZATION) == ["radial", "force"]
     for name, algorithm in ALGORITHMS.items():
         assert algorithm.name == name
@@ -58,7 +60,7 @@ def test_parameters_and_defaults() -> None:
 def test_describe_is_json_ready() -> None:
     described = json.loads(json.dumps(registry.describe()))
     by_name = {entry["name"]: entry for entry in described}
-    assert list(by_name) == ["goeburst", "goeburst-full", "radial", "force"]
+    assert list(by_name) == ["goeburst", "goeburst-full", "mstree-v2", "mstree", "radial", "force"]
     lvs, missing = by_name["goeburst"]["parameters"]
     assert lvs == {"name": "lvs", "type": "integer", "default": 3, "description": lvs["description"],
                    "minimum": 1, "maximum": 65535}
@@ -142,7 +144,7 @@ def test_unknown_algorithm_suggests_the_closest_name() -> None:
         registry.get("goebrust")
     with pytest.raises(ParameterError, match="did you mean 'radial'"):
         registry.infer("radail", small())
-    with pytest.raises(ParameterError, match="choose one of: goeburst, goeburst-full, radial, force"):
+    with pytest.raises(ParameterError, match=f"choose one of: {', '.join(ALGORITHMS)}$"):
         registry.get("mst")
 
 
