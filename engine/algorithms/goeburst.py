@@ -13,7 +13,8 @@ Both are minimum spanning forests under a strict total order of edges
 Because the order is strict, the forest is unique; we grow it with Prim's algorithm over a heap
 keyed by that order, computing distances on the fly (or from a distance matrix when it fits in
 memory), so memory stays O(n) at 100,000 profiles. The kept edges are then sorted in the same
-order (the order Kruskal would keep them) and oriented from each tree's root.
+order (the order Kruskal would keep them) and oriented from each tree's root. This module checks
+the input and builds the result; the numba kernels are in :mod:`engine.algorithms.goeburst_kernels`.
 
 Identical profiles (distance 0) are one node: its representative is the first row, its
 frequency the sum of its rows', and the other rows hang from it by distance-0 edges. Under the
@@ -29,15 +30,25 @@ import numpy as np
 
 from engine.algorithms.distances import mode_code
 from engine.algorithms.goeburst_kernels import (
-    _candidate_degrees,
-    _candidate_lists,
-    _dense_ranks,
-    _level_counts_block,
-    _mirror_and_count,
-    _orient,
-    _prim_steps,
-    _sort,
-    _upper_distances,
+    TIEBREAK_PHYLODB,
+    TIEBREAK_PHYLOVIZ,
+    BestEdges,
+    Candidates,
+    EdgeHeap,
+    EdgeOrder,
+    KeptEdges,
+    PairDistances,
+    PrimOptions,
+    PrimState,
+    argsort_edges,
+    candidate_degrees,
+    candidate_lists,
+    level_counts_block,
+    mirror_and_count,
+    node_ranks,
+    orient,
+    prim_steps,
+    upper_distances,
 )
 from engine.errors import ParameterError
 from engine.models import (
@@ -53,19 +64,15 @@ from engine.models import (
 )
 from engine.progress import check_cancel, report
 
-#: Final tie-break rules.
-TIEBREAK_PHYLODB = 0
-TIEBREAK_PHYLOVIZ = 1
-
 #: Largest distance matrix kept in memory; above it distances are computed on the fly.
 DISTANCE_MATRIX_LIMIT_BYTES = 1 << 30
 _PRIM_STEPS = 2048  # tree nodes added between progress reports
 #: Largest mean number of candidate edges per node for which Prim keeps per-node candidate lists.
 _SPARSE_MAX_DEGREE = 256
-
-
-# --------------------------------------------------------------------------------------------
-# Python wrappers
+#: Locus comparisons per Prim step above which the step runs on all cores.
+_PARALLEL_RELAX_WORK = 200_000
+# The numba kernels and their named state live in goeburst_kernels.py; the final tie-break rules
+# (TIEBREAK_PHYLODB, TIEBREAK_PHYLOVIZ) are imported from there and are part of this module's API.
 
 
 def merge_identical(matrix: np.ndarray, missing: str) -> tuple[np.ndarray, np.ndarray]:
@@ -128,93 +135,59 @@ def _distance_pass(matrix, mode, levels, keep_matrix, progress, cancel, share):
         check_cancel(cancel)
         last = min(pairs, first + chunk)
         if keep_matrix:
-            _upper_distances(matrix, mode, first, last, dist)
+            upper_distances(matrix, mode, first, last, dist)
         else:
-            _level_counts_block(matrix, mode, levels, first, last, local)
+            level_counts_block(matrix, mode, levels, first, last, local)
         report(progress, share * last / max(pairs, 1))
     if keep_matrix:
-        _mirror_and_count(dist, levels, lv)
+        mirror_and_count(dist, levels, lv)
     else:
         lv = local.sum(axis=0, dtype=np.int64)
     return lv, dist
 
 
-def _candidate_csr(dist: np.ndarray, max_distance: int, loci: int) -> tuple[np.ndarray, np.ndarray]:
+def _candidate_csr(dist: np.ndarray, max_distance: int, loci: int) -> Candidates:
     """Each node's candidate neighbours (distance <= max_distance) in CSR form, when that is sparse.
 
     Prim then visits only the candidates of each new tree node instead of every outside node.
     When candidates average more than ``_SPARSE_MAX_DEGREE`` a node (a full MST, or lvs close to
-    the number of loci), two empty arrays: scanning the matrix rows is then as cheap.
+    the number of loci), no lists: scanning the matrix rows is then as cheap.
     """
-    empty = np.zeros(0, np.int64)
     if max_distance >= loci:  # every pair is a candidate
-        return empty, empty
-    degrees = _candidate_degrees(dist, max_distance)
+        return Candidates.every_node()
+    degrees = candidate_degrees(dist, max_distance)
     if degrees.sum() > _SPARSE_MAX_DEGREE * dist.shape[0]:
-        return empty, empty
+        return Candidates.every_node()
     offsets = np.zeros(dist.shape[0] + 1, np.int64)
     np.cumsum(degrees, out=offsets[1:])
-    return offsets, _candidate_lists(dist, max_distance, offsets)
+    return Candidates(offsets, candidate_lists(dist, max_distance, offsets))
 
 
-def _node_ranks(order: tuple) -> np.ndarray:
-    """Rank of each node by LV counts (level 1 first, larger first), then frequency; ties share a rank."""
-    n = order[0].shape[0]
-    empty = np.zeros(0, np.int64)
-    return _dense_ranks(_sort(n, True, empty, empty, empty, order), order)
-
-
-def _spanning_forest(matrix, mode, max_distance, levels, freq, tiebreak, ids, progress, cancel):
-    """Prim over the nodes: kept edges (u, v, d, rule magnitude) in the order they were added.
-
-    Also returns the ``order`` tuple that the kernels compare edges with.
-    """
+def _spanning_forest(
+    matrix, mode, max_distance, levels, freq, tiebreak, ids, progress, cancel
+) -> tuple[KeptEdges, EdgeOrder]:
+    """Prim over the nodes: the kept edges in the order they were added, and the edge order."""
     n = matrix.shape[0]
     itemsize = 1 if matrix.shape[1] < 256 else 2
     keep_matrix = n > 1 and n * n * itemsize <= DISTANCE_MATRIX_LIMIT_BYTES
     lv, dist = _distance_pass(matrix, mode, levels, keep_matrix, progress, cancel, 0.4)
     rank_lc, rank_lex = _id_ranks(ids)
-    order = (lv, freq, rank_lc, rank_lex, np.zeros(n, np.int64), levels, tiebreak)
-    order = (*order[:4], _node_ranks(order), *order[5:])
-    state = np.zeros(4, np.int64)
-    outside = np.arange(n, dtype=np.int64)
-    position = np.arange(n, dtype=np.int64)
-    in_tree = np.zeros(n, np.bool_)
-    forest = (
-        np.full(n, -1, np.int64),
-        np.zeros(n, np.int64),
-        np.full(n, -1, np.int64),
-        np.zeros(n, np.int64),
-    )
-    improved = np.zeros(n, np.bool_)
-    empty = np.zeros(0, np.int64)
-    candidates = _candidate_csr(dist, max_distance, matrix.shape[1]) if keep_matrix else (empty, empty)
-    heap = tuple(np.empty(max(16, 2 * n), np.int64) for _ in range(3))
-    edges_out = tuple(np.empty(max(n - 1, 0), np.int64) for _ in range(4))
-    while state[0] < n:
+    order = EdgeOrder(lv, freq, rank_lc, rank_lex, node_ranks(lv, freq, levels), levels, tiebreak)
+    pairs = PairDistances(matrix, mode, dist, keep_matrix, max_distance)
+    if keep_matrix:
+        candidates = _candidate_csr(dist, max_distance, matrix.shape[1])
+    else:
+        candidates = Candidates.every_node()
+    options = PrimOptions(_PRIM_STEPS, 4 * numba.get_num_threads(), _PARALLEL_RELAX_WORK)
+    state = PrimState.start_empty(n)
+    best = BestEdges.unset(n)
+    heap = EdgeHeap.empty(max(16, 2 * n))
+    edges = KeptEdges.empty(max(n - 1, 0))
+    while state.added < n:
         check_cancel(cancel)
-        heap = _prim_steps(
-            matrix,
-            mode,
-            dist,
-            keep_matrix,
-            max_distance,
-            order,
-            state,
-            outside,
-            position,
-            in_tree,
-            forest,
-            improved,
-            heap,
-            edges_out,
-            candidates,
-            _PRIM_STEPS,
-            4 * numba.get_num_threads(),
-        )
-        report(progress, 0.4 + 0.55 * state[0] / n)
-    kept = state[1]
-    return (*(column[:kept] for column in edges_out), order)
+        state, heap = prim_steps(pairs, candidates, order, options, state, best, heap, edges)
+        report(progress, 0.4 + 0.55 * state.added / n)
+    return KeptEdges(*(column[: state.kept] for column in edges)), order
 
 
 def _rule_codes(magnitudes: np.ndarray, levels: int) -> np.ndarray:
@@ -282,13 +255,13 @@ def infer(
     freq = np.bincount(node_of_row, weights=counts, minlength=n).astype(np.int64)
     levels = max(1, min(levels, profiles.matrix.shape[1]))
     report(progress, 0.0)
-    eu, ev, ed, magnitudes, order = _spanning_forest(
+    edges, order = _spanning_forest(
         node_matrix, mode, max_distance, levels, freq, tiebreak, node_ids, progress, cancel
     )
-    kruskal = _sort(eu.shape[0], False, eu, ev, ed, order)
-    eu, ev, ed, magnitudes = eu[kruskal], ev[kruskal], ed[kruskal], magnitudes[kruskal]
+    kruskal = argsort_edges(edges.u, edges.v, edges.d, order)
+    eu, ev, ed, magnitudes = (column[kruskal] for column in edges)
     low, high = np.minimum(eu, ev), np.maximum(eu, ev)
-    parent_node, root_nodes = _orient(low, high, n)
+    parent_node, root_nodes = orient(low, high, n)
     child = np.where(parent_node[high] == low, high, low)
     parent = np.where(child == high, low, high)
     singles = np.setdiff1d(np.arange(n), np.concatenate([root_nodes, child]), assume_unique=False)
