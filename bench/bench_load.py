@@ -35,7 +35,8 @@ from pathlib import Path
 from bench_api import DEMO_PROFILES, ROOT, SHARED_DATA, Latency, Row, machine_facts, print_report, release
 
 # The launcher, the JSON client and the load that the end-to-end tests (tests/test_load.py) use.
-sys.path.insert(0, str(ROOT / "tests"))
+# The project before its tests folder: tests/engine, tests/api ... must not hide the packages.
+sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 from live_server import Client, LiveServer
 from load_mix import MIX, Answer, counts, prepare, unexpected, wait_all_final
 
