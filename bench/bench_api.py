@@ -59,7 +59,8 @@ TARGET_MS = 50.0
 
 # The same launcher, JSON client and multipart encoder the end-to-end tests (tests/test_server.py) use.
 # The project before its tests folder: tests/engine, tests/api ... must not hide the packages.
-sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
+sys.path.insert(0, str(ROOT / "tests"))
+sys.path.insert(0, str(ROOT))
 from api_client import multipart  # noqa: E402
 from live_server import Client, LiveServer, at_once  # noqa: E402
 

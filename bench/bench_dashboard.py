@@ -78,7 +78,8 @@ from dashboard.tree.view import OVERVIEW_MIN_NODES
 
 # The launcher, the browser set-up and the page's locators the browser tests use.
 # The project before its tests folder: tests/engine, tests/api ... must not hide the packages.
-sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
+sys.path.insert(0, str(ROOT / "tests"))
+sys.path.insert(0, str(ROOT))
 from browser_support import (
     MISSING_CHROMIUM,
     chromium_path,

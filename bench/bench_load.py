@@ -36,7 +36,8 @@ from bench_api import DEMO_PROFILES, ROOT, SHARED_DATA, Latency, Row, machine_fa
 
 # The launcher, the JSON client and the load that the end-to-end tests (tests/test_load.py) use.
 # The project before its tests folder: tests/engine, tests/api ... must not hide the packages.
-sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
+sys.path.insert(0, str(ROOT / "tests"))
+sys.path.insert(0, str(ROOT))
 from live_server import Client, LiveServer
 from load_mix import MIX, Answer, counts, prepare, unexpected, wait_all_final
 

@@ -10,13 +10,11 @@ from __future__ import annotations
 
 import math
 import random
-from collections.abc import Callable
 from dataclasses import replace
 
 import igraph
 import numpy as np
 
-from engine.choices import Choices
 from engine.errors import ParameterError
 from engine.forest import ForestWalk, walk_forest
 from engine.models import CancelCheck, Inference, Layout, ProgressCallback
@@ -34,12 +32,16 @@ _JITTER = 0.1  # standard deviation of the seeded start-position noise, in mean 
 _FR_AREA_PER_NODE = 4.0  # starting area per node for Fruchterman-Reingold (its grid cell is 2 x 2)
 
 
-def _radial_xy(inference: Inference, walk: ForestWalk,
-               cancel: CancelCheck | None) -> tuple[np.ndarray, np.ndarray]:
-    """PhyloDB's radial coordinates of every row, each tree around the origin (the kernel of radial)."""
+def fan_out(inference: Inference, walk: ForestWalk, edge_lengths: np.ndarray,
+            cancel: CancelCheck | None) -> tuple[np.ndarray, np.ndarray]:
+    """Coordinates of every node, each tree fanned out around the origin, wedges sized by leaves.
+
+    ``edge_lengths[k]`` is how long edge ``k`` is drawn; the kernel of :func:`radial` and of the
+    equal-angle layout (see :func:`radial`'s Notes).
+    """
     n = len(walk.order)
     children = np.asarray(inference.children).tolist()
-    lengths = (np.asarray(inference.distances) * DISTANCE_MULTIPLIER + ZERO_DISTANCE).tolist()
+    lengths = np.asarray(edge_lengths, dtype=np.float64).tolist()
     out_edges = walk.out_edges
     leaves = [0] * n
     for row in reversed(walk.order):
@@ -66,8 +68,8 @@ def _radial_xy(inference: Inference, walk: ForestWalk,
     return np.array(x, dtype=np.float64), np.array(y, dtype=np.float64)
 
 
-def _components(walk: ForestWalk) -> np.ndarray:
-    """Component number (1, 2, ... in root order) of every row."""
+def components(walk: ForestWalk) -> np.ndarray:
+    """Component number (1, 2, ... in root order) of every node."""
     component = np.empty(len(walk.order), dtype=np.int64)
     sizes = np.diff(walk.starts)
     component[np.asarray(walk.order, dtype=np.int64)] = np.repeat(np.arange(1, len(sizes) + 1), sizes)
@@ -124,10 +126,15 @@ def radial(inference: Inference, *, progress: ProgressCallback | None = None,
     """
     walk = walk_forest(inference)
     report(progress, 0.0)
-    x, y = _radial_xy(inference, walk, cancel)
+    x, y = fan_out(inference, walk, phylodb_lengths(inference), cancel)
     report(progress, 1.0)
     return Layout(algorithm="radial", parameters={}, ids=list(inference.ids),
-                  rows=np.arange(len(walk.order), dtype=np.int64), x=x, y=y, component=_components(walk))
+                  rows=np.arange(len(walk.order), dtype=np.int64), x=x, y=y, component=components(walk))
+
+
+def phylodb_lengths(inference: Inference) -> np.ndarray:
+    """How long PhyloDB draws each edge: ``100 * distance + 10``."""
+    return np.asarray(inference.distances, dtype=np.float64) * DISTANCE_MULTIPLIER + ZERO_DISTANCE
 
 
 def _force_component(edges: np.ndarray, lengths: np.ndarray, start: np.ndarray, iterations: int,
@@ -184,7 +191,7 @@ def _shelf_offsets(low: np.ndarray, high: np.ndarray) -> np.ndarray:
     return offsets
 
 
-def _pack(x: np.ndarray, y: np.ndarray, component: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def pack(x: np.ndarray, y: np.ndarray, component: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """New ``x, y`` with each component translated by :func:`_shelf_offsets` of its bounding box.
 
     A box is widened around its centre to at least ``ZERO_DISTANCE`` in each direction, so a
@@ -239,7 +246,7 @@ def side_by_side(layout: Layout) -> Layout:
     """
     if len(np.unique(layout.component)) <= 1:
         return layout
-    x, y = _pack(np.asarray(layout.x, dtype=np.float64), np.asarray(layout.y, dtype=np.float64),
+    x, y = pack(np.asarray(layout.x, dtype=np.float64), np.asarray(layout.y, dtype=np.float64),
                  np.asarray(layout.component))
     return replace(layout, x=x, y=y)
 
@@ -308,17 +315,17 @@ def force(inference: Inference, *, seed: int = 0, iterations: int = 50,
     walk = walk_forest(inference)
     report(progress, 0.0)
     n = len(walk.order)
-    start_x, start_y = _radial_xy(inference, walk, cancel)
+    lengths = phylodb_lengths(inference)
+    start_x, start_y = fan_out(inference, walk, lengths, cancel)
     order = np.asarray(walk.order, dtype=np.int64)
     sizes = np.diff(walk.starts)
-    component = _components(walk)
+    component = components(walk)
     local = np.empty(n, dtype=np.int64)  # index of each row inside its component
     local[order] = np.arange(n) - np.repeat(walk.starts[:-1], sizes)
     parents = np.asarray(inference.parents, dtype=np.int64)
     children = np.asarray(inference.children, dtype=np.int64)
     by_component = np.argsort(component[children], kind="stable")  # a tree of s rows has s - 1 edges
     edge_starts = np.concatenate([[0], np.cumsum(sizes - 1)])
-    lengths = np.asarray(inference.distances, dtype=np.float64) * DISTANCE_MULTIPLIER + ZERO_DISTANCE
     rng = np.random.default_rng(seed)
     x = np.empty(n)
     y = np.empty(n)
@@ -335,11 +342,7 @@ def force(inference: Inference, *, seed: int = 0, iterations: int = 50,
             report(progress, walk.starts[k + 1] / n)
     finally:
         igraph.set_random_number_generator(random)
-    x, y = _pack(x, y, component)
+    x, y = pack(x, y, component)
     report(progress, 1.0)
     return Layout(algorithm="force", parameters={"seed": seed, "iterations": iterations},
                   ids=list(inference.ids), rows=np.arange(n, dtype=np.int64), x=x, y=y, component=component)
-
-
-#: Each layout by name; an unknown name raises ParameterError.
-LAYOUTS: Choices[Callable[..., Layout]] = Choices("layout", {"radial": radial, "force": force})

@@ -18,6 +18,7 @@ from engine.algorithms import goeburst as _goeburst
 from engine.algorithms import layouts as _layouts
 from engine.algorithms import mstree as _mstree
 from engine.algorithms import mstree_v2 as _mstree_v2
+from engine.algorithms import tree_layouts as _tree_layouts
 from engine.algorithms.grapetree_input import MISSING_MODES as GRAPETREE_MISSING
 from engine.algorithms.parameters import (
     AlgorithmParameters,
@@ -63,8 +64,8 @@ class GrapeTreeParameters(AlgorithmParameters):
         "in both, unscaled).")
 
 
-class RadialParameters(AlgorithmParameters):
-    """PhyloDB's radial layout has no options."""
+class NoParameters(AlgorithmParameters):
+    """The algorithm has no options."""
 
 
 class ForceParameters(AlgorithmParameters):
@@ -156,7 +157,7 @@ ALGORITHMS: Choices[Algorithm] = Choices(
             "edges 100 x distance + 10 long.",
             version="1",
             run=_layouts.radial,
-            parameters=RadialParameters,
+            parameters=NoParameters,
         ),
         "force": Algorithm(
             name="force",
@@ -166,6 +167,24 @@ ALGORITHMS: Choices[Algorithm] = Choices(
             version="1",
             run=_layouts.force,
             parameters=ForceParameters,
+        ),
+        "equal-angle": Algorithm(
+            name="equal-angle",
+            kind=VISUALIZATION,
+            description="Equal-angle layout for unrooted trees such as NJ trees: each subtree gets an "
+            "angle by its number of leaves, each branch is as long as it is.",
+            version="1",
+            run=_tree_layouts.equal_angle,
+            parameters=NoParameters,
+        ),
+        "rectangular": Algorithm(
+            name="rectangular",
+            kind=VISUALIZATION,
+            description="Rectangular layout for dendrograms: the root on the left, each node as far "
+            "right as its distance from the root, the leaves one below the other.",
+            version="1",
+            run=_tree_layouts.rectangular,
+            parameters=NoParameters,
         ),
     },
 )

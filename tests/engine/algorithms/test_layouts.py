@@ -16,7 +16,8 @@ import pytest
 from tree_builders import make_inference, random_tree
 
 import engine.algorithms.layouts
-from engine.algorithms.layouts import LAYOUTS, ZERO_DISTANCE, force, radial, side_by_side
+from engine.algorithms import registry
+from engine.algorithms.layouts import ZERO_DISTANCE, force, radial, side_by_side
 from engine.errors import CancelledError, InputError, ParameterError
 from engine.models import Inference
 
@@ -99,9 +100,9 @@ def test_empty_inference_gives_empty_layouts():
 def test_layouts_reject_a_broken_forest():
     inference = make_inference("123", [("1", "2", 1), ("2", "3", 1)])
     broken = Inference(**{**inference.__dict__, "roots": np.array([], dtype=np.int64)})
-    for layout in LAYOUTS.values():
+    for name in registry.names(registry.VISUALIZATION):
         with pytest.raises(InputError, match="not listed among the roots"):
-            layout(broken)
+            registry.lay_out(name, broken)
 
 
 def test_force_is_deterministic_for_a_seed():
@@ -210,22 +211,22 @@ def test_force_rejects_zero_iterations():
         force(random_tree(5, seed=1), iterations=0)
 
 
-@pytest.mark.parametrize("name", ["radial", "force"])
+@pytest.mark.parametrize("name", registry.names(registry.VISUALIZATION))
 def test_layouts_report_progress_and_stop_on_cancel(name):
     inference = forest()
     seen: list[float] = []
-    LAYOUTS[name](inference, progress=seen.append)
+    registry.lay_out(name, inference, progress=seen.append)
     assert seen[0] == 0.0 and seen[-1] == 1.0
     assert seen == sorted(seen)
     if name == "force":
         assert len(seen) >= 2 + len(inference.roots)
     with pytest.raises(CancelledError):
-        LAYOUTS[name](inference, cancel=lambda: True)
+        registry.lay_out(name, inference, cancel=lambda: True)
 
 
 def test_unknown_layout_suggests_the_closest_name():
-    with pytest.raises(ParameterError, match=r"unknown layout 'radal' \(did you mean 'radial'\?\)"):
-        LAYOUTS["radal"]
+    with pytest.raises(ParameterError, match=r"unknown algorithm 'radal' \(did you mean 'radial'\?\)"):
+        registry.lay_out("radal", forest())
 
 
 def test_radial_wedges_follow_leaf_counts():
