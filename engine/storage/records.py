@@ -10,6 +10,7 @@ result's provenance, a dataset's read report) are plain JSON objects; sequences 
 from __future__ import annotations
 
 import dataclasses
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, TypeVar
@@ -157,20 +158,44 @@ def to_document(record: StoredRecord) -> dict[str, Any]:
 def from_document(kind: type[R], document: Mapping[str, Any]) -> R:
     """The record of type ``kind`` stored as ``document``; fields a newer version added are ignored.
 
+    Stored documents were written from records, so they are not checked again: the record is built
+    without calling ``__init__`` (a frozen dataclass's ``__init__`` costs more than the rest of a read),
+    its lists become tuples and fields the document lacks take their defaults.
+
     Raises
     ------
     KeyError
         When the document lacks a field the record needs (a data folder not migrated).
     """
-    values: dict[str, Any] = {}
+    record = object.__new__(kind)
+    values = record.__dict__
+    for name, default in _fields(kind):
+        if name in document:
+            value = document[name]
+            values[name] = tuple(value) if isinstance(value, list) else value
+        elif default is _REQUIRED:
+            raise KeyError(f"a stored {kind.TABLE[:-1]} lacks its field {name!r}")
+        else:
+            values[name] = default()
+    return record
+
+
+_REQUIRED = object()
+
+
+@functools.cache
+def _fields(kind: type[StoredRecord]) -> tuple[tuple[str, Any], ...]:
+    """The fields of a record type, each with a maker of its default (``_REQUIRED`` when it has none)."""
+    fields = []
     for item in dataclasses.fields(kind):
-        if item.name not in document:
-            if item.default is dataclasses.MISSING and item.default_factory is dataclasses.MISSING:
-                raise KeyError(f"a stored {kind.TABLE[:-1]} lacks its field {item.name!r}")
-            continue
-        value = document[item.name]
-        values[item.name] = tuple(value) if isinstance(value, list) else value
-    return kind(**values)
+        if item.default_factory is not dataclasses.MISSING:
+            default: Any = item.default_factory
+        elif item.default is not dataclasses.MISSING:
+            default = functools.partial(lambda value: value, item.default)
+        else:
+            default = _REQUIRED
+        fields.append((item.name, default))
+    return tuple(fields)
 
 
 def _plain(value: Any) -> Any:

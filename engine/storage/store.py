@@ -246,7 +246,7 @@ class TinyDBStore(Store):
         changed: list[R] = []
 
         def accepts(document: Mapping[str, Any]) -> bool:
-            return match(from_document(kind, _copy(document)))
+            return match(from_document(kind, document))
 
         def apply(document: dict[str, Any]) -> None:
             record = from_document(kind, _copy(document))
@@ -266,11 +266,12 @@ class TinyDBStore(Store):
     def select(self, kind: type[R], match: Callable[[R], bool] | None = None, *, newest_first: bool = False,
                start: int = 0, stop: int | None = None) -> list[R]:
         with self._locked():
-            records = [from_document(kind, _copy(document)) for document in self._table(kind).all()]
-        matched = [record for record in records if match is None or match(record)]
-        if newest_first:
-            matched.reverse()
-        return matched[start:stop]
+            # ``match`` sees the stored mappings themselves (no copy); what is returned is copied.
+            documents = [document for document in self._table(kind).all()
+                         if match is None or match(from_document(kind, document))]
+            if newest_first:
+                documents.reverse()
+            return [from_document(kind, _copy(document)) for document in documents[start:stop]]
 
     def put_arrays(self, key: str, arrays: Mapping[str, np.ndarray]) -> None:
         self.arrays.put(key, arrays)
