@@ -28,7 +28,7 @@ from typing import Any
 from engine.algorithms import registry
 from engine.algorithms.registry import INFERENCE, VISUALIZATION
 from engine.clock import now
-from engine.errors import ConflictError, NotFoundError, ParameterError
+from engine.errors import ConflictError, NotFoundError, ParameterError, quoted
 from engine.jobs.runner import FINAL, QUEUED, RUNNING, SUCCEEDED
 from engine.models import CancelCheck, ProgressCallback
 from engine.services.catalog import Catalog, check_id
@@ -77,7 +77,8 @@ class JobRequest:
     def checked(self) -> tuple[registry.Algorithm, dict[str, object]]:
         """The algorithm and the complete, checked options; ParameterError names what is wrong."""
         if not isinstance(self.analysis, str) or self.analysis not in RESULTS:
-            raise ParameterError(f"analysis must be 'inference' or 'visualization', not {self.analysis!r}")
+            raise ParameterError("analysis must be 'inference' or 'visualization', "
+                                 f"not {quoted(self.analysis)}")
         algorithm = registry.get(self.algorithm, self.analysis)
         if (self.analysis == VISUALIZATION) != (self.inference_id is not None):
             raise ParameterError("a visualization lays out one inference; an inference takes none")

@@ -20,6 +20,7 @@ from engine.services.accounts import Accounts
 from engine.services.analyses import Analyses
 from engine.services.catalog import PUBLIC, Catalog
 from engine.services.settings import Settings
+from engine.services.throttle import SignInThrottle
 from engine.storage.records import JobRecord
 from engine.storage.store import Store, TinyDBStore
 
@@ -35,6 +36,7 @@ class Service:
         self.store = store if store is not None else TinyDBStore(settings.data)
         self.accounts = Accounts(self.store)
         self.catalog = Catalog(self.store)
+        self.sign_ins = SignInThrottle(limit=settings.sign_in_failures)
         self.analyses = Analyses(self.store, self.catalog, self._make_runner,
                                  max_queued=settings.max_queued_jobs)
 

@@ -236,7 +236,9 @@ class AccessCase(ApiTestCase):
     """
 
     def extra_settings(self) -> dict[str, Any]:
-        return {**super().extra_settings(),
+        # These cases send hundreds of bad credentials on purpose, all from 127.0.0.1: the sign-in
+        # throttle (tested in test_hostile.py) would answer them 429 instead of the 401 checked here.
+        return {**super().extra_settings(), "sign_in_failures": 100_000,
                 "google_tokeninfo_url": f"http://127.0.0.1:{self.get_http_port()}/tokeninfo"}
 
     def get_app(self) -> tornado.web.Application:
