@@ -10,6 +10,7 @@ import panel as pn
 import pytest
 from paths import DEMO
 
+from dashboard.tree import colours as node_colours
 from dashboard.tree import export as tree_export
 from dashboard.tree import view as tree_view
 from dashboard.tree.geometry import RULE_GROUPS, node_sizes, pie_wedges, zoom_box
@@ -78,7 +79,7 @@ def test_colour_by_a_categorical_column_draws_pies_that_add_up(view: TreeView, d
     mixed = (found.counts > 0).sum(axis=1) >= 2
     assert set(rows.tolist()) == set(np.flatnonzero(mixed).tolist())
     single = np.flatnonzero((found.counts > 0).sum(axis=1) == 1)
-    colours = metadata.palette_for(found.categories)
+    colours = node_colours.palette_for(found.categories)
     assert [view.canvas.nodes.data["fill"][r] for r in single] == [colours[found.counts[r].argmax()]
                                                                      for r in single]
     totals = found.counts.sum(axis=0)
@@ -89,7 +90,7 @@ def test_colour_by_a_numeric_column_uses_the_mean_on_a_gradient(view: TreeView, 
     dataset = demo[0]
     view.colour_by.value = "year"
     means = metadata.numeric_means(dataset, "year")
-    assert list(view.canvas.nodes.data["fill"]) == metadata.gradient(means)
+    assert list(view.canvas.nodes.data["fill"]) == node_colours.gradient(means)
     assert len(view.canvas.wedges.data["x"]) == 0 and "linear-gradient" in view.legend.object
     view.colour_by.value = tree_view.NO_COLOUR
     assert view.legend.object == ""
@@ -165,7 +166,7 @@ def test_large_trees_switch_to_a_datashaded_overview(demo, monkeypatch: pytest.M
     assert list(view.canvas.node_frame["fill"]) == list(view.colours.fill)
     assert view.canvas.node_frame["fill"].nunique() > 5 and view.canvas.pane.object is view.canvas.overlay
     view.colour_by.value = "year"  # a gradient, snapped to the colour bar's stops for datashader
-    assert set(view.canvas.node_frame["fill"]) <= {*view.colours.scale.colours, metadata.NO_VALUE_COLOUR}
+    assert set(view.canvas.node_frame["fill"]) <= {*view.colours.scale.colours, node_colours.NO_VALUE_COLOUR}
     view.search.value = "Portugal"
     rows = metadata.search(view.dataset, "Portugal")
     assert view.search_message.object == f"{len(rows)} nodes match."
