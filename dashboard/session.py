@@ -1,4 +1,4 @@
-"""What one browser session shares between its parts: the signed-in user and the open project."""
+"""What one browser session's models share: the in-process service and the signed-in user."""
 
 from __future__ import annotations
 
@@ -15,14 +15,10 @@ T = TypeVar("T")
 
 
 class Session(param.Parameterized):
-    """The signed-in user, the selected project, and events the parts of the page react to."""
+    """The service every model calls (in-process, never over HTTP) and the user signed in to this page."""
 
     user = param.ClassSelector(class_=UserRecord, default=None, allow_None=True,
-                               doc="The signed-in user's record.")
-    project = param.String(default=None, allow_None=True, doc="Id of the selected project.")
-    datasets_changed = param.Event(doc="A dataset was added or removed in the selected project.")
-    tree = param.Dict(default=None, allow_None=True,
-                      doc="The tree to show: {dataset_id, inference_id, visualization_id or None}.")
+                               doc="The signed-in user's record; None before sign-in and after sign-out.")
 
     def __init__(self, service: Service, **params: Any) -> None:
         super().__init__(**params)

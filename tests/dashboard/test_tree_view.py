@@ -16,6 +16,7 @@ from dashboard.tree import view as tree_view
 from dashboard.tree.geometry import RULE_GROUPS, node_sizes, pie_wedges, zoom_box
 from dashboard.tree.overview import OverviewTree
 from dashboard.tree.view import TreeView
+from dashboard.viewmodels.tree import NO_COLOUR
 from engine.algorithms import metadata, registry
 from engine.algorithms.clusters import cluster_tsv, cut
 from engine.algorithms.layouts import side_by_side
@@ -92,7 +93,7 @@ def test_colour_by_a_numeric_column_uses_the_mean_on_a_gradient(view: TreeView, 
     means = metadata.numeric_means(dataset, "year")
     assert list(view.canvas.nodes.data["fill"]) == node_colours.gradient(means)
     assert len(view.canvas.wedges.data["x"]) == 0 and "linear-gradient" in view.legend.object
-    view.colour_by.value = tree_view.NO_COLOUR
+    view.colour_by.value = NO_COLOUR
     assert view.legend.object == ""
 
 
@@ -209,7 +210,7 @@ def test_pies_and_zoom_boxes_on_small_examples() -> None:
 def test_a_dataset_without_isolates_has_plain_nodes_and_no_metadata_colours(demo) -> None:
     dataset = read_dataset((DEMO / "profiles.tsv").read_bytes())
     view = TreeView(dataset, *demo[1:])
-    assert view.colour_by.disabled and view.colour_by.options == [tree_view.NO_COLOUR]
+    assert view.colour_by.disabled and list(view.colour_by.values) == [NO_COLOUR]
     assert set(view.canvas.nodes.data["summary"]) == {""}
     view.search.value = "5"
     assert view.search_message.object == "1 node matches."
