@@ -33,7 +33,7 @@ class Dashboard:
     """One browser session's page over its own :class:`PageState`."""
 
     def __init__(self, service: Service) -> None:
-        self.model = PageState(Session(service))
+        self.model = PageState(session=Session(service))
         self.session = self.model.session
         self.tree = TreeTab(self.model.tree)
         self.tabs = pn.Tabs(data_tab(self.model.projects, self.model.upload),

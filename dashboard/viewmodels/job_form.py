@@ -7,7 +7,7 @@ from typing import Any
 
 import param
 
-from dashboard.session import Session
+from dashboard.session import SessionModel, part
 from dashboard.text import plain
 from dashboard.viewmodels.jobs import JobWatcher
 from dashboard.viewmodels.projects import ProjectPicker
@@ -34,7 +34,7 @@ def option_values(parameters: AlgorithmParameters) -> dict[str, Any]:
     return {name: getattr(parameters, name) for name in parameter_names(type(parameters))}
 
 
-class JobForm(param.Parameterized):
+class JobForm(SessionModel):
     """What to compute next; choices, defaults, bounds and help all come from the engine's registry."""
 
     analysis = param.Selector(objects=[registry.INFERENCE, registry.VISUALIZATION],
@@ -54,11 +54,12 @@ class JobForm(param.Parameterized):
     launch = param.Event(label="Launch", doc="Submit the job.")
     message = param.String("", doc="What the last launch did, or why it failed (Markdown).")
 
-    def __init__(self, session: Session, picker: ProjectPicker, jobs: JobWatcher, **params: Any) -> None:
+    picker = part(ProjectPicker, "The project and its datasets.")
+    jobs = part(JobWatcher, "The project's jobs: read again after a launch; their trees are offered.")
+
+    def __init__(self, **params: Any) -> None:
         super().__init__(**params)
-        self.session, self.picker, self.jobs = session, picker, jobs
         self._algorithm_chosen()
-        self._init_callbacks()
 
     def _init_callbacks(self) -> None:
         self.param.watch(self._analysis_chosen, "analysis")

@@ -9,7 +9,7 @@ from typing import Any
 import pandas as pd
 import param
 
-from dashboard.session import Session
+from dashboard.session import SessionModel, part
 from dashboard.text import plain
 from dashboard.viewmodels.projects import ProjectPicker
 from dashboard.viewmodels.tree import TreeState
@@ -51,7 +51,7 @@ def job_rows(jobs: list[JobRecord], names: dict[str, str]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=JOB_COLUMNS)
 
 
-class JobWatcher(param.Parameterized):
+class JobWatcher(SessionModel):
     """The picker's project's jobs; set ``job`` and an action event to act on one."""
 
     jobs = param.List(default=[], item_type=JobRecord, precedence=-1,
@@ -65,10 +65,8 @@ class JobWatcher(param.Parameterized):
     open = param.Event(label="Open", doc="Open the tree the succeeded job made.")
     message = param.String("", doc="What the last action did, or why it failed (Markdown).")
 
-    def __init__(self, session: Session, picker: ProjectPicker, tree: TreeState, **params: Any) -> None:
-        super().__init__(**params)
-        self.session, self.picker, self.tree = session, picker, tree
-        self._init_callbacks()
+    picker = part(ProjectPicker, "The project whose jobs these are.")
+    tree = part(TreeState, "Where an opened job's tree goes.")
 
     def _init_callbacks(self) -> None:
         self.param.watch(self._on_refresh, "refresh")

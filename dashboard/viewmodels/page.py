@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-import param
-
-from dashboard.session import Session
+from dashboard.session import SessionModel, part
 from dashboard.viewmodels.job_form import JobForm
 from dashboard.viewmodels.jobs import JobWatcher
 from dashboard.viewmodels.projects import ProjectPicker
@@ -15,25 +13,24 @@ from dashboard.viewmodels.tree import TreeState
 from dashboard.viewmodels.upload import Upload
 
 
-class PageState(param.Parameterized):
+class PageState(SessionModel):
     """Everything one page shows; signing in reads the user's projects, signing out forgets them."""
 
-    sign_in = param.ClassSelector(class_=SignIn, constant=True, doc="The sign-in form.")
-    projects = param.ClassSelector(class_=ProjectPicker, constant=True,
-                                   doc="The project picker and the project's datasets.")
-    upload = param.ClassSelector(class_=Upload, constant=True, doc="A new dataset's upload.")
-    tree = param.ClassSelector(class_=TreeState, constant=True, doc="The open tree.")
-    jobs = param.ClassSelector(class_=JobWatcher, constant=True, doc="The project's jobs.")
-    form = param.ClassSelector(class_=JobForm, constant=True, doc="The launch form.")
+    sign_in = part(SignIn, "The sign-in form.")
+    projects = part(ProjectPicker, "The project picker and the project's datasets.")
+    upload = part(Upload, "A new dataset's upload.")
+    tree = part(TreeState, "The open tree.")
+    jobs = part(JobWatcher, "The project's jobs.")
+    form = part(JobForm, "The launch form.")
 
-    def __init__(self, session: Session, **params: Any) -> None:
-        picker = ProjectPicker(session)
-        tree = TreeState(session, picker)
-        jobs = JobWatcher(session, picker, tree)
-        super().__init__(sign_in=SignIn(session), projects=picker, upload=Upload(session, picker), tree=tree,
-                         jobs=jobs, form=JobForm(session, picker, jobs), **params)
-        self.session = session
-        self._init_callbacks()
+    def __init__(self, **params: Any) -> None:
+        session = params["session"]
+        picker = ProjectPicker(session=session)
+        tree = TreeState(session=session, picker=picker)
+        jobs = JobWatcher(session=session, picker=picker, tree=tree)
+        super().__init__(sign_in=SignIn(session=session), projects=picker,
+                         upload=Upload(session=session, picker=picker), tree=tree, jobs=jobs,
+                         form=JobForm(session=session, picker=picker, jobs=jobs), **params)
 
     def _init_callbacks(self) -> None:
         self.session.param.watch(self._on_user, "user")

@@ -3,12 +3,10 @@ a dataset."""
 
 from __future__ import annotations
 
-from typing import Any
-
 import pandas as pd
 import param
 
-from dashboard.session import Session
+from dashboard.session import SessionModel
 from dashboard.text import plain
 from engine.errors import PhyloDashError
 from engine.services.catalog import PRIVATE, PUBLIC
@@ -29,7 +27,7 @@ def dataset_rows(datasets: list[DatasetRecord]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=DATASET_COLUMNS)
 
 
-class ProjectPicker(param.Parameterized):
+class ProjectPicker(SessionModel):
     """The project the page shows (for the whole page) and that project's datasets."""
 
     project = param.Selector(objects={}, default=None, allow_None=True, check_on_set=True, label="Project",
@@ -47,11 +45,6 @@ class ProjectPicker(param.Parameterized):
     delete = param.Event(label="Delete selected dataset",
                          doc="Deletes the dataset with its trees (they stay readable by id through the API).")
     message = param.String("", doc="What the last action did, or why it failed (Markdown).")
-
-    def __init__(self, session: Session, **params: Any) -> None:
-        super().__init__(**params)
-        self.session = session
-        self._init_callbacks()
 
     def _init_callbacks(self) -> None:
         self.param.watch(self._on_project, "project")

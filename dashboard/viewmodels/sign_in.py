@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import param
 
-from dashboard.session import Session
+from dashboard.session import SessionModel
 from dashboard.text import plain
 
 HELP = ("Sign in with the API token `make serve` printed (a new one: `python -m api users token EMAIL`), "
         "or with your email and the password an admin set (`python -m api users password EMAIL`).")
 
 
-class SignIn(param.Parameterized):
+class SignIn(SessionModel):
     """The sign-in form; on success it sets the session's ``user`` and forgets the secrets typed in."""
 
     token = param.String("", label="API token", doc="An API token (pd_...).")
@@ -21,11 +19,6 @@ class SignIn(param.Parameterized):
     password = param.String("", label="Password", doc="That user's password.")
     submit = param.Event(label="Sign in", doc="Check what was typed in.")
     message = param.String(HELP, doc="Help, or why signing in failed (Markdown).")
-
-    def __init__(self, session: Session, **params: Any) -> None:
-        super().__init__(**params)
-        self.session = session
-        self._init_callbacks()
 
     def _init_callbacks(self) -> None:
         self.param.watch(self._on_submit, "submit")

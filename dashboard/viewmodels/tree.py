@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 import param
 
-from dashboard.session import Session
+from dashboard.session import SessionModel, part
 from dashboard.text import plain
 from dashboard.tree.colours import (
     NodeColours,
@@ -112,7 +112,7 @@ def metadata_columns(dataset: Dataset) -> list[str]:
     return [] if isolates is None else [c for c in isolates.columns if c != isolates.profile_column]
 
 
-class TreeState(param.Parameterized):
+class TreeState(SessionModel):
     """Which tree is open, its content once read, and its controls."""
 
     dataset_id = param.String(default=None, allow_None=True, doc="The open tree's dataset.")
@@ -127,10 +127,11 @@ class TreeState(param.Parameterized):
     controls = param.ClassSelector(class_=TreeControls, default=None, allow_None=True, precedence=-1,
                                    doc="The controls of the open tree.")
 
-    def __init__(self, session: Session, picker: ProjectPicker, **params: Any) -> None:
+    picker = part(ProjectPicker, "The project the tree belongs to.")
+
+    def __init__(self, **params: Any) -> None:
         super().__init__(**params)
-        self.session, self.picker = session, picker
-        self._ticket = 0
+        self._ticket = 0  # the latest show(): an older one that ends later is dropped
 
     async def show(self, dataset_id: str, inference_id: str, visualization_id: str | None = None) -> None:
         """Read and open a tree: the drawing ``visualization_id``, else the newest, else a radial layout."""

@@ -7,7 +7,7 @@ from typing import Any
 
 import param
 
-from dashboard.session import Session
+from dashboard.session import SessionModel, part
 from dashboard.text import plain
 from dashboard.viewmodels.projects import ProjectPicker
 from engine.errors import PhyloDashError
@@ -42,7 +42,7 @@ def report_markdown(name: str, report: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-class Upload(param.Parameterized):
+class Upload(SessionModel):
     """The files of a new dataset of the picker's project; ``upload`` stores them and shows the report."""
 
     profiles = param.Bytes(default=None, allow_None=True, label="Profile file",
@@ -54,13 +54,9 @@ class Upload(param.Parameterized):
                            doc="Isolate metadata: one row per isolate, with an ST column.")
     dataset_name = param.String("", label="Dataset name", doc="The new dataset's name.")
     upload = param.Event(label="Upload dataset", doc="Read and store the files.")
+    picker = part(ProjectPicker, "The project the dataset goes to.")
     busy = param.Boolean(False, precedence=-1, doc="True while the files are read.")
     report = param.String("", doc="The reader's report on the last upload, or why it failed (Markdown).")
-
-    def __init__(self, session: Session, picker: ProjectPicker, **params: Any) -> None:
-        super().__init__(**params)
-        self.session, self.picker = session, picker
-        self._init_callbacks()
 
     def _init_callbacks(self) -> None:
         self.param.watch(self._on_upload, "upload")

@@ -32,7 +32,7 @@ JOB_SECONDS = 180
 
 
 def signed_in(service: Service) -> PageState:
-    page = PageState(Session(service))
+    page = PageState(session=Session(service))
     act(page.sign_in, token=service.token, submit=True)  # type: ignore[attr-defined]
     return page
 
@@ -59,7 +59,7 @@ def finished(page: PageState, job_id: str, statuses: tuple[str, ...] = FINAL) ->
 
 
 def test_signing_in_refuses_wrong_secrets_forgets_them_and_reads_the_projects(service: Service) -> None:
-    page = PageState(Session(service))
+    page = PageState(session=Session(service))
     assert page.sign_in.message == HELP
     act(page.sign_in, token="pd_wrong", submit=True)
     assert "not valid" in page.sign_in.message and page.session.user is None and page.sign_in.token == ""
@@ -225,7 +225,7 @@ def test_cancelling_and_removing_jobs(service: Service) -> None:
 
 
 def test_each_page_has_its_own_models(service: Service) -> None:
-    one, two = PageState(Session(service)), PageState(Session(service))
+    one, two = PageState(session=Session(service)), PageState(session=Session(service))
     one.projects.param.project.objects = {"A (private)": "a"}
     assert two.projects.param.project.objects == []
     assert one.form.parameters is not two.form.parameters
