@@ -1,7 +1,7 @@
 """Values from isolate metadata per node: categories and their counts, means, hover summaries, search.
 
-A node is a profile row. This module computes values only; the dashboard turns them into colours
-(``dashboard/tree/colours.py``). Only isolates that belong to a profile (``Isolates.profile_rows >= 0``)
+A node is a profile row. This module computes values only; how they are shown is the dashboard's
+business (``dashboard/tree/``). Only isolates that belong to a profile (``Isolates.profile_rows >= 0``)
 count. Values are compared as the reader left them (trimmed strings); "ties by name" means Python's
 string order.
 """
@@ -168,7 +168,7 @@ def composition(dataset: Dataset, column: str, max_categories: int = 20) -> Comp
 
 
 def numeric_means(dataset: Dataset, column: str) -> np.ndarray:
-    """Mean value of a numeric isolate column per profile row (what a colour gradient shows).
+    """Mean value of a numeric isolate column per profile row (what a numeric scale shows).
 
     Parameters
     ----------
