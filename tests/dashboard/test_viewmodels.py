@@ -132,7 +132,8 @@ def test_the_launch_form_holds_a_registry_parameter_object_and_builds_a_job_requ
     act(form, algorithm="goeburst-full")
     assert option_values(form.parameters) == {"missing": "difference"}
     act(form, analysis="visualization")
-    assert form.param.algorithm.objects == registry.names(registry.VISUALIZATION) and type(form.parameters) is NoParameters
+    assert form.param.algorithm.objects == registry.names(registry.VISUALIZATION)
+    assert type(form.parameters) is NoParameters
     assert form.inference is None  # the demo has no tree yet
     act(form, launch=True)
     assert form.message.startswith("**Choose a dataset**")
