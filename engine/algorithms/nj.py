@@ -66,6 +66,8 @@ __all__ = ["GrapeTreeProfiles", "fastme_nj", "grapetree_profiles", "nj"]
 
 _DBL_EPSILON = 2.220446049250313e-16
 _UNIT = 1.1102230246251565e-16  # unit roundoff of float64
+#: Entries per block of a sorted row (the search skips whole blocks).
+_BLOCK = 32
 
 
 # --------------------------------------------------------------------------------------------
@@ -194,15 +196,95 @@ def _valid(j, x, active, ntime, rtime):
     return active[j] and ntime[j] <= rtime[x] and j != x
 
 
+@numba.njit(cache=True)
+def _build_blocks(x, si, rlen, s_hi, bmax, sfx):
+    """Largest S among the entries of each block of ``_BLOCK`` entries of row x, and its suffix maxima.
+
+    S only decreases while distances are non-negative, so these stay upper bounds (the rest is
+    covered by the ``lift`` the caller adds).
+    """
+    end = rlen[x]
+    blocks = (end + _BLOCK - 1) // _BLOCK
+    for blk in range(blocks):
+        top = -np.inf
+        for e in range(blk * _BLOCK, min(end, (blk + 1) * _BLOCK)):
+            value = s_hi[si[x, e]]
+            if value > top:
+                top = value
+        bmax[x, blk] = top
+    running = -np.inf
+    for blk in range(blocks - 1, -1, -1):
+        if bmax[x, blk] > running:
+            running = bmax[x, blk]
+        sfx[x, blk] = running
+
+
 @numba.njit(cache=True, parallel=True)
-def _first_pass(dist, sv, si, rlen, rstart, rtime, ntime, active, act, r, s_hi, first_q):
-    """Skip the stale entries at the head of every row, compact crowded rows, and give the
-    approximate Q of each row's first valid entry (an upper bound of the minimum)."""
-    for k in numba.prange(r):
+def _build_all_blocks(si, rlen, s_hi, bmax, sfx):
+    for x in numba.prange(si.shape[0]):
+        _build_blocks(x, si, rlen, s_hi, bmax, sfx)
+
+
+@numba.njit(cache=True, parallel=True)
+def _refresh_blocks(rows, si, rlen, s_hi, bmax, sfx):
+    for k in numba.prange(rows.shape[0]):
+        _build_blocks(rows[k], si, rlen, s_hi, bmax, sfx)
+
+
+@numba.njit(cache=True)
+def _scan_row(x, factor, dist, sv, si, rlen, rstart, rtime, ntime, active, s_hi, bmax, sfx, lift,
+              s_max, threshold, slack, keys, count):
+    """Smallest approximate Q of row x among the entries that can be <= threshold.
+
+    Entries are read in ascending distance; a block of entries is skipped, and the row ended,
+    when ``(r - 2) D - S_x - (largest S of the block, or of all later blocks)`` passes the
+    threshold. When ``keys`` has room, the pairs with Q <= threshold are appended (as
+    ``larger * n + smaller``); ``count`` is the number of such pairs so far. Returns (min, count).
+    """
+    n = dist.shape[0]
+    sx = s_hi[x]
+    best = np.inf
+    e = rstart[x]
+    end = rlen[x]
+    limit = threshold + slack
+    while e < end:
+        blk = e // _BLOCK
+        base = factor * np.float64(sv[x, e]) - sx
+        if base - min(sfx[x, blk] + lift, s_max) > limit:
+            break
+        block_end = min(end, (blk + 1) * _BLOCK)
+        cap = min(bmax[x, blk] + lift, s_max)
+        if base - cap <= limit:
+            while e < block_end:
+                if factor * np.float64(sv[x, e]) - sx - cap > limit:
+                    break
+                j = si[x, e]
+                if _valid(j, x, active, ntime, rtime):
+                    q = factor * dist[x, j] - sx - s_hi[j]
+                    if q < best:
+                        best = q
+                    if q <= threshold:
+                        if count < keys.shape[0]:
+                            keys[count] = max(x, j) * n + min(x, j)
+                        count += 1
+                e += 1
+        e = block_end
+    return best, count
+
+
+@numba.njit(cache=True)
+def _search(dist, sv, si, rlen, rstart, rtime, ntime, active, act, r, s_hi, bmax, sfx, lifts, s_max,
+            band, slack, first_q, row_min, sums, stamp, step):
+    """FastME's pair (module docstring, step 3): bounded search, then FastME's scan replayed on the
+    pairs whose approximate Q is within ``band`` of the smallest one."""
+    n = dist.shape[0]
+    factor = float(r - 2)
+    q0 = np.inf
+    for k in range(r):
         x = act[k]
         start = rstart[x]
         end = rlen[x]
-        if end - start > 2 * r + 32:
+        if end - start > 2 * r + 64:
             w = 0
             for e in range(start, end):
                 j = si[x, e]
@@ -213,70 +295,48 @@ def _first_pass(dist, sv, si, rlen, rstart, rtime, ntime, active, act, r, s_hi, 
             start = 0
             end = w
             rlen[x] = w
+            _build_blocks(x, si, rlen, s_hi, bmax, sfx)
+            lifts[x] = lifts[n]
         while start < end and not _valid(si[x, start], x, active, ntime, rtime):
             start += 1
         rstart[x] = start
         if start < end:
             j = si[x, start]
-            first_q[k] = (r - 2) * dist[x, j] - s_hi[x] - s_hi[j]
+            first_q[k] = factor * dist[x, j] - s_hi[x] - s_hi[j]
+            if first_q[k] < q0:
+                q0 = first_q[k]
         else:
             first_q[k] = np.inf
-
-
-@numba.njit(cache=True, parallel=True)
-def _row_minima(dist, sv, si, rlen, rstart, rtime, ntime, active, act, r, s_hi, s_max, threshold,
-                slack, row_min):
-    """Smallest approximate Q of every row among the entries whose lower bound is <= threshold."""
-    factor = float(r - 2)
-    for k in numba.prange(r):
+    threshold = q0 + band
+    no_keys = np.empty(0, np.int64)
+    for k in range(r):
+        if first_q[k] == np.inf:
+            row_min[k] = np.inf
+            continue
         x = act[k]
-        sx = s_hi[x]
-        best = np.inf
-        for e in range(rstart[x], rlen[x]):
-            bound = factor * np.float64(sv[x, e]) - sx - s_max
-            if bound - slack > threshold:
-                break
-            j = si[x, e]
-            if not _valid(j, x, active, ntime, rtime):
-                continue
-            q = factor * dist[x, j] - sx - s_hi[j]
-            if q < best:
-                best = q
+        best, _ = _scan_row(x, factor, dist, sv, si, rlen, rstart, rtime, ntime, active, s_hi, bmax,
+                            sfx, lifts[n] - lifts[x], s_max, threshold, slack, no_keys, 0)
         row_min[k] = best
-
-
-@numba.njit(cache=True)
-def _pick_pair(dist, sv, si, rlen, rstart, rtime, ntime, active, act, r, s_hi, s_max, threshold,
-               slack, row_min, sums, stamp, step):
-    """FastME's pair among the pairs whose approximate Q is <= threshold (replayed scan)."""
-    n = dist.shape[0]
-    factor = float(r - 2)
+        if best + band < threshold:
+            threshold = best + band
+    q_best = np.inf
+    for k in range(r):
+        if row_min[k] < q_best:
+            q_best = row_min[k]
+    threshold = q_best + band
     count = 0
     for k in range(r):
         if row_min[k] <= threshold:
             x = act[k]
-            sx = s_hi[x]
-            for e in range(rstart[x], rlen[x]):
-                if factor * np.float64(sv[x, e]) - sx - s_max - slack > threshold:
-                    break
-                j = si[x, e]
-                if _valid(j, x, active, ntime, rtime) and factor * dist[x, j] - sx - s_hi[j] <= threshold:
-                    count += 1
+            _, count = _scan_row(x, factor, dist, sv, si, rlen, rstart, rtime, ntime, active, s_hi,
+                                 bmax, sfx, lifts[n] - lifts[x], s_max, threshold, slack, no_keys, count)
     keys = np.empty(count, np.int64)
     count = 0
     for k in range(r):
         if row_min[k] <= threshold:
             x = act[k]
-            sx = s_hi[x]
-            for e in range(rstart[x], rlen[x]):
-                if factor * np.float64(sv[x, e]) - sx - s_max - slack > threshold:
-                    break
-                j = si[x, e]
-                if _valid(j, x, active, ntime, rtime) and factor * dist[x, j] - sx - s_hi[j] <= threshold:
-                    hi = max(x, j)
-                    lo = min(x, j)
-                    keys[count] = hi * n + lo
-                    count += 1
+            _, count = _scan_row(x, factor, dist, sv, si, rlen, rstart, rtime, ntime, active, s_hi,
+                                 bmax, sfx, lifts[n] - lifts[x], s_max, threshold, slack, keys, count)
     keys.sort()
     q_min = 1.0e300
     best_a = -1
@@ -321,11 +381,13 @@ def _scan_all(dist, act, r, sums, stamp, step):
 
 @numba.njit(cache=True)
 def _nj_steps(dist, sv, si, rlen, rstart, rtime, ntime, active, act, state, s_hi, s_lo, s_abs,
-              node_of, joins, join_lengths, sums, stamp, steps):
+              bmax, sfx, lifts, marks, node_of, joins, join_lengths, sums, stamp, steps):
     """Run up to ``steps`` joins of FastME's NJ (module docstring, step 3); state lives in the arrays.
 
     ``state`` = [r, step, next node id]; ``s_abs[0..]`` sums of |D| per row and, at index n, the
-    largest |D| seen. Returns the number of joins done.
+    largest |D| seen; ``lifts[n]`` how much any S may have grown since the start (only negative
+    distances make an S grow) and ``lifts[x]`` its value when row x's block maxima were made.
+    Returns the number of joins done.
     """
     n = dist.shape[0]
     first_q = np.empty(n, np.float64)
@@ -348,19 +410,14 @@ def _nj_steps(dist, sv, si, rlen, rstart, rtime, ntime, active, act, state, s_hi
         err = 2.0 * (r + 1) * _UNIT * abs_max * 1.01 + 16.0 * _UNIT * scale
         band = 2.0 * err + 1e-300
         slack = 16.0 * _UNIT * scale
-        _first_pass(dist, sv, si, rlen, rstart, rtime, ntime, active, act, r, s_hi, first_q)
-        q0 = np.inf
-        for k in range(r):
-            if first_q[k] < q0:
-                q0 = first_q[k]
-        _row_minima(dist, sv, si, rlen, rstart, rtime, ntime, active, act, r, s_hi, s_max,
-                    q0 + band, slack, row_min)
-        q_best = np.inf
-        for k in range(r):
-            if row_min[k] < q_best:
-                q_best = row_min[k]
-        a, b = _pick_pair(dist, sv, si, rlen, rstart, rtime, ntime, active, act, r, s_hi, s_max,
-                          q_best + band, slack, row_min, sums, stamp, step)
+        if s_max < 0.9 * marks[0]:
+            # S has shrunk: refresh every row's block maxima so the bounds stay tight.
+            _refresh_blocks(act[:r], si, rlen, s_hi, bmax, sfx)
+            for k in range(r):
+                lifts[act[k]] = lifts[n]
+            marks[0] = s_max
+        a, b = _search(dist, sv, si, rlen, rstart, rtime, ntime, active, act, r, s_hi, bmax, sfx,
+                       lifts, s_max + slack, band, slack, first_q, row_min, sums, stamp, step)
         if a < 0:
             a, b = _scan_all(dist, act, r, sums, stamp, step)
         # FastME: the new node takes index a (the larger), b is emptied.
@@ -378,6 +435,7 @@ def _nj_steps(dist, sv, si, rlen, rstart, rtime, ntime, active, act, state, s_hi
         new_hi = 0.0
         new_lo = 0.0
         new_abs = 0.0
+        grown = 0.0
         w = 0
         for k in range(r):
             i = act[k]
@@ -395,11 +453,16 @@ def _nj_steps(dist, sv, si, rlen, rstart, rtime, ntime, active, act, state, s_hi
             hi, lo = _dd_add(s_hi[i], s_lo[i], -old_a)
             hi, lo = _dd_add(hi, lo, -old_b)
             s_hi[i], s_lo[i] = _dd_add(hi, lo, value)
+            growth = value - old_a - old_b
+            if growth > grown:
+                grown = growth
             s_abs[i] += abs(value) - abs(old_a) - abs(old_b)
             new_hi, new_lo = _dd_add(new_hi, new_lo, value)
             new_abs += abs(value)
             if abs(value) > s_abs[n]:
                 s_abs[n] = abs(value)
+        if grown > 0.0:
+            lifts[n] += grown * (1.0 + 1e-9) + 1e-300
         r -= 1
         active[b] = False
         s_hi[a] = new_hi
@@ -424,6 +487,8 @@ def _nj_steps(dist, sv, si, rlen, rstart, rtime, ntime, active, act, state, s_hi
             si[a, m] = slots[order[m]]
         rlen[a] = r - 1
         rstart[a] = 0
+        _build_blocks(a, si, rlen, s_hi, bmax, sfx)
+        lifts[a] = lifts[n]
         state[0] = r
         state[1] = step
         done += 1
@@ -482,6 +547,12 @@ def fastme_nj(
     s_abs[:n] = np.abs(dist).sum(axis=1)
     s_abs[n] = float(np.abs(dist).max()) if n else 0.0
     _exact_sums(dist, s_hi, s_lo)
+    blocks = (n + _BLOCK - 1) // _BLOCK + 1
+    bmax = np.empty((n, blocks), np.float64)
+    sfx = np.empty((n, blocks), np.float64)
+    lifts = np.zeros(n + 1, np.float64)
+    _build_all_blocks(si, rlen, s_hi, bmax, sfx)
+    marks = np.array([s_hi.max()])
     node_of = np.arange(n, dtype=np.int64)
     joins = np.zeros((n - 3, 2), np.int64)
     join_lengths = np.zeros((n - 3, 2), np.float64)
@@ -491,7 +562,7 @@ def fastme_nj(
     while state[0] > 3:
         check_cancel(cancel, "neighbour joining")
         _nj_steps(dist, sv, si, rlen, rstart, rtime, ntime, active, act, state, s_hi, s_lo, s_abs,
-                  node_of, joins, join_lengths, sums, stamp, block)
+                  bmax, sfx, lifts, marks, node_of, joins, join_lengths, sums, stamp, block)
         report(progress, state[1] / max(1, n - 3))
     del sv, si
     last_slots = act[:3].copy()
