@@ -62,7 +62,7 @@ from engine.errors import InputError
 from engine.hooks import check_cancel, report
 from engine.models import CancelCheck, Dataset, ProgressCallback
 
-__all__ = ["GrapeTreeProfiles", "fastme_nj", "grapetree_profiles", "nj"]
+__all__ = ["GrapeTreeProfiles", "fastme_nj", "fastme_tree", "grapetree_profiles", "nj"]
 
 _DBL_EPSILON = 2.220446049250313e-16
 _UNIT = 1.1102230246251565e-16  # unit roundoff of float64
@@ -573,6 +573,34 @@ def fastme_nj(
         0.5 * (dist[k, j] + dist[k, i] - dist[j, i]),
     ])
     return joins, join_lengths, node_of[last_slots], last_lengths
+
+
+def fastme_tree(dist: np.ndarray) -> RootedTree:
+    """FastME's NJ tree of a distance matrix as it comes out of the joins (no GrapeTree finish).
+
+    Parameters
+    ----------
+    dist : numpy.ndarray
+        ``(n, n)`` float64, symmetric, zero diagonal, n >= 4 (not modified).
+
+    Returns
+    -------
+    RootedTree
+        Leaf ``i`` is matrix row ``i``; the root is FastME's last centre with three children;
+        lengths are NJ's own (not rounded, negative ones kept).
+    """
+    n = dist.shape[0]
+    joins, join_lengths, last, last_lengths = fastme_nj(np.array(dist, np.float64, copy=True))
+    total = n + len(joins) + 1
+    children: list[list[int]] = [[] for _ in range(total)]
+    lengths = np.zeros(total, np.float64)
+    for t, (a, b) in enumerate(joins):
+        children[n + t] = [int(a), int(b)]
+        lengths[a], lengths[b] = join_lengths[t]
+    children[total - 1] = [int(v) for v in last]
+    lengths[last] = last_lengths
+    rows = [*range(n), *([-1] * (total - n))]
+    return from_children(rows, children, lengths, total - 1, algorithm="fastme-nj")
 
 
 @numba.njit(cache=True, parallel=True)
