@@ -32,6 +32,8 @@ from engine.models import CancelCheck, ProgressCallback
 #: Mode names and GrapeTree's ``-y`` numbers.
 MODES: dict[str, int] = {"pair-delete": 0, "complete-delete": 1, "as-allele": 2, "absolute": 3}
 
+#: Rows compared together while each other row is in cache.
+_TILE = 16
 #: Above this fraction of missing cells the kernels count missing loci in the main pass instead.
 _SPARSE_MISSING = 0.08
 
@@ -60,7 +62,7 @@ class Prepared:
     Parameters
     ----------
     codes : numpy.ndarray
-        ``(n, L)`` uint16 allele codes, 0 = missing.
+        ``(n, L)`` uint16 allele codes, 0 = missing (kept as uint8 when every code is below 256).
     mode : str
         One of :data:`MODES`; ``complete-delete`` drops the columns with a 0 here.
     """
@@ -72,7 +74,9 @@ class Prepared:
             raise ParameterError("codes must be a 2-dimensional matrix (rows x loci)")
         if number == 1:
             codes = codes[:, kept_columns(codes, mode)]
-        self.codes = np.ascontiguousarray(codes, dtype=np.uint16)
+        # One byte a code when every code fits: half the memory traffic of the pair loop.
+        small = codes.size == 0 or int(codes.max()) < 256
+        self.codes = np.ascontiguousarray(codes, dtype=np.uint8 if small else np.uint16)
         self.mode = number
         missing = self.codes == 0
         self.missing_count = missing.sum(axis=1).astype(np.int64)
@@ -120,11 +124,13 @@ def _both_missing(positions, offsets, i, j):
 @numba.njit(cache=True, inline="always")
 def _pair(codes, mode, sparse, missing_count, positions, offsets, i, j):
     """float32 distance of rows i != j (see the module docstring)."""
-    loci = codes.shape[1]
+    a = codes[i]
+    b = codes[j]
+    loci = a.shape[0]
     if sparse:
         differ = 0
         for locus in range(loci):
-            differ += codes[i, locus] != codes[j, locus]
+            differ += a[locus] != b[locus]
         both = _both_missing(positions, offsets, i, j)
         one = missing_count[i] + missing_count[j] - 2 * both
         k = differ - one
@@ -133,15 +139,15 @@ def _pair(codes, mode, sparse, missing_count, positions, offsets, i, j):
         k = 0
         c = 0
         for locus in range(loci):
-            a = codes[i, locus]
-            b = codes[j, locus]
-            called = (a != 0) & (b != 0)
+            x = a[locus]
+            y = b[locus]
+            called = (x != 0) & (y != 0)
             c += called
-            k += called & (a != b)
+            k += called & (x != y)
     else:
         k = 0
         for locus in range(loci):
-            k += codes[i, locus] != codes[j, locus]
+            k += a[locus] != b[locus]
         c = loci
     if mode == 0:
         return np.float32(((k + 0.01) * float(loci)) / (c + 0.01))
@@ -165,21 +171,28 @@ def _block(codes, mode, sparse, missing_count, positions, offsets, first, out):
 def _upper_rounded(codes, mode, sparse, missing_count, positions, offsets, p_first, p_last, out):
     """Fill the square float64 ``out`` with ``%.6f``-rounded distances (upper triangle, mirrored).
 
-    Task p in [p_first, p_last) handles rows p and n-1-p, so every task does about n pairs.
+    Rows go in tiles of ``_TILE``: each row j is read once per tile and compared with the tile's
+    rows while it is in cache. Task p in [p_first, p_last) handles tiles p and (tiles - 1 - p), so
+    every task does about the same number of pairs.
     """
     n = codes.shape[0]
+    tiles = (n + _TILE - 1) // _TILE
     for p in numba.prange(p_last - p_first):
         first = np.int64(p_first + p)
         for side in range(2):
-            i = first if side == 0 else n - 1 - first
-            if side == 1 and i == first:
+            tile = first if side == 0 else tiles - 1 - first
+            if side == 1 and tile == first:
                 break
-            out[i, i] = 0.0
-            for j in range(i + 1, n):
-                value = _pair(codes, mode, sparse, missing_count, positions, offsets, i, j)
-                rounded = six_decimals(value)
-                out[i, j] = rounded
-                out[j, i] = rounded
+            i0 = tile * _TILE
+            i1 = min(n, i0 + _TILE)
+            for i in range(i0, i1):
+                out[i, i] = 0.0
+            for j in range(i0 + 1, n):
+                for i in range(i0, min(i1, j)):
+                    value = _pair(codes, mode, sparse, missing_count, positions, offsets, i, j)
+                    rounded = six_decimals(value)
+                    out[i, j] = rounded
+                    out[j, i] = rounded
 
 
 @numba.njit(cache=True, inline="always")
@@ -271,8 +284,8 @@ def rounded_distances(
     n = prepared.n
     if out is None:
         out = np.empty((n, n), np.float64)
-    tasks = (n + 1) // 2
-    step = max(1, min(tasks, 2_000_000 // max(1, n)))
+    tasks = ((n + _TILE - 1) // _TILE + 1) // 2
+    step = max(1, min(tasks, 2_000_000 // max(1, n * _TILE)))
     for first in range(0, tasks, step):
         check_cancel(cancel, "the distance matrix")
         _upper_rounded(prepared.codes, prepared.mode, prepared.sparse, prepared.missing_count,
