@@ -544,9 +544,7 @@ def fastme_nj(
     s_hi = np.zeros(n, np.float64)
     s_lo = np.zeros(n, np.float64)
     s_abs = np.empty(n + 1, np.float64)
-    s_abs[:n] = np.abs(dist).sum(axis=1)
-    s_abs[n] = float(np.abs(dist).max()) if n else 0.0
-    _exact_sums(dist, s_hi, s_lo)
+    _exact_sums(dist, s_hi, s_lo, s_abs)
     blocks = (n + _BLOCK - 1) // _BLOCK + 1
     bmax = np.empty((n, blocks), np.float64)
     sfx = np.empty((n, blocks), np.float64)
@@ -604,17 +602,28 @@ def fastme_tree(dist: np.ndarray) -> RootedTree:
 
 
 @numba.njit(cache=True, parallel=True)
-def _exact_sums(dist, s_hi, s_lo):
-    """Row sums of ``dist`` (diagonal 0) in double-double."""
+def _exact_sums(dist, s_hi, s_lo, s_abs):
+    """Row sums of ``dist`` (diagonal 0) in double-double; sums of |D| per row and, at index n, the
+    largest |D| (no n x n temporary)."""
     n = dist.shape[0]
+    row_top = np.zeros(n, np.float64)
     for i in numba.prange(n):
         hi = 0.0
         lo = 0.0
+        total = 0.0
+        top = 0.0
         for j in range(n):
             if j != i:
-                hi, lo = _dd_add(hi, lo, dist[i, j])
+                value = dist[i, j]
+                hi, lo = _dd_add(hi, lo, value)
+                total += abs(value)
+                if abs(value) > top:
+                    top = abs(value)
         s_hi[i] = hi
         s_lo[i] = lo
+        s_abs[i] = total
+        row_top[i] = top
+    s_abs[n] = row_top.max() if n else 0.0
 
 
 # --------------------------------------------------------------------------------------------

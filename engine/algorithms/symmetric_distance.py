@@ -131,7 +131,9 @@ def _pair(codes, mode, sparse, missing_count, positions, offsets, i, j):
         differ = 0
         for locus in range(loci):
             differ += a[locus] != b[locus]
-        both = _both_missing(positions, offsets, i, j)
+        both = 0
+        for t in range(offsets[i], offsets[i + 1]):
+            both += b[positions[t]] == 0
         one = missing_count[i] + missing_count[j] - 2 * both
         k = differ - one
         c = loci - missing_count[i] - missing_count[j] + both
