@@ -219,21 +219,29 @@ def _build_blocks(x, si, rlen, s_hi, bmax, sfx):
         sfx[x, blk] = running
 
 
-@numba.njit(cache=True, parallel=True)
-def _build_all_blocks(si, rlen, s_hi, bmax, sfx):
-    for x in numba.prange(si.shape[0]):
-        _build_blocks(x, si, rlen, s_hi, bmax, sfx)
+@numba.njit(cache=True, inline="always")
+def _set_head(x, sv, rstart, rlen, sfx, head_v, head_cap):
+    """Row x's first distance and the largest S from its first block on: with them a row whose
+    every entry is out of reach is passed over without reading the row itself."""
+    start = rstart[x]
+    if start < rlen[x]:
+        head_v[x] = np.float64(sv[x, start])
+        head_cap[x] = sfx[x, start // _BLOCK]
+    else:
+        head_v[x] = np.inf
+        head_cap[x] = np.inf
 
 
 @numba.njit(cache=True, parallel=True)
-def _refresh_blocks(rows, si, rlen, s_hi, bmax, sfx):
+def _refresh_blocks(rows, sv, si, rlen, rstart, s_hi, bmax, sfx, head_v, head_cap):
     for k in numba.prange(rows.shape[0]):
         _build_blocks(rows[k], si, rlen, s_hi, bmax, sfx)
+        _set_head(rows[k], sv, rstart, rlen, sfx, head_v, head_cap)
 
 
 @numba.njit(cache=True)
 def _scan_row(x, factor, dist, sv, si, rlen, rstart, rtime, ntime, active, s_hi, bmax, sfx, lift,
-              s_max, threshold, slack, keys, count):
+              s_max, threshold, slack, keys, count, head_v, head_cap):
     """Smallest approximate Q of row x among the entries that can be <= threshold.
 
     Entries are read in ascending distance; a block of entries is skipped, and the row ended,
@@ -246,6 +254,11 @@ def _scan_row(x, factor, dist, sv, si, rlen, rstart, rtime, ntime, active, s_hi,
     best = np.inf
     e = rstart[x]
     end = rlen[x]
+    if e < end and not _valid(si[x, e], x, active, ntime, rtime):
+        while e < end and not _valid(si[x, e], x, active, ntime, rtime):
+            e += 1
+        rstart[x] = e
+        _set_head(x, sv, rstart, rlen, sfx, head_v, head_cap)
     limit = threshold + slack
     while e < end:
         blk = e // _BLOCK
@@ -274,48 +287,56 @@ def _scan_row(x, factor, dist, sv, si, rlen, rstart, rtime, ntime, active, s_hi,
 
 @numba.njit(cache=True)
 def _search(dist, sv, si, rlen, rstart, rtime, ntime, active, act, r, s_hi, bmax, sfx, lifts, s_max,
-            band, slack, first_q, row_min, sums, stamp, step):
+            band, slack, head_bound, row_min, sums, stamp, step, head_v, head_cap):
     """FastME's pair (module docstring, step 3): bounded search, then FastME's scan replayed on the
-    pairs whose approximate Q is within ``band`` of the smallest one."""
+    pairs whose approximate Q is within ``band`` of the smallest one.
+
+    Every row has a lower bound of its Q values from two numbers kept per row (its first distance
+    and the largest S of its entries), so most rows are passed over without being read; the row
+    with the smallest bound is scanned first to set the threshold.
+    """
     n = dist.shape[0]
     factor = float(r - 2)
-    q0 = np.inf
+    best_k = -1
+    best_bound = np.inf
     for k in range(r):
         x = act[k]
-        start = rstart[x]
-        end = rlen[x]
-        if end - start > 2 * r + 64:
+        if rlen[x] - rstart[x] > 2 * r + 64:
             w = 0
-            for e in range(start, end):
+            for e in range(rstart[x], rlen[x]):
                 j = si[x, e]
                 if _valid(j, x, active, ntime, rtime):
                     sv[x, w] = sv[x, e]
                     si[x, w] = j
                     w += 1
-            start = 0
-            end = w
+            rstart[x] = 0
             rlen[x] = w
             _build_blocks(x, si, rlen, s_hi, bmax, sfx)
             lifts[x] = lifts[n]
-        while start < end and not _valid(si[x, start], x, active, ntime, rtime):
-            start += 1
-        rstart[x] = start
-        if start < end:
-            j = si[x, start]
-            first_q[k] = factor * dist[x, j] - s_hi[x] - s_hi[j]
-            if first_q[k] < q0:
-                q0 = first_q[k]
-        else:
-            first_q[k] = np.inf
-    threshold = q0 + band
+            _set_head(x, sv, rstart, rlen, sfx, head_v, head_cap)
+        bound = factor * head_v[x] - s_hi[x] - min(head_cap[x] + lifts[n] - lifts[x], s_max)
+        head_bound[k] = bound
+        row_min[k] = np.inf
+        if bound < best_bound:
+            best_bound = bound
+            best_k = k
     no_keys = np.empty(0, np.int64)
+    threshold = np.inf
+    if best_k >= 0:
+        x = act[best_k]
+        e = rstart[x]
+        while e < rlen[x] and not _valid(si[x, e], x, active, ntime, rtime):
+            e += 1
+        if e < rlen[x]:
+            j = si[x, e]
+            threshold = factor * dist[x, j] - s_hi[x] - s_hi[j] + band
     for k in range(r):
-        if first_q[k] == np.inf:
-            row_min[k] = np.inf
+        if head_bound[k] - slack > threshold:
             continue
         x = act[k]
         best, _ = _scan_row(x, factor, dist, sv, si, rlen, rstart, rtime, ntime, active, s_hi, bmax,
-                            sfx, lifts[n] - lifts[x], s_max, threshold, slack, no_keys, 0)
+                            sfx, lifts[n] - lifts[x], s_max, threshold, slack, no_keys, 0,
+                            head_v, head_cap)
         row_min[k] = best
         if best + band < threshold:
             threshold = best + band
@@ -329,14 +350,16 @@ def _search(dist, sv, si, rlen, rstart, rtime, ntime, active, act, r, s_hi, bmax
         if row_min[k] <= threshold:
             x = act[k]
             _, count = _scan_row(x, factor, dist, sv, si, rlen, rstart, rtime, ntime, active, s_hi,
-                                 bmax, sfx, lifts[n] - lifts[x], s_max, threshold, slack, no_keys, count)
+                                 bmax, sfx, lifts[n] - lifts[x], s_max, threshold, slack, no_keys,
+                                 count, head_v, head_cap)
     keys = np.empty(count, np.int64)
     count = 0
     for k in range(r):
         if row_min[k] <= threshold:
             x = act[k]
             _, count = _scan_row(x, factor, dist, sv, si, rlen, rstart, rtime, ntime, active, s_hi,
-                                 bmax, sfx, lifts[n] - lifts[x], s_max, threshold, slack, keys, count)
+                                 bmax, sfx, lifts[n] - lifts[x], s_max, threshold, slack, keys,
+                                 count, head_v, head_cap)
     keys.sort()
     q_min = 1.0e300
     best_a = -1
@@ -381,7 +404,8 @@ def _scan_all(dist, act, r, sums, stamp, step):
 
 @numba.njit(cache=True)
 def _nj_steps(dist, sv, si, rlen, rstart, rtime, ntime, active, act, state, s_hi, s_lo, s_abs,
-              bmax, sfx, lifts, marks, node_of, joins, join_lengths, sums, stamp, steps):
+              bmax, sfx, lifts, marks, head_v, head_cap, node_of, joins, join_lengths, sums, stamp,
+              steps):
     """Run up to ``steps`` joins of FastME's NJ (module docstring, step 3); state lives in the arrays.
 
     ``state`` = [r, step, next node id]; ``s_abs[0..]`` sums of |D| per row and, at index n, the
@@ -412,12 +436,13 @@ def _nj_steps(dist, sv, si, rlen, rstart, rtime, ntime, active, act, state, s_hi
         slack = 16.0 * _UNIT * scale
         if s_max < 0.9 * marks[0]:
             # S has shrunk: refresh every row's block maxima so the bounds stay tight.
-            _refresh_blocks(act[:r], si, rlen, s_hi, bmax, sfx)
+            _refresh_blocks(act[:r], sv, si, rlen, rstart, s_hi, bmax, sfx, head_v, head_cap)
             for k in range(r):
                 lifts[act[k]] = lifts[n]
             marks[0] = s_max
         a, b = _search(dist, sv, si, rlen, rstart, rtime, ntime, active, act, r, s_hi, bmax, sfx,
-                       lifts, s_max + slack, band, slack, first_q, row_min, sums, stamp, step)
+                       lifts, s_max + slack, band, slack, first_q, row_min, sums, stamp, step,
+                       head_v, head_cap)
         if a < 0:
             a, b = _scan_all(dist, act, r, sums, stamp, step)
         # FastME: the new node takes index a (the larger), b is emptied.
@@ -489,6 +514,7 @@ def _nj_steps(dist, sv, si, rlen, rstart, rtime, ntime, active, act, state, s_hi
         rstart[a] = 0
         _build_blocks(a, si, rlen, s_hi, bmax, sfx)
         lifts[a] = lifts[n]
+        _set_head(a, sv, rstart, rlen, sfx, head_v, head_cap)
         state[0] = r
         state[1] = step
         done += 1
@@ -549,7 +575,9 @@ def fastme_nj(
     bmax = np.empty((n, blocks), np.float64)
     sfx = np.empty((n, blocks), np.float64)
     lifts = np.zeros(n + 1, np.float64)
-    _build_all_blocks(si, rlen, s_hi, bmax, sfx)
+    head_v = np.empty(n, np.float64)
+    head_cap = np.empty(n, np.float64)
+    _refresh_blocks(act, sv, si, rlen, rstart, s_hi, bmax, sfx, head_v, head_cap)
     marks = np.array([s_hi.max()])
     node_of = np.arange(n, dtype=np.int64)
     joins = np.zeros((n - 3, 2), np.int64)
@@ -560,7 +588,8 @@ def fastme_nj(
     while state[0] > 3:
         check_cancel(cancel, "neighbour joining")
         _nj_steps(dist, sv, si, rlen, rstart, rtime, ntime, active, act, state, s_hi, s_lo, s_abs,
-                  bmax, sfx, lifts, marks, node_of, joins, join_lengths, sums, stamp, block)
+                  bmax, sfx, lifts, marks, head_v, head_cap, node_of, joins, join_lengths, sums,
+                  stamp, block)
         report(progress, state[1] / max(1, n - 3))
     del sv, si
     last_slots = act[:3].copy()
