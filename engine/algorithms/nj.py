@@ -36,17 +36,21 @@ How the search stays fast (RapidNJ, Simonsen et al. 2008)
 FastME recomputes every ``S_i`` and scans all ``r^2 / 2`` pairs at each of the ``n - 3`` steps
 (O(n^3)). Here every row keeps its distances sorted (float32, rounded down) and the sums are kept
 up to date in double-double arithmetic, so ``Q`` has a lower bound
-``(r - 2) D[x, y] - S_x - max S`` and a row is read only until that bound passes the best ``Q``
-found. Every pair whose approximate ``Q`` lies within a proven error band of the minimum is then
-re-evaluated with FastME's own sums, added in FastME's order (O(n) per candidate row), and
-FastME's scan is replayed over those pairs, so the pair chosen is FastME's. A pair is kept in the
-row of whichever of its two nodes is newer; stale entries are skipped and rows are compacted when
-they fill up with them.
+``(r - 2) D[x, y] - S_x - S_y`` with ``S_y`` replaced by the largest S of a block of 32 entries
+(or of all later blocks, or of all rows). Since S only shrinks as nodes are joined (while
+distances stay non-negative; growth is tracked otherwise), these maxima stay valid and are
+refreshed when S has shrunk by 10%. Each row's first distance and largest S give a bound for the
+whole row, so rows out of reach are passed over without reading them; the row with the smallest
+bound is read first to set the threshold. Every pair whose approximate ``Q`` lies within a proven
+error band of the minimum is then re-evaluated with FastME's own sums, added in FastME's order
+(O(n) per candidate row), and FastME's scan is replayed over those pairs, so the pair chosen is
+FastME's. A pair is kept in the row of whichever of its two nodes is newer; stale entries are
+skipped and rows are compacted when they fill up with them.
 
-Costs: O(n^2 L) for the distances, O(n^2 log n) to sort the rows, then in practice far fewer than
-the O(n^3) pair visits of FastME (each step reads a few entries per row plus O(n) for the update).
-Memory: 16 n^2 bytes (the float64 distance matrix and the sorted rows with their indices), about
-6.4 GB at n = 20,000.
+Costs: O(n^2 L) for the distances, O(n^2 log n) to sort the rows, then O(n) per step for the row
+bounds, the update and the exact sums, plus the entries actually read (few per step in practice;
+worst case O(n^3) overall, like RapidNJ). Memory: about 16.5 n^2 bytes (the float64 distance
+matrix, the sorted rows and their indices, the block maxima), 6.6 GB at n = 20,000.
 """
 
 from __future__ import annotations
@@ -552,7 +556,8 @@ def fastme_nj(
     Notes
     -----
     Time: O(n^2 log n) to sort the rows plus the bounded search (module docstring); O(n) per step
-    for the update and the exact sums. Memory: the matrix plus 8 n^2 bytes of sorted rows.
+    for the row bounds, the update and the exact sums. Memory: the matrix plus about 8.5 n^2 bytes
+    (sorted rows, their indices and the block maxima).
     """
     n = dist.shape[0]
     if n < 4 or dist.shape != (n, n):
@@ -981,7 +986,7 @@ def nj(
     -----
     The steps, and how they reproduce GrapeTree 3.0.0 with FastME 2.1.5 and ete3 3.1.3, are in the
     module docstring. Time O(n^2 L) for the distances plus O(n^2 log n) for the joins in practice
-    (worst case O(n^3)), with n the number of distinct profiles; memory 16 n^2 bytes. With fewer
+    (worst case O(n^3)), with n the number of distinct profiles; memory about 16.5 n^2 bytes. With fewer
     than 4 distinct profiles, where FastME refuses to run, the tree is the star (3) or the single
     edge split at its middle (2). Deterministic; permuting the input rows changes only which row
     of an identical group is its representative, which does not change the tree.
