@@ -722,18 +722,16 @@ def _fastme_layout(n: int, joins: np.ndarray, join_lengths: np.ndarray, last: np
         child = next_child
     top = int(left[leaf])  # the printed tree's root: the leaf's neighbour
     root = _Node()
-    nodes: dict[int, _Node] = {}
 
     def build(v: int, parent: _Node) -> None:
+        # Depth first, first child first: children end up in print order.
         stack = [(v, parent)]
         while stack:
             w, owner = stack.pop()
             made = owner.add_child(_Node(w if w < n else -1, length[w]))
-            nodes[w] = made
-            if w >= n or left[w] != -1:
-                for c in (int(right[w]), int(left[w])):
-                    if c != -1:
-                        stack.append((c, made))
+            if w >= n:
+                stack.append((int(right[w]), made))
+                stack.append((int(left[w]), made))
 
     # children in print order: top's first child, its second child, then the leaf.
     build(int(left[top]), root)
