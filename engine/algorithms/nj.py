@@ -224,23 +224,36 @@ def _build_blocks(x, si, rlen, s_hi, bmax, sfx):
 
 
 @numba.njit(cache=True, inline="always")
-def _set_head(x, sv, rstart, rlen, sfx, head_v, head_cap):
-    """Row x's first distance and the largest S from its first block on: with them a row whose
-    every entry is out of reach is passed over without reading the row itself."""
+def _set_head(x, sv, rstart, rlen, bmax, sfx, head_v, head_cap):
+    """Row x's summary, with which a row whose every entry is out of reach is passed over without
+    reading the row: ``head_v[x, 0]`` its first distance and ``head_cap[x, 0]`` the largest S of
+    that entry's block; ``head_v[x, 1]`` the first distance of the next block and ``head_cap[x, 1]``
+    the largest S from that block on (near entries have small distances, far ones large S)."""
     start = rstart[x]
-    if start < rlen[x]:
-        head_v[x] = np.float64(sv[x, start])
-        head_cap[x] = sfx[x, start // _BLOCK]
+    end = rlen[x]
+    if start < end:
+        blk = start // _BLOCK
+        head_v[x, 0] = np.float64(sv[x, start])
+        head_cap[x, 0] = bmax[x, blk]
+        following = (blk + 1) * _BLOCK
+        if following < end:
+            head_v[x, 1] = np.float64(sv[x, following])
+            head_cap[x, 1] = sfx[x, blk + 1]
+        else:
+            head_v[x, 1] = np.inf
+            head_cap[x, 1] = 0.0
     else:
-        head_v[x] = np.inf
-        head_cap[x] = np.inf
+        head_v[x, 0] = np.inf
+        head_v[x, 1] = np.inf
+        head_cap[x, 0] = 0.0
+        head_cap[x, 1] = 0.0
 
 
 @numba.njit(cache=True, parallel=True)
 def _refresh_blocks(rows, sv, si, rlen, rstart, s_hi, bmax, sfx, head_v, head_cap):
     for k in numba.prange(rows.shape[0]):
         _build_blocks(rows[k], si, rlen, s_hi, bmax, sfx)
-        _set_head(rows[k], sv, rstart, rlen, sfx, head_v, head_cap)
+        _set_head(rows[k], sv, rstart, rlen, bmax, sfx, head_v, head_cap)
 
 
 @numba.njit(cache=True)
@@ -262,7 +275,7 @@ def _scan_row(x, factor, dist, sv, si, rlen, rstart, rtime, ntime, active, s_hi,
         while e < end and not _valid(si[x, e], x, active, ntime, rtime):
             e += 1
         rstart[x] = e
-        _set_head(x, sv, rstart, rlen, sfx, head_v, head_cap)
+        _set_head(x, sv, rstart, rlen, bmax, sfx, head_v, head_cap)
     limit = threshold + slack
     while e < end:
         blk = e // _BLOCK
@@ -317,8 +330,10 @@ def _search(dist, sv, si, rlen, rstart, rtime, ntime, active, act, r, s_hi, bmax
             rlen[x] = w
             _build_blocks(x, si, rlen, s_hi, bmax, sfx)
             lifts[x] = lifts[n]
-            _set_head(x, sv, rstart, rlen, sfx, head_v, head_cap)
-        bound = factor * head_v[x] - s_hi[x] - min(head_cap[x] + lifts[n] - lifts[x], s_max)
+            _set_head(x, sv, rstart, rlen, bmax, sfx, head_v, head_cap)
+        lift = lifts[n] - lifts[x]
+        bound = min(factor * head_v[x, 0] - min(head_cap[x, 0] + lift, s_max),
+                    factor * head_v[x, 1] - min(head_cap[x, 1] + lift, s_max)) - s_hi[x]
         head_bound[k] = bound
         row_min[k] = np.inf
         if bound < best_bound:
@@ -518,7 +533,7 @@ def _nj_steps(dist, sv, si, rlen, rstart, rtime, ntime, active, act, state, s_hi
         rstart[a] = 0
         _build_blocks(a, si, rlen, s_hi, bmax, sfx)
         lifts[a] = lifts[n]
-        _set_head(a, sv, rstart, rlen, sfx, head_v, head_cap)
+        _set_head(a, sv, rstart, rlen, bmax, sfx, head_v, head_cap)
         state[0] = r
         state[1] = step
         done += 1
@@ -580,8 +595,8 @@ def fastme_nj(
     bmax = np.empty((n, blocks), np.float64)
     sfx = np.empty((n, blocks), np.float64)
     lifts = np.zeros(n + 1, np.float64)
-    head_v = np.empty(n, np.float64)
-    head_cap = np.empty(n, np.float64)
+    head_v = np.empty((n, 2), np.float64)
+    head_cap = np.empty((n, 2), np.float64)
     _refresh_blocks(act, sv, si, rlen, rstart, s_hi, bmax, sfx, head_v, head_cap)
     marks = np.array([s_hi.max()])
     node_of = np.arange(n, dtype=np.int64)
