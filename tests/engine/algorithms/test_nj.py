@@ -2,20 +2,25 @@
 
 References (``../shared/reference/grapetree/*.grapetree-NJ.tsv``): GrapeTree 3.0.0 with FastME 2.1.5
 (``-m NJ``) on five datasets, one split a line; ``*.grapetree-RapidNJ.tsv`` are RapidNJ's trees of
-the same matrices, which differ a little from FastME's where distances tie.
+the same matrices, which differ a little from FastME's where distances tie. Our trees are made by the
+command line (``python -m engine infer --algorithm nj --format json``), as a user would.
 """
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from paths import ROOT
 
 from engine.algorithms.nj import fastme_tree, grapetree_profiles, nj
-from engine.algorithms.tree_arrays import nontrivial, splits
+from engine.algorithms.tree_arrays import RootedTree, from_children, nontrivial, splits
 from engine.errors import CancelledError, InputError, ParameterError
 from engine.io.datasets import open_dataset, read_dataset
 
@@ -41,6 +46,33 @@ def reference_splits(path: Path, ids: list[str], leaves: list[int]) -> dict[froz
     return result
 
 
+def cli_tree(path: Path) -> RootedTree:
+    """The NJ tree of a profile file as ``python -m engine infer --algorithm nj --format json`` writes it,
+    read back as a rooted tree over the dataset rows (rows outside the tree, if any, left out)."""
+    command = [sys.executable, "-m", "engine", "infer", str(path), "--algorithm", "nj", "--format", "json",
+               "-q"]
+    run = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=900, check=False)
+    assert run.returncode == 0, run.stderr
+    data = json.loads(run.stdout)
+    index = {node["id"]: k for k, node in enumerate(data["nodes"])}
+    profiles = len(data["nodes"]) - data["internal"]
+    children: list[list[int]] = [[] for _ in data["nodes"]]
+    lengths = [0.0] * len(data["nodes"])
+    for edge in data["edges"]:
+        children[index[edge["from"]]].append(index[edge["to"]])
+        lengths[index[edge["to"]]] = float(edge["distance"])
+    root = index[data["roots"][0]]
+    reached, stack = [], [root]
+    while stack:
+        reached.append(stack.pop())
+        stack.extend(children[reached[-1]])
+    keep = sorted(reached)
+    local = {node: k for k, node in enumerate(keep)}
+    return from_children([node if node < profiles else -1 for node in keep],
+                         [[local[child] for child in children[node]] for node in keep],
+                         [lengths[node] for node in keep], local[root])
+
+
 def rf(a: dict, b: dict, leaves: int, min_length: float | None) -> int:
     return len(nontrivial(a, leaves, min_length=min_length) ^ nontrivial(b, leaves, min_length=min_length))
 
@@ -57,7 +89,7 @@ def reference_runs(shared_data, shared_reference):
     def run(name):
         if name not in cache:
             dataset = open_dataset(shared_data / DATASETS[name])
-            tree = nj(dataset)
+            tree = cli_tree(shared_data / DATASETS[name])
             leaves = tree.leaf_rows.tolist()
             ids = dataset.profiles.ids
             folder = shared_reference / "grapetree"
