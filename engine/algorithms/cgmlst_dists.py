@@ -40,6 +40,7 @@ from typing import BinaryIO, TextIO
 import numba
 import numpy as np
 
+from engine.algorithms.distances import mode_code, row_distance
 from engine.errors import InputError, ParameterError
 from engine.models import CancelCheck, Dataset, ProgressCallback
 from engine.progress import check_cancel, report
@@ -161,20 +162,14 @@ def _dataset_calls(dataset: Dataset) -> CgmlstCalls:
 
 
 @numba.njit(cache=True, parallel=True)
-def _rows(calls, first, out, max_distance):
-    """``out[r, i]`` = distance of samples first + r and i, as cgmlst-dists counts it."""
-    n, loci = calls.shape
+def _rows(calls, mode, first, out, max_distance):
+    """``out[r, i]`` = distance of samples first + r and i under ``mode`` (cgmlst-dists's rule is the
+    ``ignore`` mode over its calls: loci where both have a call and the calls differ), capped."""
+    n = calls.shape[0]
     for r in numba.prange(out.shape[0]):
         j = first + r
         for i in range(n):
-            if i == j:
-                out[r, i] = 0
-                continue
-            diff = 0
-            for locus in range(loci):
-                a = calls[j, locus]
-                b = calls[i, locus]
-                diff += (a != b) & (a != 0) & (b != 0)
+            diff = 0 if i == j else row_distance(calls, j, i, mode)
             if diff > 0 and diff >= max_distance:
                 diff = max_distance
             out[r, i] = diff
@@ -184,6 +179,7 @@ def write_cgmlst_dists(
     source: Dataset | bytes,
     handle: BinaryIO | TextIO,
     *,
+    missing: str | None = None,
     separator: str = "\t",
     matrix: str = "full",
     max_distance: int = 9999,
@@ -197,6 +193,10 @@ def write_cgmlst_dists(
     ----------
     source : Dataset or bytes
         The allele-call table's bytes (read exactly as cgmlst-dists does) or a dataset.
+    missing : {None, "difference", "ignore", "allele"}
+        None (the default) counts as cgmlst-dists does; a missing-data mode of the engine's Hamming
+        distance (:mod:`engine.algorithms.distances`) counts over the dataset's alleles as the reader
+        read them instead (``source`` must then be a dataset).
     handle : binary or text file handle
         Where the table goes (bytes are written as they came in, ids included).
     separator : {"\\t", ","}
@@ -228,7 +228,13 @@ def write_cgmlst_dists(
     except KeyError:
         raise ParameterError(f"{matrix!r} is not a matrix layout; choose one of "
                              f"{', '.join(_MATRIX)}") from None
-    parsed = _dataset_calls(source) if isinstance(source, Dataset) else parse_cgmlst_calls(source)
+    if missing is None:
+        parsed = _dataset_calls(source) if isinstance(source, Dataset) else parse_cgmlst_calls(source)
+        counted = mode_code("ignore")
+    elif isinstance(source, Dataset):
+        parsed, counted = CgmlstCalls(list(source.profiles.ids), source.profiles.matrix), mode_code(missing)
+    else:
+        raise ParameterError("a missing-data mode needs the profiles read as a dataset")
     binary = not isinstance(handle, io.TextIOBase)
 
     def emit(text: str) -> None:
@@ -240,13 +246,13 @@ def write_cgmlst_dists(
     ids = parsed.ids
     n = len(ids)
     emit("".join(("cgmlst-dists" if j == 0 else "") + separator + ids[j] for j in range(n)) + "\n")
-    calls = np.ascontiguousarray(parsed.calls, dtype=np.int64)
+    calls = np.ascontiguousarray(parsed.calls)
     step = max(1, int(block_rows))
     for first in range(0, n, step):
         check_cancel(cancel, "the distance table")
         stop = min(n, first + step)
         out = np.empty((stop - first, n), np.int64)
-        _rows(calls, first, out, int(max_distance))
+        _rows(calls, counted, first, out, int(max_distance))
         lines = []
         for r in range(stop - first):
             j = first + r
@@ -261,6 +267,7 @@ def write_cgmlst_dists(
 def cgmlst_dists_text(
     source: Dataset | bytes,
     *,
+    missing: str | None = None,
     separator: str = "\t",
     matrix: str = "full",
     max_distance: int = 9999,
@@ -273,6 +280,6 @@ def cgmlst_dists_text(
     ['cgmlst-dists\\tA\\tB', 'A\\t0\\t1', 'B\\t1\\t0']
     """
     buffer = io.StringIO()
-    write_cgmlst_dists(source, buffer, separator=separator, matrix=matrix,
+    write_cgmlst_dists(source, buffer, missing=missing, separator=separator, matrix=matrix,
                        max_distance=max_distance)
     return buffer.getvalue()
