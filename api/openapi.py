@@ -11,7 +11,7 @@ import re
 from typing import Any
 
 from api.auth import PROVIDERS
-from api.handlers.datasets import KINDS
+from api.handlers.datasets import CGMLST_DISTS, DISTANCE_LIMIT, DISTANCE_RULES, KINDS
 from api.handlers.results import FORMAT_NAMES
 from api.json_body import MAX_DEPTH
 from api.problems import DETAIL_LIMIT, MESSAGES, PROBLEM_TYPE
@@ -78,6 +78,7 @@ Limits (each refused with a problem, nothing stored; sizes are the defaults of t
 |---|---|---|
 | a JSON body | {json_limit} (`PHYLODASH_JSON_LIMIT_KB`), judged from `Content-Length` before reading | 413 |
 | an upload | {upload_limit} (`PHYLODASH_UPLOAD_LIMIT_MB`) | 413 |
+| a distance table (`.../distances`) | datasets of {distances} profiles | 400 |
 | nesting of a JSON body | {depth} levels of arrays and objects | 400 |
 | a project or dataset name | {name} characters | 400 |
 | a description | {text} characters | 400 |
@@ -305,8 +306,12 @@ def _schemas() -> dict[str, Schema]:
             "reused_from": _uuid("The earlier equal result whose arrays this one shares."),
         }, "How a result was made.", optional=("reused_from",)),
         "Edge": _object({
-            "from": _string("The parent profile id."), "to": _string("The child profile id."),
-            "distance": _count(),
+            "from": _string("The parent node's id (a profile id, or #k for an internal node of an NJ tree "
+                            "or a dendrogram)."),
+            "to": _string("The child node's id."),
+            "distance": _typed("number", "Allele differences (a whole number) for the spanning trees; a "
+                                         "branch length for NJ trees and dendrograms (negative NJ lengths "
+                                         "are kept)."),
             "rule": _string("The tie-break rule that decided the edge.",
                             pattern="^(distance|frequency|id|identical|lv[1-9][0-9]*)$"),
         }, "An edge of a tree, parent -> child."),
@@ -349,6 +354,10 @@ def _parameters() -> dict[str, Schema]:
         "format": {"name": "format", "in": "query", "schema": _enum(FORMAT_NAMES, default="json"),
                    "description": "json: edges and Newick; newick or nexus: the text wrapped as PhyloDB "
                                   "wraps it; graphml: application/xml."},
+        "missing": {"name": "missing", "in": "query", "schema": _enum(DISTANCE_RULES, default=CGMLST_DISTS),
+                    "description": "cgmlst-dists: its rule (a call that is not a positive integer is "
+                                   "missing; a locus counts where both calls are present and differ); "
+                                   "difference, ignore, allele: goeBURST's missing-data modes."},
         "requestId": {"name": "X-Request-Id", "in": "header",
                       "schema": _string(pattern="^[A-Za-z0-9._:-]{1,128}$"),
                       "description": "Echoed in the response's X-Request-Id; otherwise a new UUID is sent."},
@@ -513,6 +522,13 @@ def _dataset_paths() -> list[tuple[str, Schema]]:
               get=_operation("getProfilesFile", tag, "Every profile as a tab-separated file.",
                              {200: _answer("The file.", {"text/plain": tsv}, **disposition)},
                              (404,))),
+        _path(f"{_DATASET}/distances",
+              get=_operation("getDistances", tag, f"The pairwise distance table as cgmlst-dists writes it "
+                             f"(datasets of at most {DISTANCE_LIMIT:,} profiles).",
+                             {200: _answer("The table: a header `cgmlst-dists` and the ids, then one line "
+                                           "per profile, its id and its distances, tab-separated.",
+                                           {"text/tab-separated-values": _string()}, **disposition)},
+                             (400, 404), query=("missing",))),
         _path(f"{_DATASET}/isolates",
               get=_list("listIsolates", tag, "The isolates, in file order.", "Isolate")),
     ]
@@ -551,6 +567,7 @@ def _limits() -> str:
     defaults = Settings()
     return _LIMITS.format(json_limit=f"{defaults.json_limit // 1024:,} KB",
                           upload_limit=f"{defaults.upload_limit // 2**20:,} MB", depth=MAX_DEPTH,
+                          distances=f"{DISTANCE_LIMIT:,}",
                           name=f"{NAME_LIMIT:,}", text=f"{TEXT_LIMIT:,}", members=f"{MEMBER_LIMIT:,}",
                           options=OPTION_LIMIT, failures=FAILURES_ALLOWED, quote=QUOTE_LIMIT,
                           detail=DETAIL_LIMIT)

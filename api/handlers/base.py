@@ -12,14 +12,17 @@ fail gets 429 with ``Retry-After``; good credentials always pass.
 from __future__ import annotations
 
 import asyncio
+import io
 import json
 import logging
 import math
 import re
+import threading
 import uuid
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any, BinaryIO, TypeVar
 
+import tornado.iostream
 import tornado.web
 
 from api.auth import Authenticator
@@ -191,6 +194,42 @@ class BaseHandler(tornado.web.RequestHandler):
         """Page ``page`` of ``items`` (page size from the settings; empty past the end)."""
         size = self.service.settings.page_size
         return items[page * size:(page + 1) * size]
+
+    async def stream(self, produce: Callable[[BinaryIO], None]) -> None:
+        """Answer the bytes ``produce(handle)`` writes to ``handle``, in a thread, chunk by chunk as they
+        come (at most a few chunks wait in memory: the writer waits for the network)."""
+        loop = asyncio.get_running_loop()
+        chunks: asyncio.Queue[bytes | None] = asyncio.Queue(maxsize=4)
+        gone = threading.Event()  # the client left: the writer stops at its next write
+
+        class Handle(io.RawIOBase):
+            def writable(self) -> bool:
+                return True
+
+            def write(self, data: Any) -> int:
+                if gone.is_set():
+                    raise BrokenPipeError("the client closed the connection")
+                asyncio.run_coroutine_threadsafe(chunks.put(bytes(data)), loop).result()
+                return len(data)
+
+        def run() -> None:
+            try:
+                produce(Handle())  # type: ignore[arg-type]
+            finally:
+                asyncio.run_coroutine_threadsafe(chunks.put(None), loop).result()
+
+        done = loop.run_in_executor(None, run)
+        try:
+            while (chunk := await chunks.get()) is not None:
+                self.write(chunk)
+                await self.flush()
+        except tornado.iostream.StreamClosedError:
+            gone.set()
+            while await chunks.get() is not None:  # let the writer reach its end
+                pass
+            return
+        await done  # its error, if any, reaches the caller
+        self.finish()
 
     async def call(self, function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """Run a blocking engine call off the IOLoop."""
