@@ -22,6 +22,8 @@ from engine.models import Dataset
 
 #: Fill of every node when nothing colours them.
 PLAIN_FILL = "#4c78a8"
+#: The fill of the internal nodes of NJ trees and dendrograms (no isolates, whatever the colouring).
+INTERNAL_FILL = "#707070"
 #: Clusters beyond this many (the smallest) share the "other" grey.
 COLOURED_CLUSTERS = 20
 #: At most this many categories of a metadata column; the rarest merge into "other".

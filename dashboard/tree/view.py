@@ -83,9 +83,9 @@ class TreeView:
 
     def __init__(self, dataset: Dataset, inference: Inference, layout: Layout, *, title: str = "",
                  controls: TreeControls | None = None) -> None:
-        if dataset.profiles.size != len(inference.ids):
+        if dataset.profiles.size != inference.profile_count:
             raise ValueError(f"the dataset has {dataset.profiles.size} profiles but the tree "
-                             f"{len(inference.ids)}; they must be the same rows")
+                             f"{inference.profile_count}; they must be the same rows")
         self.dataset, self.inference, self.title = dataset, inference, title
         self.controls = controls if controls is not None else TreeControls.for_tree(dataset, inference)
         self.geometry = tree_geometry(inference, side_by_side(layout), dataset.counts)
@@ -271,7 +271,7 @@ class TreeView:
     def _summary(self) -> str:
         g = self.geometry
         singletons = np.setdiff1d(self.inference.roots, g.parents).size
-        text = (f"{g.nodes:,} profiles, {int(g.counts.sum()):,} isolates, {len(g.parents):,} edges; "
+        text = (f"{g.profiles:,} profiles, {int(g.counts.sum()):,} isolates, {len(g.parents):,} edges; "
                 f"{len(self.inference.roots) - singletons:,} trees and {singletons:,} singletons.")
         if isinstance(self.canvas, OverviewTree):
             text += (" Drawn as a density overview that sharpens as you zoom: pies and labels are off "

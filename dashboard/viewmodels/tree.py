@@ -37,7 +37,7 @@ NO_COLOUR = "none"
 #: Profile ids are shown next to the nodes by default up to this many nodes.
 NODE_LABELS_MAX = 2_000
 HELP = ("Open a tree from the **Jobs** tab (the *Open* button of a finished job). An inference opens with "
-        "the newest drawing made of it, or a radial layout computed at once.")
+        "the newest drawing made of it, or the layout that fits its method computed at once.")
 
 
 @dataclass(frozen=True)
@@ -99,7 +99,7 @@ def colouring(dataset: Dataset, inference: Inference, column: str, cut_on: bool,
     counts = np.asarray(dataset.counts)
     if cut_on:
         labels = cut(inference, threshold)
-        table = pd.DataFrame(cluster_table(labels, counts, list(inference.ids)))
+        table = pd.DataFrame(cluster_table(labels, counts, inference.ids[:inference.profile_count]))
         return Colouring(cluster_colours(labels, counts, threshold), threshold, labels, table)
     if column != NO_COLOUR:
         return Colouring(metadata_colours(dataset, column), threshold)
@@ -118,7 +118,7 @@ class TreeState(SessionModel):
     dataset_id = param.String(default=None, allow_None=True, doc="The open tree's dataset.")
     inference_id = param.String(default=None, allow_None=True, doc="The open inference.")
     visualization_id = param.String(default=None, allow_None=True,
-                                    doc="The drawing shown; None: the newest one, or a radial layout.")
+                                    doc="The drawing shown; None: the newest, or the layout that fits.")
     status = param.Selector(objects=["closed", "loading", "open", "failed"], default="closed",
                             doc="closed (nothing asked yet), loading, open (content is set) or failed.")
     message = param.String(HELP, doc="Help, progress or why the tree could not be opened (Markdown).")
@@ -134,7 +134,8 @@ class TreeState(SessionModel):
         self._ticket = 0  # the latest show(): an older one that ends later is dropped
 
     async def show(self, dataset_id: str, inference_id: str, visualization_id: str | None = None) -> None:
-        """Read and open a tree: the drawing ``visualization_id``, else the newest, else a radial layout."""
+        """Read and open a tree: the drawing ``visualization_id``, else the newest, else the layout that fits
+        its method (equal-angle for NJ, rectangular for dendrograms, radial for the others)."""
         self._ticket += 1
         ticket = self._ticket
         self.param.update(dataset_id=dataset_id, inference_id=inference_id, visualization_id=visualization_id,
@@ -165,7 +166,8 @@ class TreeState(SessionModel):
                           message=HELP, content=None, controls=None)
 
     def _read(self, project: str, dataset_id: str, inference_id: str, drawing_id: str | None) -> OpenTree:
-        """Read the dataset, the tree and its layout (the chosen drawing, the newest, or radial now)."""
+        """Read the dataset, the tree and its layout (the chosen drawing, the newest, or the layout that
+        fits the method, computed now)."""
         user, catalog = self.session.user, self.session.service.catalog
         dataset_record = catalog.dataset(user, project, dataset_id)
         inference_record = catalog.inference(user, project, dataset_id, inference_id)
@@ -174,8 +176,9 @@ class TreeState(SessionModel):
             drawing_id = drawings[-1].id if drawings else None
         inference = catalog.inference_content(inference_record)
         if drawing_id is None:
-            layout = registry.lay_out("radial", inference)
-            drawn = "radial layout"
+            fitting = registry.fitting_layout(inference_record.algorithm)
+            layout = registry.lay_out(fitting, inference)
+            drawn = f"{fitting} layout"
         else:
             drawing = catalog.visualization(user, project, dataset_id, inference_id, drawing_id)
             layout = catalog.layout_content(drawing)

@@ -251,6 +251,17 @@ def get(name: str, kind: str | None = None) -> Algorithm:
     return algorithm
 
 
+#: The layout that fits the trees of an inference method, when it is not the radial one.
+_FITTING_LAYOUTS = {"nj": "equal-angle", "upgma": "rectangular", "wpgma": "rectangular",
+                    "single-linkage": "rectangular", "complete-linkage": "rectangular"}
+
+
+def fitting_layout(inference_algorithm: str) -> str:
+    """The layout that fits the trees of ``inference_algorithm``: equal-angle for NJ's unrooted trees,
+    rectangular for dendrograms, PhyloDB's radial layout for the spanning trees."""
+    return _FITTING_LAYOUTS.get(inference_algorithm, "radial")
+
+
 def names(kind: str) -> list[str]:
     """Names of the algorithms of one kind, in registry order."""
     return [a.name for a in ALGORITHMS.values() if a.kind == kind]
