@@ -19,8 +19,9 @@ from dashboard.viewmodels.page import PageState
 from engine.services.root import Service
 from engine.storage.records import UserRecord
 
-ABOUT = ("PhyloDash infers goeBURST trees from MLST, cgMLST and SNP profiles and draws them. Upload a "
-         "dataset in **Data**, launch an inference in **Jobs**, open the finished tree in **Tree**.")
+ABOUT = ("PhyloDash infers trees (goeBURST, MSTreeV2, NJ, dendrograms) from MLST, cgMLST and SNP profiles "
+         "and draws them. Upload a dataset in **Data**, launch an inference in **Jobs**, open the finished "
+         "tree in **Tree**.")
 TREE_TAB = 2
 
 
