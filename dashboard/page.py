@@ -33,8 +33,8 @@ def signed_in_as(user: UserRecord | None) -> str:
 class Dashboard:
     """One browser session's page over its own :class:`PageState`."""
 
-    def __init__(self, service: Service) -> None:
-        self.model = PageState(session=Session(service))
+    def __init__(self, service: Service, address: str = "") -> None:
+        self.model = PageState(session=Session(service, address=address))
         self.session = self.model.session
         self.tree = TreeTab(self.model.tree)
         self.tabs = pn.Tabs(data_tab(self.model.projects, self.model.upload),

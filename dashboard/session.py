@@ -19,6 +19,8 @@ class Session(param.Parameterized):
 
     user = param.ClassSelector(class_=UserRecord, default=None, allow_None=True,
                                doc="The signed-in user's record; None before sign-in and after sign-out.")
+    address = param.String("", constant=True,
+                           doc="The browser's network address: failed sign-ins are counted per address.")
 
     def __init__(self, service: Service, **params: Any) -> None:
         super().__init__(**params)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import param
 
 from dashboard.session import SessionModel
@@ -27,19 +29,33 @@ class SignIn(SessionModel):
         await self.sign_in()
 
     async def sign_in(self) -> bool:
-        """Check the token, or the email and password; True when the session's user was set."""
-        accounts = self.session.service.accounts
+        """Check the token, or the email and password; True when the session's user was set.
+
+        Failures are counted per address (:class:`~engine.services.throttle.SignInThrottle`, shared with
+        the API): past the limit, a good token still signs in, but a password is not even checked
+        (its scrypt hash is costly) until the address may try again.
+        """
+        accounts, throttle = self.session.service.accounts, self.session.service.sign_ins
+        address = self.session.address
         token, email, password = self.token.strip(), self.email.strip(), self.password
+        wait = throttle.retry_after(address)
         if token:
             user = await self.session.run(accounts.by_token, token)
             failure = "**That token is not valid** (unknown or revoked). Check it and try again."
-        elif email and password:
+        elif email and password and not wait:
             user = await self.session.run(accounts.by_password, email, password)
             failure = "**That email and password do not match.** Check them and try again."
+        elif email and password:
+            user, failure = None, ""
         else:
             user, failure = None, "Type an API token, or an email and a password."
         self.param.update(token="", password="")
         if user is None:
+            if wait:
+                failure = (f"**Too many failed sign-ins from this address.** Try again in {math.ceil(wait)} "
+                           "seconds.")
+            elif token or (email and password):
+                throttle.failed(address)
             self.message = failure
             return False
         self.message = f"Signed in as **{plain(user.email)}** ({user.role})."

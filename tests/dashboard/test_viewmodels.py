@@ -58,6 +58,26 @@ def finished(page: PageState, job_id: str, statuses: tuple[str, ...] = FINAL) ->
         time.sleep(0.2)
 
 
+def test_failed_sign_ins_are_throttled_per_address_and_a_password_is_then_not_even_checked(
+    service: Service, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    service.accounts.set_password("admin@localhost", "correct horse")
+    page = PageState(session=Session(service, address="10.0.0.7"))
+    for attempt in range(10):
+        act(page.sign_in, email="admin@localhost", password=f"guess {attempt}", submit=True)
+        assert "do not match" in page.sign_in.message
+    checked: list[str] = []
+    monkeypatch.setattr(service.accounts, "by_password", lambda *args: checked.append("scrypt"))
+    act(page.sign_in, email="admin@localhost", password="correct horse", submit=True)
+    assert "Too many failed sign-ins from this address" in page.sign_in.message and not checked
+    assert page.session.user is None
+    act(page.sign_in, token=service.token, submit=True)  # a good token is never refused
+    assert page.session.user is not None and page.session.user.email == "admin@localhost"
+    other = PageState(session=Session(service, address="10.0.0.8"))  # another address is not slowed
+    act(other.sign_in, email="admin@localhost", password="guess", submit=True)
+    assert "do not match" in other.sign_in.message
+
+
 def test_signing_in_refuses_wrong_secrets_forgets_them_and_reads_the_projects(service: Service) -> None:
     page = PageState(session=Session(service))
     assert page.sign_in.message == HELP
