@@ -219,8 +219,9 @@ def watch_files() -> Iterator[list[tuple[str, str]]]:
 
 
 def outside(touched: list[tuple[str, str]], folder: Path) -> list[tuple[str, str]]:
-    """The touched paths outside ``folder``, but for reading Python code (an import done lazily)."""
-    code = (".py", ".pyc", ".so")
+    """The touched paths outside ``folder``, but for reading code: Python imported lazily, and numba's
+    cached machine code of a kernel used for the first time (``.nbi`` index, ``.nbc`` code)."""
+    code = (".py", ".pyc", ".so", ".nbi", ".nbc")
     return [(event, path) for event, path in touched
             if not Path(path).resolve().is_relative_to(folder.resolve())
             and not (event == "open" and path.endswith(code))]
