@@ -26,6 +26,7 @@ from dashboard.tree.colours import (
     plain_colours,
 )
 from dashboard.viewmodels.projects import ProjectPicker
+from dashboard.viewmodels.selection import Selection
 from engine.algorithms import registry
 from engine.algorithms.clusters import cut
 from engine.errors import PhyloDashError
@@ -126,11 +127,15 @@ class TreeState(SessionModel):
                                   doc="The tree read for drawing.")
     controls = param.ClassSelector(class_=TreeControls, default=None, allow_None=True, precedence=-1,
                                    doc="The controls of the open tree.")
+    selection = param.ClassSelector(class_=Selection, default=None, precedence=-1, instantiate=True,
+                                    doc="The profile rows the tree's views have selected.")
 
     picker = part(ProjectPicker, "The project the tree belongs to.")
 
     def __init__(self, **params: Any) -> None:
         super().__init__(**params)
+        if self.selection is None:
+            self.selection = Selection()
         self._ticket = 0  # the latest show(): an older one that ends later is dropped
 
     async def show(self, dataset_id: str, inference_id: str, visualization_id: str | None = None) -> None:
@@ -157,6 +162,7 @@ class TreeState(SessionModel):
                                   "server; it was logged.")
             return
         if ticket == self._ticket:  # else a newer tree was asked for meanwhile
+            self.selection.clear()
             self.param.update(content=content, controls=controls, status="open", message="")
 
     def close(self) -> None:

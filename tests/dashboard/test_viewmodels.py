@@ -18,11 +18,13 @@ from paths import FIXTURES
 from dashboard.session import Session
 from dashboard.viewmodels.job_form import JobForm, option_values
 from dashboard.viewmodels.page import PageState
+from dashboard.viewmodels.selection import Selection, rows_of_isolates
 from dashboard.viewmodels.sign_in import HELP
 from dashboard.viewmodels.tree import NO_COLOUR, TreeControls
 from engine.algorithms import registry
 from engine.algorithms.clusters import cut
 from engine.algorithms.registry import ForceParameters, GoeburstParameters, NoParameters
+from engine.io.datasets import open_dataset
 from engine.jobs.runner import FINAL
 from engine.services.root import Service
 from engine.storage.records import JobRecord
@@ -253,3 +255,16 @@ def test_each_page_has_its_own_models(service: Service) -> None:
     controls = TreeControls()
     controls.param.colour_by.objects = [NO_COLOUR, "country"]
     assert TreeControls().param.colour_by.objects == [NO_COLOUR]
+
+
+def test_a_selection_is_kept_as_profile_rows_whoever_makes_it() -> None:
+    dataset = open_dataset(FIXTURES / "profiles.tsv", FIXTURES / "isolates.tsv")
+    selection = Selection()
+    assert selection.isolates(dataset.isolates).tolist() == list(range(len(dataset.isolates.rows)))
+    picked = rows_of_isolates(dataset.isolates, [0, 1, 1])
+    selection.choose(reversed(picked), "table")
+    assert selection.rows == picked and selection.source == "table"
+    chosen = selection.isolates(dataset.isolates)
+    assert set(np.asarray(dataset.isolates.profile_rows)[chosen].tolist()) == set(picked)
+    selection.clear("tree")
+    assert selection.rows == [] and selection.source == "tree"
