@@ -16,6 +16,7 @@ state. Blobs are written the same way, before the record that points at them.
 from __future__ import annotations
 
 import fcntl
+import glob
 import io
 import json
 import os
@@ -162,7 +163,12 @@ class Store(ABC):
 
     @abstractmethod
     def arrays_reader(self) -> ArrayReader:
-        """A picklable reader of the stored arrays, for worker processes (which never write)."""
+        """A picklable reader of the stored arrays, for worker processes."""
+
+    @abstractmethod
+    def arrays_writer(self) -> ArrayWriter:
+        """A picklable writer of arrays, for worker processes that store a job's result arrays (the
+        server then stores the record that points at them, or removes them)."""
 
 
 class ArrayReader(Protocol):
@@ -170,6 +176,13 @@ class ArrayReader(Protocol):
 
     def get(self, key: str) -> dict[str, np.ndarray]:
         """The arrays stored under ``key``; NotFoundError when there are none."""
+
+
+class ArrayWriter(Protocol):
+    """Writes arrays under a key, from any process."""
+
+    def put(self, key: str, arrays: Mapping[str, np.ndarray]) -> None:
+        """Store named arrays under ``key``; readers see the old file or the new one, never a mix."""
 
 
 class TinyDBStore(Store):
@@ -285,6 +298,9 @@ class TinyDBStore(Store):
     def arrays_reader(self) -> ArrayFiles:
         return self.arrays
 
+    def arrays_writer(self) -> ArrayFiles:
+        return self.arrays
+
     def revision(self) -> object:
         # Every write replaces the file (a new inode), so its stamp changes with every record change.
         return self._db.storage.current_stamp()
@@ -292,7 +308,7 @@ class TinyDBStore(Store):
 
 class ArrayFiles:
     """Named arrays as ``<folder>/<key>.npz`` files, written atomically; picklable, so a worker
-    process can read its input without opening the database.
+    process can read its input and write its result without opening the database.
     """
 
     def __init__(self, folder: Path) -> None:
@@ -318,5 +334,10 @@ class ArrayFiles:
             raise NotFoundError(f"no stored arrays {key!r}") from None
 
     def delete(self, key: str) -> None:
-        """Remove the arrays stored under ``key`` (nothing when there are none)."""
-        self._path(key).unlink(missing_ok=True)
+        """Remove the arrays stored under ``key`` (nothing when there are none), and what a writer
+        stopped in the middle of writing them left behind (its temporary file)."""
+        path = self._path(key)
+        path.unlink(missing_ok=True)
+        if path.parent.is_dir():
+            for partial in path.parent.glob(f".{glob.escape(path.name)}.*.tmp"):
+                partial.unlink(missing_ok=True)

@@ -93,6 +93,20 @@ def test_arrays_round_trip_and_keys_stay_inside_the_folder(tmp_path: Path) -> No
     assert not (tmp_path.parent / "outside.npz").exists()
 
 
+def test_deleting_arrays_also_removes_a_write_cut_off_midway_and_nothing_else(tmp_path: Path) -> None:
+    """A worker killed while writing leaves the temporary file of ``atomic_write``; deleting its key
+    removes it, and leaves other keys (even one whose name starts the same) alone."""
+    store = TinyDBStore(tmp_path)
+    store.put_arrays("inferences/abc", {"x": np.arange(3)})
+    store.put_arrays("inferences/abc-2", {"x": np.arange(3)})
+    folder = tmp_path / "blobs" / "inferences"
+    (folder / ".abc.npz.k2j4_x.tmp").write_bytes(b"half")
+    (folder / ".abc-2.npz.q8w1.tmp").write_bytes(b"half")
+    store.delete_arrays("inferences/abc")
+    assert sorted(path.name for path in folder.iterdir()) == [".abc-2.npz.q8w1.tmp", "abc-2.npz"]
+    store.delete_arrays("inferences/never-written")  # nothing to do
+
+
 def test_atomic_write_keeps_the_old_file_when_the_new_one_cannot_be_put_in_place(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
