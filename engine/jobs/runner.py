@@ -32,7 +32,7 @@ import time
 from abc import ABC, abstractmethod
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
 from engine.clock import now
@@ -57,7 +57,7 @@ Handle = TypeVar("Handle")  # what a backend keeps of one running computation
 class _Running(Generic[Handle]):
     record: JobRecord
     handle: Handle
-    last_write: float = 0.0
+    last_write: float = field(default_factory=time.monotonic)  # no progress written in the first 0.5 s
 
 
 class BaseJobRunner(ABC, Generic[Handle]):

@@ -25,8 +25,9 @@ Work = Callable[[JobRecord, ProgressCallback, CancelCheck | None], Any]
 
 
 def throttle(send: ProgressCallback) -> ProgressCallback:
-    """A progress callback passing ``float(fraction)`` on to ``send`` at most every 0.5 s (drops the rest)."""
-    last = [0.0]
+    """A progress callback passing ``float(fraction)`` on to ``send`` at most every 0.5 s, the first time
+    0.5 s after it was made (drops the rest): a job shorter than that sends none."""
+    last = [time.monotonic()]
 
     def progress(fraction: float) -> None:
         if time.monotonic() - last[0] >= PROGRESS_EVERY:
