@@ -1,8 +1,11 @@
 """Warm worker processes for the local job runner: spawned once, each running one job at a time.
 
-A worker is a spawned process that imports ``work`` (and with it the engine), runs ``warm_up`` (which
+A worker is a new Python process (``python -c``, marked ``phylodash-job-worker`` on its command line)
+that takes the server's ``sys.path``, imports ``work`` (and with it the engine), runs ``warm_up`` (which
 loads numba's cached kernels), says ``ready`` and then runs the jobs it is sent, one after the other,
 until its pipe closes. A small job therefore costs its own work, not the start of a Python process.
+Unlike ``multiprocessing``'s spawn, a worker does not run the server's main script again (for
+``panel serve`` that would import Panel and Bokeh in every worker: seconds, and memory, for nothing).
 
 Messages on a worker's pipe are tuples. The pool sends a :class:`JobRecord`; the worker answers
 ``("ready", None, None)`` once, then per job ``("progress", job id, fraction)`` now and then and
@@ -37,17 +40,19 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import json
 import logging
-import multiprocessing
 import os
 import resource
 import signal
+import socket
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
-from multiprocessing.process import BaseProcess
 from pathlib import Path
 from typing import Any
 
@@ -56,6 +61,9 @@ from engine.storage.records import JobRecord
 
 FIRST_DELAY, LONGEST_DELAY = 0.5, 30.0  # seconds before restarting a worker that died while starting
 BROKEN_AFTER = 3  # deaths while starting, in a row, after which the pool says it is broken
+WORKER_MARK = "phylodash-job-worker"  # on the command line of every worker process
+_BOOT = ("import json, sys; sys.path[:] = json.loads(sys.argv[2]); "
+         "from engine.jobs.pool import _main; _main(int(sys.argv[3]), int(sys.argv[4]))")
 _PR_SET_PDEATHSIG = 1  # linux/prctl.h
 _log = logging.getLogger(__name__)
 
@@ -98,7 +106,7 @@ def retire_growth(memory_limit: int | None) -> int:
 class _Worker:
     """The pool's view of one worker process."""
 
-    process: BaseProcess
+    process: subprocess.Popen[bytes]
     connection: Connection
     ready: bool = False  # it has said ready (warm)
     job_id: str | None = None  # the job it runs
@@ -133,8 +141,8 @@ class WorkerPool:
     Parameters
     ----------
     work : callable
-        ``work(record, progress, cancel)``, module-level (a spawned process imports it); ``cancel`` is
-        None (a cancel terminates the worker).
+        ``work(record, progress, cancel)``, picklable (a worker process imports it); ``cancel`` is None
+        (a cancel terminates the worker).
     size : int
         Worker processes to keep.
     memory_limit : int, optional
@@ -150,11 +158,9 @@ class WorkerPool:
         self.size = max(1, size)
         self.memory_limit = memory_limit
         self.warm_up = warm_up
-        self._context = multiprocessing.get_context("spawn")
         self._lock = threading.Lock()
         self._workers: list[_Worker] = []
         self._waker = _Waker()
-        self._started = 0  # workers started so far (names them)
         self._ever_ready = False
         self._failures = 0  # workers in a row that died before they were ready
         self._next_start = 0.0  # time.monotonic() before which no worker is started
@@ -188,7 +194,7 @@ class WorkerPool:
                         worker.lost = True
                         continue
                     worker.job_id = job.id
-                    return worker.process.pid or 0
+                    return worker.process.pid
         if self.broken:
             raise RuntimeError(f"the job's worker processes died while starting, {self._failures} in a "
                                "row; see the log")
@@ -208,13 +214,12 @@ class WorkerPool:
     def job_pids(self) -> dict[str, int]:
         """Process id of the worker of each running job."""
         with self._lock:
-            return {w.job_id: w.process.pid for w in self._workers
-                    if w.job_id is not None and w.process.pid}
+            return {w.job_id: w.process.pid for w in self._workers if w.job_id is not None}
 
     def pids(self) -> list[int]:
         """Process ids of every worker, starting, warm or busy."""
         with self._lock:
-            return [w.process.pid for w in self._workers if w.process.pid]
+            return [w.process.pid for w in self._workers]
 
     def wake(self) -> None:
         """End a pending :meth:`wait` now."""
@@ -227,7 +232,7 @@ class WorkerPool:
             workers, self._workers = self._workers, []
         for worker in workers:
             with contextlib.suppress(OSError):
-                worker.process.terminate()
+                worker.process.terminate()  # all at once, then wait for each
         for worker in workers:
             _terminate(worker.process)
             worker.connection.close()
@@ -267,14 +272,18 @@ class WorkerPool:
         return events
 
     def _start(self) -> _Worker:
-        receiver, sender = self._context.Pipe()
-        self._started += 1
-        process = self._context.Process(
-            target=_serve, args=(self.work, self.warm_up, sender, os.getpid(), self.memory_limit),
-            name=f"phylodash-worker-{self._started}", daemon=True)
-        process.start()
-        sender.close()
-        return _Worker(process, receiver)
+        """Start a worker process and send it what it runs (it reads it once it has taken ``sys.path``)."""
+        mine, theirs = socket.socketpair()
+        try:
+            process = subprocess.Popen(
+                [sys.executable, "-c", _BOOT, WORKER_MARK, json.dumps(sys.path), str(theirs.fileno()),
+                 str(os.getpid())], pass_fds=(theirs.fileno(),), stdin=subprocess.DEVNULL)
+        finally:
+            theirs.close()
+        connection = Connection(mine.detach())
+        with contextlib.suppress(OSError):  # it died at once: its pipe tells the dispatcher
+            connection.send((self.work, self.warm_up, self.memory_limit))
+        return _Worker(process, connection)
 
     def _receive(self, worker: _Worker) -> list[JobEvent]:
         """Read one message of ``worker`` (only this thread reads): a job's event, or nothing."""
@@ -302,14 +311,17 @@ class WorkerPool:
             if worker not in self._workers:  # stopped by stop_job or close
                 return []
             self._workers.remove(worker)
-        worker.process.join(timeout=5)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            worker.process.wait(timeout=5)
         worker.connection.close()
-        exitcode = worker.process.exitcode
+        exitcode = worker.process.returncode
         if worker.job_id is not None:
             _log.error("job worker %s died running job %s (exit code %s)", worker.process.pid,
                        worker.job_id, exitcode)
             return [("failed", worker.job_id, death(exitcode))]
-        if not worker.ready:
+        if exitcode == -signal.SIGTERM:  # stopped from outside, as a server's process group is at its end
+            _log.info("idle job worker %s was stopped (SIGTERM)", worker.process.pid)
+        elif not worker.ready:
             with self._lock:
                 self._failures += 1
                 delay = min(LONGEST_DELAY, FIRST_DELAY * 2 ** (self._failures - 1))
@@ -321,13 +333,15 @@ class WorkerPool:
         return []
 
 
-def _terminate(process: BaseProcess) -> None:
-    """Stop a worker for real: SIGTERM, then SIGKILL if it is still there after 5 s."""
-    process.terminate()
-    process.join(timeout=5)
-    if process.is_alive():
+def _terminate(process: subprocess.Popen[bytes]) -> None:
+    """Stop a worker for real: SIGTERM, then SIGKILL if it is still there after 5 s; wait until it is gone."""
+    with contextlib.suppress(OSError):
+        process.terminate()
+    try:
+        process.wait(timeout=5)
+    except subprocess.TimeoutExpired:
         process.kill()
-        process.join(timeout=5)
+        process.wait()
 
 
 # -- the worker process ------------------------------------------------------------------------------
@@ -367,11 +381,21 @@ def _give_back() -> None:
         ctypes.CDLL(None).malloc_trim(0)
 
 
-def _serve(work: Work, warm_up: Callable[[], object] | None, connection: Connection, parent: int,
+def _main(fd: int, parent: int) -> None:
+    """Entry of a worker process: its pipe is ``fd``, the server's process id ``parent``."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C stops the server, and the server its workers
+    die_with(parent)
+    connection = Connection(fd)
+    try:
+        work, warm_up, memory_limit = connection.recv()
+    except EOFError:  # the pool closed before this worker started
+        return
+    _serve(work, warm_up, connection, memory_limit)
+
+
+def _serve(work: Work, warm_up: Callable[[], object] | None, connection: Connection,
            memory_limit: int | None) -> None:
     """Body of a worker process: cap, warm up, say ready, then run the jobs sent until the pipe closes."""
-    die_with(parent)
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C stops the server, and the server its workers
     if memory_limit:
         resource.setrlimit(resource.RLIMIT_AS, (memory_limit, memory_limit))
     if warm_up is not None:
