@@ -221,7 +221,7 @@ class BaseJobRunner(ABC, Generic[Handle]):
                 if self.before_start is not None and self.before_start(job):
                     self.announce(self.store.get(JobRecord, job_id))
                     continue
-                job = self.store.update(JobRecord, job_id, status=RUNNING, started=now())
+                job = job.replace(status=RUNNING, started=now())
                 try:
                     handle = self._begin(job)
                 except Exception:
@@ -230,6 +230,8 @@ class BaseJobRunner(ABC, Generic[Handle]):
                                                     error=NOT_STARTED))
                     continue
                 self._running[job_id] = _Running(job, handle)
+                # Written while the job computes (its end is handled by this thread, after this).
+                self.store.update(JobRecord, job_id, status=RUNNING, started=job.started)
 
     def _message(self, job_id: str, kind: str, value: Any) -> None:
         """Apply a message of a running job: ``progress``, or its end (``result`` or ``failed``)."""
