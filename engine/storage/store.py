@@ -10,7 +10,8 @@ TinyDB is safe neither across threads nor across processes (msiemens/tinydb ``do
 so every operation holds a thread lock and an exclusive ``flock`` on ``store.lock``; the database
 file is re-read only when it changed on disk (another process wrote it), and every write replaces
 the file atomically (temporary file, fsync, rename), so a crash at any moment leaves the last good
-state. Blobs are written the same way, before the record that points at them.
+state. The writes inside :meth:`Store.together` make one such replacement. Blobs are written the
+same way, before the record that points at them.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ import tempfile
 import threading
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -68,12 +69,18 @@ def _copy(value: Any) -> Any:
 
 
 class _AtomicJSONStorage(Storage):
-    """TinyDB storage that replaces its file atomically and re-parses it only when it changed."""
+    """TinyDB storage that replaces its file atomically and re-parses it only when it changed.
+
+    Between :meth:`hold` and :meth:`release` writes stay in memory (reads see them) and the file is
+    written once at the end; :meth:`forget` drops them instead.
+    """
 
     def __init__(self, path: str) -> None:
         self._path = Path(path)
         self._stamp: tuple[int, int, int] | None = None
         self._data: dict[str, dict[str, Any]] | None = None
+        self._holding = False
+        self._pending = False  # a write is held back
 
     def current_stamp(self) -> tuple[int, int, int] | None:
         """(inode, mtime, size) of the file, or None when there is no file yet."""
@@ -84,6 +91,8 @@ class _AtomicJSONStorage(Storage):
         return (status.st_ino, status.st_mtime_ns, status.st_size)
 
     def read(self) -> dict[str, dict[str, Any]] | None:
+        if self._pending:
+            return self._data
         stamp = self.current_stamp()
         if stamp is None:
             return None
@@ -93,6 +102,9 @@ class _AtomicJSONStorage(Storage):
         return self._data
 
     def write(self, data: dict[str, dict[str, Any]]) -> None:
+        if self._holding:
+            self._data, self._pending = data, True
+            return
         try:
             atomic_write(self._path, json.dumps(data, separators=(",", ":")).encode())
         except BaseException:
@@ -100,6 +112,28 @@ class _AtomicJSONStorage(Storage):
             raise
         self._data = data
         self._stamp = self.current_stamp()
+
+    @property
+    def holding(self) -> bool:
+        """True between :meth:`hold` and :meth:`release` (or :meth:`forget`)."""
+        return self._holding
+
+    def hold(self) -> None:
+        """Keep the next writes in memory until :meth:`release` or :meth:`forget`."""
+        self._holding, self._pending = True, False
+
+    def release(self) -> None:
+        """Write what was held back, in one atomic write."""
+        self._holding = False
+        if self._pending:
+            self._pending = False
+            assert self._data is not None
+            self.write(self._data)
+
+    def forget(self) -> None:
+        """Drop what was held back; the next read reads the file again."""
+        self._holding = self._pending = False
+        self._data = self._stamp = None
 
     def close(self) -> None:
         self._data = None
@@ -158,6 +192,12 @@ class Store(ABC):
         """Remove the arrays stored under ``key`` (nothing when there are none)."""
 
     @abstractmethod
+    def together(self) -> AbstractContextManager[None]:
+        """A ``with`` block whose writes of records take effect together: readers, here or in another
+        process, see all of them or none, and so does the store after a crash; when the block
+        raises, none of them is made."""
+
+    @abstractmethod
     def revision(self) -> object:
         """A value that changes whenever any record changes (for caches of what is derived from them)."""
 
@@ -200,17 +240,44 @@ class TinyDBStore(Store):
         self.arrays = ArrayFiles(self.folder / "blobs")
         self._thread_lock = threading.RLock()
         self._lock_path = self.folder / "store.lock"
+        self._locked_here = False  # this process holds the file lock (only its holder thread changes it)
         self._db = TinyDB(str(self.folder / "phylodash.json"), storage=_AtomicJSONStorage)
         self._migrate()
 
     @contextmanager
     def _locked(self) -> Iterator[None]:
-        with self._thread_lock, open(self._lock_path, "a+b") as lock:
-            fcntl.flock(lock.fileno(), fcntl.LOCK_EX)
+        """Hold the thread lock and the file lock; inside a block that holds them already, nothing more."""
+        with self._thread_lock:
+            if self._locked_here:
+                yield
+                return
+            with open(self._lock_path, "a+b") as lock:
+                fcntl.flock(lock.fileno(), fcntl.LOCK_EX)
+                self._locked_here = True
+                try:
+                    yield
+                finally:
+                    self._locked_here = False
+                    fcntl.flock(lock.fileno(), fcntl.LOCK_UN)
+
+    @contextmanager
+    def together(self) -> Iterator[None]:
+        storage = self._db.storage
+        with self._locked():
+            if storage.holding:  # inside another together block: it writes at its end
+                yield
+                return
+            storage.hold()
             try:
                 yield
-            finally:
-                fcntl.flock(lock.fileno(), fcntl.LOCK_UN)
+            except BaseException:
+                storage.forget()
+                raise
+            try:
+                storage.release()
+            except BaseException:
+                storage.forget()
+                raise
 
     def _migrate(self) -> None:
         """Bring a folder written by an earlier version to today's record format, in one write."""
