@@ -250,18 +250,19 @@ class BaseJobRunner(ABC, Generic[Handle]):
     def _conclude(self, job: JobRecord, kind: str, value: Any) -> None:
         if kind == "result":
             try:
-                self.finish(job, value)
+                with self.store.together():  # the result and the job's success appear at once
+                    self.finish(job, value)
+                    ended = self.store.update(JobRecord, job.id, status=SUCCEEDED, progress=1.0,
+                                              finished=now())
+                self.announce(ended)
+                return
             except PhyloDashError as error:
-                kind, value = "failed", str(error)
+                value = str(error)
             except Exception:  # any other error: a failed job, logged with its traceback
                 _log.exception("storing the result of job %s failed", job.id)
-                kind, value = "failed", "The result could not be stored because of a server error."
-        if kind == "result":
-            ended = self.store.update(JobRecord, job.id, status=SUCCEEDED, progress=1.0, finished=now())
-        else:
-            self._discard(job)
-            ended = self.store.update(JobRecord, job.id, status=FAILED, error=value, finished=now())
-        self.announce(ended)
+                value = "The result could not be stored because of a server error."
+        self._discard(job)
+        self.announce(self.store.update(JobRecord, job.id, status=FAILED, error=value, finished=now()))
 
     def _discard(self, job: JobRecord) -> None:
         if self.discard is None:

@@ -316,12 +316,13 @@ class Analyses:
         """Store ``job`` (new, or queued) as succeeded with the result of ``earlier``."""
         stamp = now()
         provenance = {**earlier.provenance, "reused_from": earlier.id}
-        self.store.insert(_result_record(job, earlier.arrays, provenance))
         done = {"status": SUCCEEDED, "progress": 1.0, "started": stamp, "finished": stamp, "error": None,
                 "reused_from": earlier.id}
-        if job.created:  # the runner queued it (a new job is not stored yet, so it has no creation time)
-            return self.store.update(JobRecord, job.id, **done)
-        return self.store.insert(job.replace(**done, created=stamp))
+        with self.store.together():
+            self.store.insert(_result_record(job, earlier.arrays, provenance))
+            if job.created:  # the runner queued it (a new job is not stored yet, so it has no creation time)
+                return self.store.update(JobRecord, job.id, **done)
+            return self.store.insert(job.replace(**done, created=stamp))
 
 
 def _content_key(job: JobRecord) -> str:

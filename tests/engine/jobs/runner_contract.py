@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from job_work import Results, job, wait_for
 
-from engine.errors import ConflictError, NotFoundError
+from engine.errors import ConflictError, NotFoundError, PhyloDashError
 from engine.jobs.runner import CANCELLED, FAILED, INTERRUPTED, QUEUED, RUNNING, SUCCEEDED
 from engine.storage.records import JobRecord
 from engine.storage.store import TinyDBStore
@@ -56,6 +56,20 @@ class RunnerContract:
         assert bad.error == "the dataset has fewer than 2 profiles" and bad.finished
         assert dead.error and "stopped unexpectedly" in dead.error
         assert "bad" not in results.values and "dead" not in results.values
+
+    def test_a_result_that_cannot_be_stored_fails_its_job_and_leaves_nothing_half_stored(
+        self, store: TinyDBStore, results: Results, make_runner: Callable[..., Any]
+    ) -> None:
+        runner = make_runner()
+
+        def finish(record: JobRecord, result: Any) -> None:
+            store.insert(JobRecord(id=f"result-of-{record.id}"))  # a first write, then the disk is full
+            raise PhyloDashError("the disk is full")
+
+        runner.finish = finish
+        runner.submit(job("unstored", n=1))
+        failed = wait_for(store, "unstored", (FAILED,))
+        assert failed.error == "the disk is full" and store.find(JobRecord, "result-of-unstored") is None
 
     def test_a_cancelled_queued_job_never_starts_and_the_next_one_runs(
         self, store: TinyDBStore, results: Results, make_runner: Callable[..., Any]
