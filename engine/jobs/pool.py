@@ -1,16 +1,21 @@
 """Warm worker processes for the local job runner: spawned once, each running one job at a time.
 
 A worker is a new Python process (``python -c``, marked ``phylodash-job-worker`` on its command line)
-that takes the server's ``sys.path``, imports ``work`` (and with it the engine), runs ``warm_up`` (which
-loads numba's cached kernels), says ``ready`` and then runs the jobs it is sent, one after the other,
-until its pipe closes. A small job therefore costs its own work, not the start of a Python process.
-Unlike ``multiprocessing``'s spawn, a worker does not run the server's main script again (for
-``panel serve`` that would import Panel and Bokeh in every worker: seconds, and memory, for nothing).
+that takes the server's ``sys.path``, imports ``work`` (and with it the engine), says ``ready`` and then
+runs the jobs it is sent, one after the other, until its pipe closes. A small job therefore costs its
+own work, not the start of a Python process. Unlike ``multiprocessing``'s spawn, a worker does not run
+the server's main script again (for ``panel serve`` that would import Panel and Bokeh in every
+worker: seconds, and memory, for nothing).
+
+``warm_up`` loads what jobs need (numba's cached kernels) ahead of them. A generator function's steps
+run one at a time while no job waits, so a job sent during the warm-up waits for one step at most; on
+a fresh machine, where the steps compile the kernels, the first job compiles only what it needs
+first. (A plain function runs whole before the worker says ready.)
 
 Messages on a worker's pipe are tuples. The pool sends a :class:`JobRecord`; the worker answers
-``("ready", None, None)`` once, then per job ``("progress", job id, fraction)`` now and then and
-``("result", job id, value)`` or ``("failed", job id, sentence)`` at its end; ``("retire", None,
-reason)`` before it leaves of its own accord.
+``("ready", None, None)`` once and ``("warm", None, None)`` after the last step of its warm-up, per
+job ``("progress", job id, fraction)`` now and then and ``("result", job id, value)`` or ``("failed",
+job id, sentence)`` at its end, and ``("retire", None, reason)`` before it leaves of its own accord.
 
 * **Cancel.** :meth:`WorkerPool.stop_job` terminates the worker running the job (SIGTERM, then
   SIGKILL) and waits until it is gone, so the job's work has really stopped and writes nothing more.
@@ -25,8 +30,8 @@ reason)`` before it leaves of its own accord.
   hard) before it warms up, for its whole life: each job gets the room a fresh process had before,
   the cap minus what the engine takes. Between jobs the worker gives freed memory back to the system
   (``malloc_trim``) and leaves (``retire``) when its address space stayed more than
-  :func:`retire_growth` above its size when it became ready, so the next job never inherits the
-  leftovers of an earlier one. A job that runs out of memory fails with that reason.
+  :func:`retire_growth` above its own size (after imports and warm-up), so the next job never
+  inherits the leftovers of an earlier one. A job that runs out of memory fails with that reason.
 * **Death with the server.** A worker is sent SIGKILL when the thread that started it ends
   (``prctl(PR_SET_PDEATHSIG)``; elsewhere a thread checks the parent every second), which covers a
   server killed with ``kill -9``. That is why every worker is started by the dispatcher thread
@@ -42,6 +47,7 @@ import contextlib
 import ctypes
 import json
 import logging
+import math
 import os
 import resource
 import signal
@@ -50,7 +56,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
 from pathlib import Path
@@ -61,6 +67,7 @@ from engine.storage.records import JobRecord
 
 FIRST_DELAY, LONGEST_DELAY = 0.5, 30.0  # seconds before restarting a worker that died while starting
 BROKEN_AFTER = 3  # deaths while starting, in a row, after which the pool says it is broken
+FIRST_ALONE = 30.0  # seconds the first worker may warm up alone before the others start
 WORKER_MARK = "phylodash-job-worker"  # on the command line of every worker process
 _BOOT = ("import json, sys; sys.path[:] = json.loads(sys.argv[2]); "
          "from engine.jobs.pool import _main; _main(int(sys.argv[3]), int(sys.argv[4]))")
@@ -148,8 +155,8 @@ class WorkerPool:
     memory_limit : int, optional
         Bytes of address space each worker may use (no limit when None).
     warm_up : callable, optional
-        Module-level function each worker calls once before it says ready (load what jobs need); an
-        error in it is logged and the worker serves all the same.
+        Module-level function each worker calls once (see the module's notes: a generator function's
+        steps run between jobs); an error in it is logged and the worker serves all the same.
     """
 
     def __init__(self, work: Work, size: int, *, memory_limit: int | None = None,
@@ -161,7 +168,8 @@ class WorkerPool:
         self._lock = threading.Lock()
         self._workers: list[_Worker] = []
         self._waker = _Waker()
-        self._ever_ready = False
+        self._ever_warm = False  # a worker has run its whole warm-up
+        self._first_alone_until = math.inf  # until then the first worker starts (and warms up) alone
         self._failures = 0  # workers in a row that died before they were ready
         self._next_start = 0.0  # time.monotonic() before which no worker is started
         self._closed = False
@@ -173,6 +181,11 @@ class WorkerPool:
         with self._lock:
             return sum(1 for worker in self._workers if worker.ready and worker.job_id is None
                        and not worker.lost)
+
+    @property
+    def warmed(self) -> bool:
+        """True once a worker has run the whole of its warm-up."""
+        return self._ever_warm
 
     @property
     def broken(self) -> bool:
@@ -240,13 +253,16 @@ class WorkerPool:
     # -- the dispatcher thread -------------------------------------------------------------------
 
     def fill(self) -> None:
-        """Start workers until there are ``size``: the first alone (on a fresh machine it compiles
-        numba's kernels into the cache the others then read), the others together."""
+        """Start workers until there are ``size``: the first alone until it has warmed up (on a fresh
+        machine it compiles numba's kernels into the cache the others then read) or for 30 s, then the
+        others together."""
         with self._lock:
             if self._closed or time.monotonic() < self._next_start:
                 return
+            if math.isinf(self._first_alone_until):
+                self._first_alone_until = time.monotonic() + FIRST_ALONE
             missing = self.size - len(self._workers)
-            if not self._ever_ready:
+            if not self._ever_warm and time.monotonic() < self._first_alone_until:
                 missing = min(missing, 1 - len(self._workers))
         for _ in range(max(0, missing)):
             worker = self._start()  # outside the lock: starting a process takes a few milliseconds
@@ -295,7 +311,10 @@ class WorkerPool:
             if worker not in self._workers:  # stopped meanwhile
                 return []
             if kind == "ready":
-                worker.ready, self._ever_ready, self._failures = True, True, 0
+                worker.ready, self._failures = True, 0
+                return []
+            if kind == "warm":
+                self._ever_warm = True
                 return []
             if kind == "retire":  # its job's result follows; then it leaves and is replaced
                 _log.info("job worker %s retires: %s", worker.process.pid, value)
@@ -395,17 +414,20 @@ def _main(fd: int, parent: int) -> None:
 
 def _serve(work: Work, warm_up: Callable[[], object] | None, connection: Connection,
            memory_limit: int | None) -> None:
-    """Body of a worker process: cap, warm up, say ready, then run the jobs sent until the pipe closes."""
+    """Body of a worker process: cap, warm up, say ready, then run the jobs sent until the pipe closes,
+    and the steps of the warm-up while no job waits."""
     if memory_limit:
         resource.setrlimit(resource.RLIMIT_AS, (memory_limit, memory_limit))
-    if warm_up is not None:
-        try:
-            warm_up()
-        except Exception:  # jobs then load what they need themselves
-            _log.exception("warming up the job worker failed")
-    ready_size = address_space()
+    steps = _begin_warm_up(warm_up)
+    size = address_space()  # what the worker holds by itself (updated while it warms up)
     connection.send(("ready", None, None))
+    if steps is None:
+        connection.send(("warm", None, None))
     while True:
+        if steps is not None and not connection.poll():
+            steps = _warm_up_step(steps, connection)
+            size = address_space()
+            continue
         try:
             job = connection.recv()
         except EOFError:
@@ -414,13 +436,39 @@ def _serve(work: Work, warm_up: Callable[[], object] | None, connection: Connect
         progress = throttle(lambda fraction, job_id=job_id: connection.send(("progress", job_id, fraction)))
         kind, value = run_work(work, job, progress, None, memory_limit)
         del job  # what the job made is freed: what stays is the worker's
-        grown = _grown(ready_size)
+        grown = _grown(size)
         if grown > retire_growth(memory_limit):  # say so before the result, so that no job is sent
             connection.send(("retire", None, f"its address space grew by {grown // 2**20:,} MB over jobs"))
         connection.send((kind, job_id, value))
         if grown > retire_growth(memory_limit):
             return
         _give_back()
+
+
+def _begin_warm_up(warm_up: Callable[[], object] | None) -> Iterator[object] | None:
+    """Call ``warm_up``; the steps left to run between jobs when it returned an iterator (a generator
+    function's steps all run between jobs), else None."""
+    if warm_up is None:
+        return None
+    try:
+        steps = warm_up()
+    except Exception:  # jobs then load what they need themselves
+        _log.exception("warming up the job worker failed")
+        return None
+    return steps if isinstance(steps, Iterator) else None
+
+
+def _warm_up_step(steps: Iterator[object], connection: Connection) -> Iterator[object] | None:
+    """Run one step of the warm-up; the steps left, or None (and ``warm`` said) after the last."""
+    try:
+        next(steps)
+        return steps
+    except StopIteration:
+        pass
+    except Exception:  # jobs then load what they need themselves
+        _log.exception("warming up the job worker failed")
+    connection.send(("warm", None, None))
+    return None
 
 
 def _grown(ready_size: int) -> int:

@@ -306,7 +306,8 @@ class JobRunner(BaseJobRunner[int]):
     memory_limit : int, optional
         Bytes of address space each worker may use (no limit when None).
     warm_up : callable, optional
-        Module-level function each worker runs once before it takes jobs (loads what jobs need).
+        Module-level function each worker runs once to load what jobs need; when it is a generator
+        function, its steps run one at a time while no job waits (see :mod:`engine.jobs.pool`).
     spares : int, optional
         Warm workers kept beyond ``workers``, ready for the next job when one is killed; default 1.
     """

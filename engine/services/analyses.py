@@ -15,8 +15,8 @@ clients asking for the same analysis at once make one computation, not one each)
 The work of a job (:func:`run_job`) runs in a worker process. With the local runner that process
 also writes the result's arrays beside the store, so only a small message comes back and the server
 stores just the record that makes the result visible; a job that does not succeed has its arrays
-removed. :func:`warm_up` is what a worker does before its first job: every registered algorithm
-once on a tiny dataset, so that numba's cached kernels are loaded when the first real job comes.
+removed. :func:`warm_up` is what a worker does while it waits for jobs: every registered algorithm
+once on a tiny dataset, so that numba's cached kernels are loaded when real jobs come.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ import logging
 import threading
 import time
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
@@ -123,32 +123,29 @@ def run_job(arrays: ArrayReader, job: JobRecord, progress: ProgressCallback, can
     return {"seconds": time.perf_counter() - started}
 
 
-def warm_up() -> dict[str, float]:
-    """Run every registered algorithm once on a tiny dataset, as :func:`run_job` would; seconds of each.
+def warm_up() -> Iterator[str]:
+    """Run every registered algorithm once on a tiny dataset, as :func:`run_job` would, one step at a
+    time: a generator that yields each algorithm's name once it has run.
 
     Each inference runs with its default options and then once with each other choice of each of its
-    options that has choices; each visualization lays out the tree of each inference. A worker process
-    calls this before its first job, so that the first real job finds everything imported and numba's
-    cached kernels loaded (a fresh process pays about a second for them). An algorithm that refuses
-    the tiny dataset is skipped; any other error is logged.
+    options that has choices (one step); each visualization lays out the tree of each inference (one
+    step each). A worker process runs these steps while it waits for jobs, so that a job finds numba's
+    cached kernels loaded (a fresh process pays about a second for them, and compiles them on a fresh
+    machine). An algorithm that refuses the tiny dataset is skipped; any other error is logged.
     """
-    seconds: dict[str, float] = {}
     source = dataset_to_arrays(_tiny_dataset())
     for name in registry.names(INFERENCE):
-        started = time.perf_counter()
         trees = [_try(name, registry.infer, name, dataset_from_arrays(source), options)
                  for options in _option_variants(registry.get(name))]
-        seconds[name] = time.perf_counter() - started
+        yield name
         if trees[0] is None:
             continue
         tree = inference_from_arrays(inference_to_arrays(trees[0]), name, {})
         for layout in registry.names(VISUALIZATION):
-            started = time.perf_counter()
             drawn = _try(layout, registry.lay_out, layout, tree, {})
             if drawn is not None:
                 layout_to_arrays(drawn)
-            seconds[layout] = seconds.get(layout, 0.0) + time.perf_counter() - started
-    return seconds
+            yield layout
 
 
 def _tiny_dataset() -> Dataset:

@@ -6,7 +6,7 @@ import math
 import os
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from engine.errors import PhyloDashError
@@ -16,7 +16,7 @@ from engine.storage.records import JobRecord
 from engine.storage.store import TinyDBStore
 
 #: What this module did in the process that imported it: warmed up (``warm``), memory kept by jobs.
-STATE: dict[str, Any] = {"warmed": False, "kept": []}
+STATE: dict[str, Any] = {"warmed": False, "steps": 0, "kept": []}
 
 
 def job(job_id: str, **options: Any) -> JobRecord:
@@ -46,12 +46,21 @@ def double(record: JobRecord, progress: Callable[[float], None],
         bytearray(options["allocate"] * 2**20)
     if options.get("keep"):
         STATE["kept"].append(bytearray(options["keep"] * 2**20))
-    return {"value": 2 * options.get("n", 0), "pid": os.getpid(), "warmed": STATE["warmed"]}
+    return {"value": 2 * options.get("n", 0), "pid": os.getpid(), "warmed": STATE["warmed"],
+            "steps": STATE["steps"]}
 
 
 def warm() -> None:
     """A warm-up: note in this process that it ran."""
     STATE["warmed"] = True
+
+
+def slow_warm() -> Iterator[int]:
+    """A warm-up in three steps of 0.5 s, counted in ``STATE["steps"]``."""
+    for step in range(3):
+        time.sleep(0.5)
+        STATE["steps"] = step + 1
+        yield step
 
 
 def die() -> None:

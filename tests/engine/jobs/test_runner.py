@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from job_work import Results, die, double, job, wait_for, warm
+from job_work import Results, die, double, job, slow_warm, wait_for, warm
 from runner_contract import RunnerContract, check_cancelled_for_good
 
 import engine.jobs.pool
@@ -75,6 +75,19 @@ def test_jobs_run_one_after_the_other_on_the_same_warm_worker(
     pids = {pid_of(results, f"j{n}") for n in range(3)}
     assert len(pids) == 1 and pids == set(runner.worker_pids())
     assert all(results.values[f"j{n}"]["warmed"] for n in range(3)), "a job ran before the warm-up"
+
+
+def test_the_steps_of_a_warm_up_run_while_no_job_waits(
+    store: TinyDBStore, results: Results, make_runner: Callable[..., JobRunner]
+) -> None:
+    runner = make_runner(warm_up=slow_warm, spares=0)
+    runner.submit(job("early", n=1))
+    wait_for(store, "early", (SUCCEEDED,))
+    assert results.values["early"]["steps"] < 3, "the job waited for the whole warm-up"
+    eventually(lambda: runner.pool.warmed)
+    runner.submit(job("late", n=1))
+    wait_for(store, "late", (SUCCEEDED,))
+    assert results.values["late"]["steps"] == 3
 
 
 def test_cancelling_a_running_job_kills_its_worker_and_a_new_warm_one_runs_the_next_job(
