@@ -102,8 +102,8 @@ def death(exitcode: int | None) -> str:
 
 
 def retire_growth(memory_limit: int | None) -> int:
-    """Bytes of address space a worker may keep above its ready size after a job before it retires:
-    a tenth of ``memory_limit`` (at least 64 MB), or 1 GB without a limit."""
+    """Bytes of address space a worker may keep above its own size (after imports and warm-up) after a
+    job before it retires: a tenth of ``memory_limit`` (at least 64 MB), or 1 GB without a limit."""
     if memory_limit:
         return max(64 * 2**20, memory_limit // 10)
     return 2**30
@@ -115,31 +115,31 @@ class _Worker:
 
     process: subprocess.Popen[bytes]
     connection: Connection
-    ready: bool = False  # it has said ready (warm)
+    ready: bool = False  # it has imported what it runs (it may still be warming up between jobs)
     job_id: str | None = None  # the job it runs
     lost: bool = False  # it is leaving, or a job could not be sent to it: it takes no more jobs
 
 
 class _Waker:
-    """A self-pipe that ends a :meth:`WorkerPool.wait` early; safe to poke from any thread."""
+    """A self-pipe that ends a :meth:`WorkerPool.wait` early; safe to poke from any thread. Its ends
+    close with it."""
 
     def __init__(self) -> None:
-        self.fd, self._write = os.pipe()
-        os.set_blocking(self.fd, False)
-        os.set_blocking(self._write, False)
+        read, write = os.pipe()
+        os.set_blocking(read, False)
+        os.set_blocking(write, False)
+        self._read = open(read, "rb", buffering=0)  # noqa: SIM115 (lives as long as the pool)
+        self._write = open(write, "wb", buffering=0)  # noqa: SIM115
+
+    def fileno(self) -> int:
+        return self._read.fileno()
 
     def poke(self) -> None:
-        with contextlib.suppress(BlockingIOError):  # the pipe is full: a wake-up is pending anyway
-            os.write(self._write, b".")
+        self._write.write(b".")  # writes nothing when the pipe is full: a wake-up is pending anyway
 
     def drain(self) -> None:
-        with contextlib.suppress(BlockingIOError):
-            while os.read(self.fd, 4096):
-                pass
-
-    def close(self) -> None:
-        os.close(self.fd)
-        os.close(self._write)
+        while self._read.read(4096):  # None once it is empty
+            pass
 
 
 class WorkerPool:
@@ -276,12 +276,12 @@ class WorkerPool:
         with self._lock:
             watched = {worker.connection: worker for worker in self._workers}
         try:
-            ready = wait([self._waker.fd, *watched], timeout=timeout)
+            ready = wait([self._waker, *watched], timeout=timeout)
         except (OSError, ValueError):  # stop_job closed one of the pipes meanwhile
             return []
         events: list[JobEvent] = []
         for item in ready:
-            if item == self._waker.fd:
+            if item is self._waker:
                 self._waker.drain()
             else:
                 events.extend(self._receive(watched[item]))
