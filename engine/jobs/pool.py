@@ -177,7 +177,7 @@ class WorkerPool:
     # -- any thread ------------------------------------------------------------------------------
 
     def idle(self) -> int:
-        """How many warm workers are free for a job."""
+        """How many ready workers (their engine imported) are free for a job."""
         with self._lock:
             return sum(1 for worker in self._workers if worker.ready and worker.job_id is None
                        and not worker.lost)
@@ -189,14 +189,14 @@ class WorkerPool:
 
     @property
     def broken(self) -> bool:
-        """True when no worker is warm and the last ones died before they were ready (three in a row)."""
+        """True when no worker is ready and the last ones died before they were (three in a row)."""
         with self._lock:
             return self._failures >= BROKEN_AFTER and not any(w.ready for w in self._workers)
 
     def run(self, job: JobRecord) -> int:
-        """Send ``job`` to a free warm worker and return that worker's process id.
+        """Send ``job`` to a free ready worker and return that worker's process id.
 
-        Raises RuntimeError when no warm worker is free (or the pool is broken).
+        Raises RuntimeError when no ready worker is free (or the pool is broken).
         """
         with self._lock:
             for worker in self._workers:
@@ -211,7 +211,7 @@ class WorkerPool:
         if self.broken:
             raise RuntimeError(f"the job's worker processes died while starting, {self._failures} in a "
                                "row; see the log")
-        raise RuntimeError("no warm worker is free")
+        raise RuntimeError("no ready worker is free")
 
     def stop_job(self, job_id: str) -> None:
         """Terminate the worker running ``job_id`` and wait until it is gone; a new one is started."""
