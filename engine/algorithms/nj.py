@@ -6,11 +6,12 @@ profiles, merges identical ones, writes GrapeTree's symmetric float32 distance a
 ete3, roots the tree at its midpoint, unroots it to a root multifurcation, moves short branches
 onto their sisters and puts identical profiles back. :func:`nj` does each step the same way:
 
-1. **Profiles** (section 1). Per locus the distinct alleles (upper-cased) are numbered in string
-   order, missing = 0 (missing cells are those of the dataset's reader); ``complete-delete`` then
-   drops every locus with a missing cell. Rows are stably sorted with the *last* locus as primary
-   key; rows with no allele are dropped; identical code vectors are one node whose representative
-   is the first row in input order. Node ``i`` below is the i-th distinct profile in that order.
+1. **Profiles** (section 1), encoded, sorted and merged by
+   :func:`~engine.algorithms.grapetree_input.grapetree_profiles`, as for MSTreeV2 and MSTree:
+   alleles numbered per locus in string order, missing = 0 (``complete-delete`` drops every locus
+   with a missing cell), rows stably sorted with the *last* locus as primary key, rows with no
+   allele dropped, identical code vectors merged into one node whose representative is the first
+   row in input order. Node ``i`` below is the i-th distinct profile in that order.
 2. **Distances** (:mod:`engine.algorithms.symmetric_distance`), each rounded as ``%.6f`` text
    reads back (FastME parses GrapeTree's file with ``atof``).
 3. **FastME's NJ** (its ``BIONJ.c`` with ``isNJ``), emulated bit for bit: the sums
@@ -55,88 +56,22 @@ matrix, the sorted rows and their indices, the block maxima), 6.6 GB at n = 20,0
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numba
 import numpy as np
 
-from engine.algorithms.symmetric_distance import Prepared, mode_number, rounded_distances
+from engine.algorithms.grapetree_input import grapetree_profiles, missing_code
+from engine.algorithms.symmetric_distance import Prepared, rounded_distances
 from engine.algorithms.tree_arrays import RootedTree, from_children
 from engine.errors import InputError
 from engine.models import CancelCheck, Dataset, ProgressCallback
 from engine.progress import check_cancel, report
 
-__all__ = ["GrapeTreeProfiles", "fastme_nj", "fastme_tree", "grapetree_profiles", "nj"]
+__all__ = ["fastme_nj", "fastme_tree", "nj"]
 
 _DBL_EPSILON = 2.220446049250313e-16
 _UNIT = 1.1102230246251565e-16  # unit roundoff of float64
 #: Entries per block of a sorted row (the search skips whole blocks).
 _BLOCK = 32
-
-
-# --------------------------------------------------------------------------------------------
-# Step 1: GrapeTree's reading of the profiles
-
-
-@dataclass(frozen=True)
-class GrapeTreeProfiles:
-    """Distinct profiles in GrapeTree's order (step 1 of the module docstring).
-
-    ``codes[i]`` is node ``i``'s code vector (only the kept loci); ``groups[i]`` the dataset rows
-    merged into it, representative first, then in input order; ``dropped`` the rows left out
-    because they have no allele.
-    """
-
-    codes: np.ndarray
-    groups: list[np.ndarray]
-    dropped: np.ndarray
-
-
-def grapetree_profiles(dataset: Dataset, missing: str = "pair-delete") -> GrapeTreeProfiles:
-    """Encode, sort and merge the dataset's profiles as GrapeTree does before any tree is built.
-
-    Parameters
-    ----------
-    dataset : Dataset
-        The profiles; a cell is missing when the reader made it code 0.
-    missing : str
-        A mode of :data:`~engine.algorithms.symmetric_distance.MODES`; ``complete-delete``
-        drops every locus with a missing cell in any row.
-
-    Returns
-    -------
-    GrapeTreeProfiles
-        Nodes in GrapeTree's row order.
-
-    Notes
-    -----
-    O(n L log n) time (a lexicographic sort over the loci), O(n L) memory.
-    """
-    number = mode_number(missing)
-    profiles = dataset.profiles
-    matrix = np.asarray(profiles.matrix)
-    recoded = np.zeros(matrix.shape, np.uint16)
-    for locus in range(matrix.shape[1]):
-        texts = profiles.alleles[locus]
-        upper = [text.upper() for text in texts[1:]]
-        rank = {text: index + 1 for index, text in enumerate(sorted(set(upper)))}
-        table = np.array([0, *(rank[text] for text in upper)], np.uint16)
-        recoded[:, locus] = table[matrix[:, locus]]
-    if number == 1:
-        recoded = recoded[:, ~(recoded == 0).any(axis=0)]
-    order = np.lexsort(recoded.T) if recoded.shape[1] else np.arange(recoded.shape[0])
-    sorted_codes = recoded[order]
-    called = (sorted_codes > 0).any(axis=1) if sorted_codes.shape[1] else np.zeros(len(order), bool)
-    dropped = np.sort(order[~called])
-    order = order[called]
-    sorted_codes = sorted_codes[called]
-    if len(order) == 0:
-        return GrapeTreeProfiles(np.zeros((0, recoded.shape[1]), np.uint16), [], dropped)
-    new = np.ones(len(order), bool)
-    new[1:] = (sorted_codes[1:] != sorted_codes[:-1]).any(axis=1)
-    starts = np.flatnonzero(new)
-    groups = [order[a:b] for a, b in zip(starts, [*starts[1:], len(order)], strict=True)]
-    return GrapeTreeProfiles(np.ascontiguousarray(sorted_codes[starts]), groups, dropped)
 
 
 # --------------------------------------------------------------------------------------------
@@ -1013,10 +948,10 @@ def nj(
     >>> tree.leaves, tree.nodes
     (4, 6)
     """
-    mode_number(missing)
+    missing_code(missing)
     report(progress, 0.0)
     nodes = grapetree_profiles(dataset, missing)
-    n = len(nodes.groups)
+    n = nodes.size
     if n == 0:
         raise InputError("No profile has an allele: a tree needs at least one called locus.")
     check_cancel(cancel, "neighbour joining")
@@ -1033,7 +968,7 @@ def nj(
     else:
         root = _small_tree(prepared, n)
     _short_branches(root)
-    tree = _to_tree(root, nodes.groups, missing)
+    tree = _to_tree(root, nodes.groups(), missing)
     report(progress, 1.0)
     return tree
 

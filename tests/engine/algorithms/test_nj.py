@@ -14,7 +14,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from engine.algorithms.nj import fastme_tree, grapetree_profiles, nj
+from engine.algorithms.grapetree_input import grapetree_profiles
+from engine.algorithms.nj import fastme_tree, nj
 from engine.algorithms.tree_arrays import nontrivial, splits
 from engine.errors import CancelledError, InputError, ParameterError
 from engine.io.datasets import open_dataset, read_dataset
