@@ -28,6 +28,8 @@ from __future__ import annotations
 
 import numba
 import numpy as np
+from numba import types
+from numba.extending import overload
 
 from engine.algorithms.grapetree_input import missing_code
 from engine.models import CancelCheck, ProgressCallback
@@ -134,13 +136,67 @@ def _symmetric_value(k, c, h, loci, mode):
     return np.float32(((k + 0.01) * np.float64(loci)) / (c + 0.01))
 
 
-# Three copies of one loop nest, one per count: a run-time switch between them inside the loop
-# would make the compiler keep the accumulators in 64-bit lanes.
+def _add_counts(count, a, x, first, second):
+    """A pair's two counts, ``first`` and ``second``, plus what locus codes ``a`` (row i) and ``x``
+    (row j) add to them (numba only).
+
+    ``count`` is one of the ``_COUNT_*`` constants and must be a compile-time constant: each kind
+    of count compiles to its own branch-free loop (see :func:`_pair_blocks`).
+    """
+    raise NotImplementedError("compiled code only")
+
+
+@overload(_add_counts, inline="always")
+def _add_counts_of_kind(count, a, x, first, second):
+    if not isinstance(count, types.IntegerLiteral):
+        return None
+    if count.literal_value == _COUNT_ASYMMETRIC:
+        def asymmetric(count, a, x, first, second):  # called in j, i differs; called in i, j differs
+            differ = np.int32(a != x)
+            return first + (differ & np.int32(x != 0)), second + (differ & np.int32(a != 0))
+        return asymmetric
+    if count.literal_value == _COUNT_CALLED:
+        def called(count, a, x, first, second):  # called in both and different; called in both
+            both = np.int32(a != 0) & np.int32(x != 0)
+            return first + (both & np.int32(a != x)), second + both
+        return called
+
+    def hamming(count, a, x, first, second):  # different codes (``second`` is unused)
+        return first + np.int32(a != x), second
+    return hamming
+
+
+def _store(count, out, i, j, first, second):
+    """Store a pair's two counts: ``out[i, j] = first`` and ``out[j, i] = second`` (numba only;
+    the Hamming count goes to both sides)."""
+    raise NotImplementedError("compiled code only")
+
+
+@overload(_store, inline="always")
+def _store_of_kind(count, out, i, j, first, second):
+    if not isinstance(count, types.IntegerLiteral):
+        return None
+    if count.literal_value == _COUNT_HAMMING:
+        def mirrored(count, out, i, j, first, second):
+            out[i, j] = first
+            out[j, i] = first
+        return mirrored
+
+    def both(count, out, i, j, first, second):
+        out[i, j] = first
+        out[j, i] = second
+    return both
 
 
 @numba.njit(cache=True, parallel=True)
-def _asymmetric_blocks(codes, block_i, block_j, first, last, out):
-    """out[i, j] = loci called in j where i differs, out[j, i] the converse (block pairs first..last-1)."""
+def _pair_blocks(count, codes, block_i, block_j, first, last, out):
+    """Count every pair i < j of the block pairs first..last-1 into out[i, j] and out[j, i].
+
+    ``count`` (a ``_COUNT_*`` constant) is a compile-time literal, so each kind of count gets its
+    own copy of the loop without a run-time switch inside it (one would keep the accumulators in
+    64-bit lanes). Four partner rows share each read of row i.
+    """
+    numba.literally(count)
     n, loci = codes.shape
     for p in numba.prange(last - first):
         i0 = block_i[first + p] * _BLOCK
@@ -158,154 +214,35 @@ def _asymmetric_blocks(codes, block_i, block_j, first, last, out):
                 a0 = a1 = a2 = a3 = b0 = b1 = b2 = b3 = np.int32(0)
                 for locus in range(loci):
                     a = ri[locus]
-                    called = np.int32(a != 0)
-                    x = r0[locus]
-                    d = np.int32(a != x)
-                    a0 += d & np.int32(x != 0)
-                    b0 += d & called
-                    x = r1[locus]
-                    d = np.int32(a != x)
-                    a1 += d & np.int32(x != 0)
-                    b1 += d & called
-                    x = r2[locus]
-                    d = np.int32(a != x)
-                    a2 += d & np.int32(x != 0)
-                    b2 += d & called
-                    x = r3[locus]
-                    d = np.int32(a != x)
-                    a3 += d & np.int32(x != 0)
-                    b3 += d & called
-                out[i, j] = a0
-                out[j, i] = b0
-                out[i, j + 1] = a1
-                out[j + 1, i] = b1
-                out[i, j + 2] = a2
-                out[j + 2, i] = b2
-                out[i, j + 3] = a3
-                out[j + 3, i] = b3
+                    a0, b0 = _add_counts(count, a, r0[locus], a0, b0)
+                    a1, b1 = _add_counts(count, a, r1[locus], a1, b1)
+                    a2, b2 = _add_counts(count, a, r2[locus], a2, b2)
+                    a3, b3 = _add_counts(count, a, r3[locus], a3, b3)
+                _store(count, out, i, j, a0, b0)
+                _store(count, out, i, j + 1, a1, b1)
+                _store(count, out, i, j + 2, a2, b2)
+                _store(count, out, i, j + 3, a3, b3)
                 j += 4
             while j < j1:
                 rj = codes[j]
                 a0 = b0 = np.int32(0)
                 for locus in range(loci):
-                    a = ri[locus]
-                    x = rj[locus]
-                    d = np.int32(a != x)
-                    a0 += d & np.int32(x != 0)
-                    b0 += d & np.int32(a != 0)
-                out[i, j] = a0
-                out[j, i] = b0
+                    a0, b0 = _add_counts(count, ri[locus], rj[locus], a0, b0)
+                _store(count, out, i, j, a0, b0)
                 j += 1
 
 
-@numba.njit(cache=True, parallel=True)
-def _called_blocks(codes, block_i, block_j, first, last, out):
-    """out[i, j] = loci called in both that differ, out[j, i] = loci called in both (i < j)."""
-    n, loci = codes.shape
-    for p in numba.prange(last - first):
-        i0 = block_i[first + p] * _BLOCK
-        j0 = block_j[first + p] * _BLOCK
-        i1 = min(n, i0 + _BLOCK)
-        j1 = min(n, j0 + _BLOCK)
-        for i in range(i0, i1):
-            ri = codes[i]
-            j = max(j0, i + 1)
-            while j + 4 <= j1:
-                r0 = codes[j]
-                r1 = codes[j + 1]
-                r2 = codes[j + 2]
-                r3 = codes[j + 3]
-                a0 = a1 = a2 = a3 = b0 = b1 = b2 = b3 = np.int32(0)
-                for locus in range(loci):
-                    a = ri[locus]
-                    called = np.int32(a != 0)
-                    x = r0[locus]
-                    both = called & np.int32(x != 0)
-                    a0 += both & np.int32(a != x)
-                    b0 += both
-                    x = r1[locus]
-                    both = called & np.int32(x != 0)
-                    a1 += both & np.int32(a != x)
-                    b1 += both
-                    x = r2[locus]
-                    both = called & np.int32(x != 0)
-                    a2 += both & np.int32(a != x)
-                    b2 += both
-                    x = r3[locus]
-                    both = called & np.int32(x != 0)
-                    a3 += both & np.int32(a != x)
-                    b3 += both
-                out[i, j] = a0
-                out[j, i] = b0
-                out[i, j + 1] = a1
-                out[j + 1, i] = b1
-                out[i, j + 2] = a2
-                out[j + 2, i] = b2
-                out[i, j + 3] = a3
-                out[j + 3, i] = b3
-                j += 4
-            while j < j1:
-                rj = codes[j]
-                a0 = b0 = np.int32(0)
-                for locus in range(loci):
-                    a = ri[locus]
-                    x = rj[locus]
-                    both = np.int32(a != 0) & np.int32(x != 0)
-                    a0 += both & np.int32(a != x)
-                    b0 += both
-                out[i, j] = a0
-                out[j, i] = b0
-                j += 1
-
-
-@numba.njit(cache=True, parallel=True)
-def _hamming_blocks(codes, block_i, block_j, first, last, out):
-    """out[i, j] = out[j, i] = loci whose codes differ (block pairs first..last-1)."""
-    n, loci = codes.shape
-    for p in numba.prange(last - first):
-        i0 = block_i[first + p] * _BLOCK
-        j0 = block_j[first + p] * _BLOCK
-        i1 = min(n, i0 + _BLOCK)
-        j1 = min(n, j0 + _BLOCK)
-        for i in range(i0, i1):
-            ri = codes[i]
-            j = max(j0, i + 1)
-            while j + 4 <= j1:
-                r0 = codes[j]
-                r1 = codes[j + 1]
-                r2 = codes[j + 2]
-                r3 = codes[j + 3]
-                a0 = a1 = a2 = a3 = np.int32(0)
-                for locus in range(loci):
-                    a = ri[locus]
-                    a0 += np.int32(a != r0[locus])
-                    a1 += np.int32(a != r1[locus])
-                    a2 += np.int32(a != r2[locus])
-                    a3 += np.int32(a != r3[locus])
-                out[i, j] = a0
-                out[j, i] = a0
-                out[i, j + 1] = a1
-                out[j + 1, i] = a1
-                out[i, j + 2] = a2
-                out[j + 2, i] = a2
-                out[i, j + 3] = a3
-                out[j + 3, i] = a3
-                j += 4
-            while j < j1:
-                rj = codes[j]
-                a0 = np.int32(0)
-                for locus in range(loci):
-                    a0 += np.int32(ri[locus] != rj[locus])
-                out[i, j] = a0
-                out[j, i] = a0
-                j += 1
-
-
-_KERNELS = {
-    _COUNT_ASYMMETRIC: _asymmetric_blocks,
-    _COUNT_CALLED: _called_blocks,
-    _COUNT_HAMMING: _hamming_blocks,
-}
+@numba.njit(cache=True)
+def _count_blocks(count, codes, block_i, block_j, first, last, out):
+    """:func:`_pair_blocks` for a run-time ``count``: compiled code passes each constant as the
+    literal it needs once, where a call from Python would go through numba's literal dispatch
+    (tens of milliseconds) every time."""
+    if count == _COUNT_ASYMMETRIC:
+        _pair_blocks(_COUNT_ASYMMETRIC, codes, block_i, block_j, first, last, out)
+    elif count == _COUNT_CALLED:
+        _pair_blocks(_COUNT_CALLED, codes, block_i, block_j, first, last, out)
+    else:
+        _pair_blocks(_COUNT_HAMMING, codes, block_i, block_j, first, last, out)
 
 
 @numba.njit(cache=True, parallel=True)
@@ -365,7 +302,7 @@ def _all_pairs(codes, count, out, progress, cancel):
     for first in range(0, pairs, step):
         check_cancel(cancel)
         last = min(pairs, first + step)
-        _KERNELS[count](codes, block_i, block_j, first, last, out)
+        _count_blocks(count, codes, block_i, block_j, first, last, out)
         report(progress, last / pairs)
 
 
