@@ -12,7 +12,9 @@ All three are defined on GrapeTree's allele codes (:mod:`engine.algorithms.grape
   differ: ``pair-delete`` ``float32(((k + 0.01) * L) / (c + 0.01))`` (note the ``+ 0.01``: two
   different profiles are never 0 apart, and without missing data ``D`` is slightly above ``k``);
   ``absolute`` ``k``; ``as-allele`` the plain Hamming distance with missing as one more allele;
-  ``complete-delete`` the Hamming distance over the loci kept (none has a missing cell).
+  ``complete-delete`` the Hamming distance over the loci kept (none has a missing cell). MSTree
+  uses the float32 values; NJ the float64 values FastME reads back from GrapeTree's PHYLIP file,
+  where each is written with ``%.6f`` (:func:`rounded_distances`).
 - **branch length** of a finished tree: the integer ``k`` (``as-allele``: the Hamming distance).
 
 Every pair is compared once, in blocks of ``_BLOCK`` rows so that both blocks stay in cache,
@@ -21,7 +23,7 @@ they are (``uint8`` or ``uint16``) into the two triangles of one ``n x n`` matri
 distance ``k(s, t)`` and ``k(t, s)``; for the symmetric one ``k`` and ``c``; without missing data
 the plain Hamming count in both. Any arithmetic on the counts right after the loop (even a
 subtraction) makes the compiler widen the vector accumulators to 64 bits, five times slower, so
-the float32 distances are made in a second, cheap pass.
+the distances are made in a second, cheap pass.
 """
 
 from __future__ import annotations
@@ -31,7 +33,7 @@ import numpy as np
 from numba import types
 from numba.extending import overload
 
-from engine.algorithms.grapetree_input import missing_code
+from engine.algorithms.grapetree_input import MISSING_MODES, missing_code
 from engine.models import CancelCheck, ProgressCallback
 from engine.progress import check_cancel, report
 
@@ -41,6 +43,7 @@ __all__ = [
     "asymmetric_table",
     "asymmetric_value",
     "branch_lengths",
+    "rounded_distances",
     "symmetric_distances",
 ]
 
@@ -245,10 +248,21 @@ def _count_blocks(count, codes, block_i, block_j, first, last, out):
         _pair_blocks(_COUNT_HAMMING, codes, block_i, block_j, first, last, out)
 
 
+@numba.njit(cache=True, inline="always")
+def _six_decimals(value):
+    """The float64 that reading ``'%.6f' % value`` back gives, for a float32 ``value``.
+
+    ``value * 1e6`` is exact in float64 (24 + 20 bits), printf rounds it half-to-even like
+    ``np.rint``, and the division by ``1e6`` is correctly rounded, as ``strtod`` is.
+    """
+    return np.rint(np.float64(value) * 1e6) / 1e6
+
+
 @numba.njit(cache=True, parallel=True)
-def _symmetric_from_counts(counts, block_i, block_j, loci, mode, hamming, out):
+def _symmetric_from_counts(counts, block_i, block_j, loci, mode, hamming, rounded, out):
     """The symmetric distances from the pair counts, block pair by block pair: k above the
-    diagonal and c below it (or, when ``hamming``, the Hamming count on both sides and c = L)."""
+    diagonal and c below it (or, when ``hamming``, the Hamming count on both sides and c = L).
+    ``rounded``: each float32 distance as ``%.6f`` reads back, into a float64 ``out``."""
     n = counts.shape[0]
     for p in numba.prange(block_i.shape[0]):
         i0 = block_i[p] * _BLOCK
@@ -260,8 +274,10 @@ def _symmetric_from_counts(counts, block_i, block_j, loci, mode, hamming, out):
                 k = np.int64(counts[i, j])
                 c = np.int64(loci) if hamming else np.int64(counts[j, i])
                 d = _symmetric_value(k, c, k, loci, mode)
-                out[i, j] = d
-                out[j, i] = d
+                if rounded:
+                    out[i, j] = out[j, i] = _six_decimals(d)
+                else:
+                    out[i, j] = out[j, i] = d
 
 
 @numba.njit(cache=True, parallel=True)
@@ -403,14 +419,14 @@ def symmetric_distances(
     progress: ProgressCallback | None = None,
     cancel: CancelCheck | None = None,
 ) -> np.ndarray:
-    """GrapeTree's symmetric distance matrix (MSTree, NJ, RapidNJ), float32.
+    """GrapeTree's symmetric distance matrix (MSTree), float32.
 
     Parameters
     ----------
     codes : numpy.ndarray
-        ``(n, L)`` allele codes, 0 = missing (for ``complete-delete`` already without the loci
-        that have missing cells, as :func:`~engine.algorithms.grapetree_input.grapetree_profiles`
-        returns them).
+        ``(n, L)`` allele codes, 0 = missing. With ``complete-delete`` the loci that have a missing
+        cell are left out first (:func:`~engine.algorithms.grapetree_input.grapetree_profiles`
+        has already done so), and ``L`` counts the loci kept.
     missing : {"pair-delete", "complete-delete", "as-allele", "absolute"}, default "pair-delete"
         GrapeTree's ``-y 0`` .. ``3`` (see the module docstring).
     progress, cancel : callable, optional
@@ -421,9 +437,15 @@ def symmetric_distances(
     numpy.ndarray
         ``(n, n)`` float32, symmetric, zero diagonal.
 
+    Raises
+    ------
+    ParameterError
+        For an unknown missing-data mode.
+
     Notes
     -----
-    O(n^2 L) time on all cores (each pair once), O(n^2) memory (4 bytes a pair).
+    O(n^2 L) time on all cores (each pair once), O(n^2) memory (4 bytes a pair, plus 1 or 2
+    bytes a pair of counts while it runs).
 
     Examples
     --------
@@ -434,15 +456,59 @@ def symmetric_distances(
     True
     >>> symmetric_distances(m, "as-allele").tolist()
     [[0.0, 2.0, 1.0], [2.0, 0.0, 1.0], [1.0, 1.0, 0.0]]
+    >>> symmetric_distances(m, "complete-delete").tolist()  # over loci x and y only
+    [[0.0, 1.0, 0.0], [1.0, 0.0, 1.0], [0.0, 1.0, 0.0]]
     """
+    return _symmetric(codes, missing, np.float32, progress, cancel)
+
+
+def rounded_distances(
+    codes: np.ndarray,
+    missing: str = "pair-delete",
+    *,
+    progress: ProgressCallback | None = None,
+    cancel: CancelCheck | None = None,
+) -> np.ndarray:
+    """The symmetric distances as FastME reads GrapeTree's PHYLIP file (NJ): ``%.6f`` of the float32.
+
+    Parameters
+    ----------
+    codes, missing, progress, cancel
+        As for :func:`symmetric_distances`.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(n, n)`` float64, symmetric, zero diagonal: each entry is the float64 that reading
+        ``'%.6f' % D[i, j]`` back gives.
+
+    Notes
+    -----
+    O(n^2 L) time, O(n^2) memory (8 bytes a pair, plus 1 or 2 bytes a pair of counts while it
+    runs); the float32 matrix is never made.
+
+    Examples
+    --------
+    >>> m = np.array([[1, 1, 0], [2, 1, 1], [1, 1, 1]], np.uint16)
+    >>> rounded_distances(m)[0].tolist()  # float32(3.03 / 2.01) = 1.50746274...
+    [0.0, 1.507463, 0.014925]
+    """
+    return _symmetric(codes, missing, np.float64, progress, cancel)
+
+
+def _symmetric(codes, missing, dtype, progress, cancel):
+    """:func:`symmetric_distances` (float32) or :func:`rounded_distances` (float64)."""
     mode = missing_code(missing)
+    codes = np.asarray(codes)
+    if mode == MISSING_MODES["complete-delete"]:
+        codes = codes[:, ~(codes == 0).any(axis=0)]
     codes = np.ascontiguousarray(codes)
     n, loci = codes.shape
     counts = np.zeros((n, n), counts_dtype(loci))
     hamming = mode in (1, 2) or bool((codes != 0).all())
     _all_pairs(codes, _COUNT_HAMMING if hamming else _COUNT_CALLED, counts, progress, cancel)
-    out = np.empty((n, n), np.float32)
-    _symmetric_from_counts(counts, *_block_pairs(n), loci, mode, hamming, out)
+    out = np.empty((n, n), dtype)
+    _symmetric_from_counts(counts, *_block_pairs(n), loci, mode, hamming, dtype == np.float64, out)
     return out
 
 

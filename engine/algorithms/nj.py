@@ -12,8 +12,8 @@ onto their sisters and puts identical profiles back. :func:`nj` does each step t
    with a missing cell), rows stably sorted with the *last* locus as primary key, rows with no
    allele dropped, identical code vectors merged into one node whose representative is the first
    row in input order. Node ``i`` below is the i-th distinct profile in that order.
-2. **Distances** (:mod:`engine.algorithms.symmetric_distance`), each rounded as ``%.6f`` text
-   reads back (FastME parses GrapeTree's file with ``atof``).
+2. **Distances**: GrapeTree's symmetric distance, each rounded as ``%.6f`` text reads back (FastME
+   parses GrapeTree's file with ``atof``): :func:`~engine.algorithms.grapetree_distances.rounded_distances`.
 3. **FastME's NJ** (its ``BIONJ.c`` with ``isNJ``), emulated bit for bit: the sums
    ``S_i = sum_j D[i, j]`` are added in index order, the criterion is
    ``Q = ((r - 2) D[x, y] - S_x) - S_y`` for ``x > y``, pairs are scanned by ``x`` then ``y``
@@ -59,8 +59,8 @@ from __future__ import annotations
 import numba
 import numpy as np
 
+from engine.algorithms.grapetree_distances import rounded_distances
 from engine.algorithms.grapetree_input import grapetree_profiles, missing_code
-from engine.algorithms.symmetric_distance import Prepared, rounded_distances
 from engine.algorithms.tree_arrays import RootedTree, from_children
 from engine.errors import InputError
 from engine.models import CancelCheck, Dataset, ProgressCallback
@@ -910,7 +910,7 @@ def nj(
         The profiles.
     missing : {"pair-delete", "complete-delete", "as-allele", "absolute"}
         GrapeTree's ``-y`` 0 (default), 1, 2, 3: how the distance treats missing alleles
-        (:mod:`engine.algorithms.symmetric_distance`).
+        (:mod:`engine.algorithms.grapetree_distances`).
     progress : callable, optional
         Called with the fraction done.
     cancel : callable, optional
@@ -955,9 +955,9 @@ def nj(
     if n == 0:
         raise InputError("No profile has an allele: a tree needs at least one called locus.")
     check_cancel(cancel, "neighbour joining")
-    prepared = Prepared(nodes.codes, missing)
     if n >= 4:
-        dist = rounded_distances(prepared, progress=_scaled(progress, 0.02, 0.3), cancel=cancel)
+        dist = rounded_distances(nodes.codes, missing, progress=_scaled(progress, 0.02, 0.3),
+                                 cancel=cancel)
         joins, join_lengths, last, last_lengths = fastme_nj(
             dist, progress=_scaled(progress, 0.3, 0.97), cancel=cancel)
         del dist
@@ -966,20 +966,21 @@ def nj(
         if _set_outgroup(root, outgroup):
             _unroot(root)
     else:
-        root = _small_tree(prepared, n)
+        root = _small_tree(nodes.codes, missing)
     _short_branches(root)
     tree = _to_tree(root, nodes.groups(), missing)
     report(progress, 1.0)
     return tree
 
 
-def _small_tree(prepared: Prepared, n: int) -> _Node:
+def _small_tree(codes: np.ndarray, missing: str) -> _Node:
     """Trees of 1, 2 or 3 distinct profiles (FastME needs 4): a leaf, a split edge, a star."""
+    n = codes.shape[0]
     root = _Node()
     if n == 1:
         root.add_child(_Node(0, 0.0))
         return root
-    dist = rounded_distances(prepared)
+    dist = rounded_distances(codes, missing)
     if n == 2:
         root.add_child(_Node(0, dist[0, 1] / 2))
         root.add_child(_Node(1, dist[0, 1] / 2))
