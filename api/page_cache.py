@@ -3,7 +3,8 @@
 Answers are kept for one revision of the store: asked for a newer one, the cache drops every answer
 it holds (they are stale, and would only take memory until pushed out). Requests that miss the same
 key at the same time share one encoding (the others wait for it) instead of each encoding the list
-again. Access checks are not cached: the handler makes them on every request before asking here. Used from the IOLoop only (no lock needed).
+again. Access checks are not cached: the handler makes them on every request before asking here.
+Used from the IOLoop only (no lock needed).
 """
 
 from __future__ import annotations
