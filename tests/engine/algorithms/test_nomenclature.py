@@ -9,6 +9,7 @@ absorbed never comes back.
 
 from __future__ import annotations
 
+import doctest
 import random
 
 import numpy as np
@@ -16,6 +17,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import engine.algorithms.nomenclature
 from engine.algorithms.nomenclature import CHANGE_KINDS, Nomenclature, name_clusters
 from engine.errors import InputError, ParameterError
 
@@ -260,3 +262,7 @@ def test_absorbed_names_are_never_given_again(case, data: st.DataObject) -> None
     for change in two.changes + three.changes:
         assert change.kind in CHANGE_KINDS
         assert (change.kind == "merged") == bool(change.absorbed)
+
+
+def test_the_docstring_examples() -> None:
+    assert doctest.testmod(engine.algorithms.nomenclature).failed == 0

@@ -8,6 +8,7 @@ t, 'distance')``), which a cut of an exact minimum spanning tree must reproduce,
 
 from __future__ import annotations
 
+import doctest
 import random
 
 import numpy as np
@@ -19,6 +20,7 @@ from scipy.cluster.hierarchy import fcluster, linkage
 from scipy.spatial.distance import pdist
 from test_goeburst import from_matrix
 
+import engine.algorithms.partitions
 from engine.algorithms.clusters import cut
 from engine.algorithms.goeburst import goeburst, goeburst_full
 from engine.algorithms.partitions import Partition, default_thresholds, isolate_labels, partition
@@ -205,3 +207,7 @@ def test_real_data_is_single_linkage(shared_data) -> None:
     result = partition(goeburst_full(dataset), thresholds)
     for j, expected in enumerate(single_linkage(dataset.profiles.matrix, thresholds)):
         assert same_grouping(result.labels[:, j], expected)
+
+
+def test_the_docstring_examples() -> None:
+    assert doctest.testmod(engine.algorithms.partitions).failed == 0
