@@ -307,16 +307,24 @@ def extend_goeburst(
     max_distance, levels, tiebreak, recorded = _rules(algorithm, parameters, loci)
     reason = _why_not(parent, inference, state, dataset, algorithm, recorded)
     stats: dict[str, object] = {}
+    reached = [0.0]  # progress so far: a full run after a failed attempt goes on from there
+
+    def advance(fraction: float) -> None:
+        reached[0] = max(reached[0], fraction)
+        report(progress, reached[0])
+
     if not reason:
         try:
             result = _extend(parent, state, dataset, algorithm, recorded, max_distance, levels, tiebreak,
-                             work_limit, stats, progress, cancel)
+                             work_limit, stats, advance, cancel)
             stats["seconds"] = time.perf_counter() - started
             return Extension(*result, computed="incremental", reason="", stats=stats)
         except _Recompute as why:
             reason = str(why)
-    new_inference, new_state = goeburst_with_state(dataset, algorithm=algorithm, parameters=recorded,
-                                                   progress=progress, cancel=cancel)
+    start = reached[0]
+    new_inference, new_state = goeburst_with_state(
+        dataset, algorithm=algorithm, parameters=recorded, cancel=cancel,
+        progress=None if progress is None else (lambda fraction: advance(start + (1 - start) * fraction)))
     stats["seconds"] = time.perf_counter() - started
     return Extension(new_inference, new_state, computed="full", reason=reason, stats=stats)
 

@@ -22,7 +22,7 @@ from test_goeburst import arrays_of, dataset, from_matrix
 import engine.algorithms.incremental
 from engine.algorithms.goeburst import goeburst, goeburst_full
 from engine.algorithms.incremental import Extension, extend_goeburst, goeburst_with_state
-from engine.errors import ParameterError
+from engine.errors import CancelledError, ParameterError
 from engine.io.datasets import open_dataset
 from engine.models import MISSING_MODES, Dataset, Profiles
 
@@ -200,6 +200,20 @@ def test_falls_back_and_says_why() -> None:
                            work_limit=None).computed == "incremental"
     assert arrays_of(extend_goeburst(old, inference, state, new, algorithm="goeburst",
                                      parameters={"lvs": 2}).inference) == expected
+
+
+def test_progress_rises_to_one_and_cancel_stops() -> None:
+    old, new = dataset([[1, 1], [2, 1], [3, 1]]), dataset([[1, 1], [2, 1], [3, 1], [3, 2]])
+    inference, state = goeburst_with_state(old, algorithm="goeburst", parameters={"lvs": 2})
+    for limit, how in ((None, "incremental"), (0.5, "full")):  # on 4 profiles a full run is cheaper
+        seen: list[float] = []
+        result = extend_goeburst(old, inference, state, new, algorithm="goeburst", parameters={"lvs": 2},
+                                 work_limit=limit, progress=seen.append)
+        assert result.computed == how
+        assert seen == sorted(seen) and seen[-1] == 1.0
+    with pytest.raises(CancelledError):
+        extend_goeburst(old, inference, state, new, algorithm="goeburst", parameters={"lvs": 2},
+                        cancel=lambda: True)
 
 
 def test_unknown_algorithm_and_bad_parameters() -> None:
