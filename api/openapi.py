@@ -11,14 +11,19 @@ import re
 from typing import Any
 
 from api.auth import PROVIDERS
-from api.handlers.datasets import KINDS
+from api.handlers.datasets import CGMLST_DISTS, DISTANCE_LIMIT, DISTANCE_RULES, KINDS
 from api.handlers.results import FORMAT_NAMES
-from api.problems import MESSAGES, PROBLEM_TYPE
+from api.json_body import MAX_DEPTH
+from api.problems import DETAIL_LIMIT, MESSAGES, PROBLEM_TYPE
+from api.wire import OPTION_LIMIT
 from engine.algorithms import registry
 from engine.algorithms.registry import INFERENCE, VISUALIZATION
+from engine.errors import QUOTE_LIMIT
 from engine.jobs.runner import CANCELLED, FAILED, QUEUED, RUNNING, SUCCEEDED
 from engine.services.accounts import ROLES
-from engine.services.catalog import PRIVATE, VISIBILITIES
+from engine.services.catalog import MEMBER_LIMIT, NAME_LIMIT, PRIVATE, TEXT_LIMIT, VISIBILITIES
+from engine.services.settings import Settings
+from engine.services.throttle import FAILURES_ALLOWED
 
 Schema = dict[str, Any]
 
@@ -40,7 +45,10 @@ _PROBLEMS: dict[int, tuple[str, str]] = {
     404: ("NotFound", "There is no such resource here; a path id that is not a well-formed UUID included."),
     405: ("MethodNotAllowed", "The path does not answer this method; ``Allow`` lists those it answers."),
     409: ("Conflict", "The dataset has fewer than 2 profiles: there is no tree to infer."),
-    413: ("PayloadTooLarge", "The upload is larger than the server's limit (a setting, default 200 MB)."),
+    413: ("PayloadTooLarge", "The body is larger than the server's limit: a JSON body 1 MB, an upload 200 MB "
+                             "(settings); see the limits in the description."),
+    429: ("TooManyRequests", "Too many failed sign-ins from this address lately; ``Retry-After`` says in how "
+                             "many seconds to try again. Requests whose credentials are good always pass."),
     500: ("ServerError", "An unexpected error; it was logged server-side and no traceback is sent."),
 }
 
@@ -60,7 +68,26 @@ reaches a client.
 - Everything under `/projects` and `/users` needs `Authorization: Bearer <token>`; `?provider=` \
 picks the identity provider (`local` tokens from `python -m api users`, or `google` access tokens).
 - A method a documented path does not answer gets `405` with an `Allow` header \
-(`#/components/responses/MethodNotAllowed`)."""
+(`#/components/responses/MethodNotAllowed`).
+"""
+
+_LIMITS = """
+Limits (each refused with a problem, nothing stored; sizes are the defaults of the settings named):
+
+| what | limit | answer |
+|---|---|---|
+| a JSON body | {json_limit} (`PHYLODASH_JSON_LIMIT_KB`), judged from `Content-Length` before reading | 413 |
+| an upload | {upload_limit} (`PHYLODASH_UPLOAD_LIMIT_MB`) | 413 |
+| a distance table (`.../distances`) | datasets of {distances} profiles | 400 |
+| nesting of a JSON body | {depth} levels of arrays and objects | 400 |
+| a project or dataset name | {name} characters | 400 |
+| a description | {text} characters | 400 |
+| members of a project | {members} | 400 |
+| named options of a job | {options} | 400 |
+| failed sign-ins from one address | {failures} a minute; then requests that fail to sign in wait \
+| 429, `Retry-After` |
+| a client's value quoted in a problem's detail | about {quote} characters, then `…` and its length | - |
+| a problem's detail | {detail} characters | - |"""
 
 
 # -- schema helpers ------------------------------------------------------------------------------
@@ -164,7 +191,8 @@ def _job_parameters() -> Schema:
             "prefixItems": [_string("The dataset id."),
                             {"type": ["integer", "string"],
                              "description": "lvs (an integer >= 1) or the inference id."},
-                            {"type": "object", "description": "The algorithm's named options."}],
+                            {"type": "object", "description": "The algorithm's named options.",
+                             "maxProperties": OPTION_LIMIT}],
             "description": "[dataset id, lvs] for an inference, [dataset id, inference id] for a "
                            "visualization, optionally followed by an object of named options."}
 
@@ -202,8 +230,8 @@ def _dataset_upload() -> Schema:
     return {"type": "object", "required": ["profiles"], "properties": {
         "profiles": {**binary, "description": "The profiles file (MLST table or SNP alignment)."},
         "isolates": {**binary, "description": "An isolates (metadata) file, one row per isolate."},
-        "name": _string("The dataset's name; default the profiles file's name."),
-        "description": _string(),
+        "name": _string("The dataset's name; default the profiles file's name.", maxLength=NAME_LIMIT),
+        "description": _string(maxLength=TEXT_LIMIT),
         "kind": _enum(KINDS, "How to read the profiles; auto detects it.", default="auto"),
         "missing_values": _string("Comma-separated cell values that mean a missing allele."),
         "profile_column": _string("The isolates column holding the profile id."),
@@ -212,7 +240,7 @@ def _dataset_upload() -> Schema:
 
 def _schemas() -> dict[str, Schema]:
     problem_messages = ("bad_request", "unauthorized", "forbidden", "not_found", "conflict",
-                        "payload_too_large", "server")
+                        "payload_too_large", "too_many_requests", "server")
     return {
         "Problem": _object({"message": _enum(problem_messages), "detail": _string("A human sentence.")},
                            "What went wrong."),
@@ -234,11 +262,11 @@ def _schemas() -> dict[str, Schema]:
             "users": _array(_string(format="email"), "The members' emails."), "created": _time(),
         }, "A project."),
         "ProjectInput": _object({
-            "name": _string("Required, not blank.", pattern=r"\S"),
-            "description": _nullable(_string()),
+            "name": _string("Required, not blank.", pattern=r"\S", maxLength=NAME_LIMIT),
+            "description": _nullable(_string(maxLength=TEXT_LIMIT)),
             "visibility": _enum(VISIBILITIES, default=PRIVATE),
             "users": _array(_string(format="email"), "Members' emails (the caller is added).",
-                            default=[]),
+                            default=[], maxItems=MEMBER_LIMIT),
             "id": _uuid("Ignored by POST; on PUT, when given, it must be the id in the path."),
         }, "A project's fields; PUT replaces all of them.",
             optional=("description", "visibility", "users", "id")),
@@ -278,8 +306,12 @@ def _schemas() -> dict[str, Schema]:
             "reused_from": _uuid("The earlier equal result whose arrays this one shares."),
         }, "How a result was made.", optional=("reused_from",)),
         "Edge": _object({
-            "from": _string("The parent profile id."), "to": _string("The child profile id."),
-            "distance": _count(),
+            "from": _string("The parent node's id (a profile id, or #k for an internal node of an NJ tree "
+                            "or a dendrogram)."),
+            "to": _string("The child node's id."),
+            "distance": _typed("number", "Allele differences (a whole number) for the spanning trees; a "
+                                         "branch length for NJ trees and dendrograms (negative NJ lengths "
+                                         "are kept)."),
             "rule": _string("The tie-break rule that decided the edge.",
                             pattern="^(distance|frequency|id|identical|lv[1-9][0-9]*)$"),
         }, "An edge of a tree, parent -> child."),
@@ -322,6 +354,10 @@ def _parameters() -> dict[str, Schema]:
         "format": {"name": "format", "in": "query", "schema": _enum(FORMAT_NAMES, default="json"),
                    "description": "json: edges and Newick; newick or nexus: the text wrapped as PhyloDB "
                                   "wraps it; graphml: application/xml."},
+        "missing": {"name": "missing", "in": "query", "schema": _enum(DISTANCE_RULES, default=CGMLST_DISTS),
+                    "description": "cgmlst-dists: its rule (a call that is not a positive integer is "
+                                   "missing; a locus counts where both calls are present and differ); "
+                                   "difference, ignore, allele: goeBURST's missing-data modes."},
         "requestId": {"name": "X-Request-Id", "in": "header",
                       "schema": _string(pattern="^[A-Za-z0-9._:-]{1,128}$"),
                       "description": "Echoed in the response's X-Request-Id; otherwise a new UUID is sent."},
@@ -338,6 +374,8 @@ def _headers() -> dict[str, Schema]:
                   "description": "The methods the path answers."},
         "ContentDisposition": {"required": True, "schema": _string(pattern="^attachment; "),
                                "description": "A file name for saving the export."},
+        "RetryAfter": {"required": True, "schema": _string(pattern="^[0-9]+$"),
+                       "description": "Seconds to wait before trying again."},
     }
 
 
@@ -357,7 +395,8 @@ def _json(description: str, schema: Schema) -> Schema:
 def _problem_response(status: int, description: str) -> Schema:
     schema = {"allOf": [_ref("Problem"), {"properties": {"message": {"const": MESSAGES[status]}}}]}
     headers = {401: {"WWW-Authenticate": _ref("WWWAuthenticate", "headers")},
-               405: {"Allow": _ref("Allow", "headers")}}.get(status, {})
+               405: {"Allow": _ref("Allow", "headers")},
+               429: {"Retry-After": _ref("RetryAfter", "headers")}}.get(status, {})
     return _answer(description, {PROBLEM_TYPE: schema}, **headers)
 
 
@@ -371,8 +410,11 @@ def _responses() -> dict[str, Schema]:
 def _operation(operation_id: str, tag: str, summary: str, answers: dict[int, Schema],
                errors: tuple[int, ...] = (), *, query: tuple[str, ...] = (), body: Schema | None = None,
                public: bool = False) -> Schema:
-    """An operation answering ``answers`` or the problems ``errors`` (plus 401 unless public, and 500)."""
-    problems, auth = ({*errors, 500}, ()) if public else ({*errors, 401, 500}, ("provider",))
+    """An operation answering ``answers`` or the problems ``errors`` (plus 401 and 429 unless public, 400
+    and 413 with a JSON body, and 500)."""
+    problems, auth = ({*errors, 500}, ()) if public else ({*errors, 401, 429, 500}, ("provider",))
+    if body is not None and _JSON in body:
+        problems |= {400, 413}
     responses = {**answers, **{status: _ref(_PROBLEMS[status][0], "responses") for status in problems}}
     operation: Schema = {
         "operationId": operation_id, "tags": [tag], "summary": summary,
@@ -480,6 +522,13 @@ def _dataset_paths() -> list[tuple[str, Schema]]:
               get=_operation("getProfilesFile", tag, "Every profile as a tab-separated file.",
                              {200: _answer("The file.", {"text/plain": tsv}, **disposition)},
                              (404,))),
+        _path(f"{_DATASET}/distances",
+              get=_operation("getDistances", tag, f"The pairwise distance table as cgmlst-dists writes it "
+                             f"(datasets of at most {DISTANCE_LIMIT:,} profiles).",
+                             {200: _answer("The table: a header `cgmlst-dists` and the ids, then one line "
+                                           "per profile, its id and its distances, tab-separated.",
+                                           {"text/tab-separated-values": _string()}, **disposition)},
+                             (400, 404), query=("missing",))),
         _path(f"{_DATASET}/isolates",
               get=_list("listIsolates", tag, "The isolates, in file order.", "Isolate")),
     ]
@@ -513,12 +562,23 @@ def _paths() -> dict[str, Schema]:
                  *_result_paths()])
 
 
+def _limits() -> str:
+    """The table of limits, with today's values."""
+    defaults = Settings()
+    return _LIMITS.format(json_limit=f"{defaults.json_limit // 1024:,} KB",
+                          upload_limit=f"{defaults.upload_limit // 2**20:,} MB", depth=MAX_DEPTH,
+                          distances=f"{DISTANCE_LIMIT:,}",
+                          name=f"{NAME_LIMIT:,}", text=f"{TEXT_LIMIT:,}", members=f"{MEMBER_LIMIT:,}",
+                          options=OPTION_LIMIT, failures=FAILURES_ALLOWED, quote=QUOTE_LIMIT,
+                          detail=DETAIL_LIMIT)
+
+
 def openapi_document(version: str) -> dict[str, Any]:
     """The OpenAPI 3.1.0 document of every route of :func:`api.routes.make_routes`, at ``version``."""
     return {
         "openapi": "3.1.0",
         "jsonSchemaDialect": "https://json-schema.org/draft/2020-12/schema",
-        "info": {"title": "PhyloDash", "version": version, "description": _DESCRIPTION,
+        "info": {"title": "PhyloDash", "version": version, "description": _DESCRIPTION + _limits(),
                  "license": {"name": "MIT", "identifier": "MIT"}},
         "tags": [
             {"name": "service", "description": "Health, this document and the algorithms (no token needed)."},

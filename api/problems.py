@@ -14,7 +14,10 @@ from engine.errors import (
 
 #: The ``message`` of each status a handler answers with.
 MESSAGES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
-            405: "bad_request", 409: "conflict", 413: "payload_too_large", 500: "server"}
+            405: "bad_request", 409: "conflict", 413: "payload_too_large", 429: "too_many_requests",
+            500: "server"}
+#: The longest ``detail`` a problem carries (the values it quotes are cut shorter still).
+DETAIL_LIMIT = 1000
 _STATUS_OF_ERROR: tuple[tuple[type[PhyloDashError], int], ...] = (
     (UnauthorizedError, 401), (ForbiddenError, 403), (NotFoundError, 404), (ConflictError, 409),
     (InputError, 400), (ParameterError, 400),
@@ -23,12 +26,14 @@ PROBLEM_TYPE = "application/problem+json"
 
 
 class Problem(Exception):
-    """Raised by a handler to answer ``status`` with a problem body whose detail is ``detail``."""
+    """Raised by a handler to answer ``status`` with a problem body whose detail is ``detail`` (and
+    ``headers``, such as ``Retry-After``)."""
 
-    def __init__(self, status: int, detail: str) -> None:
+    def __init__(self, status: int, detail: str, headers: dict[str, str] | None = None) -> None:
         super().__init__(detail)
         self.status = status
         self.detail = detail
+        self.headers = headers or {}
 
 
 def status_of(error: BaseException) -> int | None:
@@ -42,5 +47,7 @@ def status_of(error: BaseException) -> int | None:
 
 
 def body(status: int, detail: str) -> dict[str, str]:
-    """The problem body for ``status``."""
+    """The problem body for ``status``; a detail longer than ``DETAIL_LIMIT`` is cut with an ellipsis."""
+    if len(detail) > DETAIL_LIMIT:
+        detail = detail[:DETAIL_LIMIT - 1] + "…"
     return {"message": MESSAGES.get(status, "bad_request" if status < 500 else "server"), "detail": detail}

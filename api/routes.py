@@ -8,6 +8,7 @@ from api.handlers.base import Context
 from api.handlers.datasets import (
     DatasetHandler,
     DatasetsHandler,
+    DistancesHandler,
     IsolatesHandler,
     ProfilesFileHandler,
     ProfilesHandler,
@@ -48,6 +49,7 @@ def make_routes(service: Service) -> list[Route]:
         (_DATASET, DatasetHandler),
         (rf"{_DATASET}/profiles", ProfilesHandler),
         (rf"{_DATASET}/profiles/files", ProfilesFileHandler),
+        (rf"{_DATASET}/distances", DistancesHandler),
         (rf"{_DATASET}/isolates", IsolatesHandler),
         (rf"{_DATASET}/inferences", InferencesHandler),
         (_INFERENCE, InferenceHandler),

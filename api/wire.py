@@ -14,7 +14,7 @@ from typing import Any
 
 from engine.algorithms import registry
 from engine.algorithms.parameters import parameter_names
-from engine.errors import ParameterError
+from engine.errors import ParameterError, quoted
 from engine.io.newick import to_newick
 from engine.jobs.runner import CANCELLED, FINAL
 from engine.models import Inference, Layout
@@ -35,6 +35,8 @@ _PROJECT = ("id", "name", "description", "visibility", "users", "created")
 _DATASET = {"id": "id", "project_id": "project_id", "name": "name", "description": "description",
             "kind": "kind", "profiles": "profile_count", "loci": "locus_count", "isolates": "isolate_count",
             "isolate_columns": "isolate_columns", "created": "created", "content_hash": "content_hash"}
+#: The most named options a job body may carry.
+OPTION_LIMIT = 32
 #: Fields of a job that clients see (PhyloDB's three first, then ours), each read by :func:`job_view`.
 JOB_FIELDS = ("id", "completed", "cancelled", "status", "analysis", "algorithm", "parameters",
               "analysis_id", "dataset_id", "inference_id", "progress", "created", "started",
@@ -114,7 +116,7 @@ def job_request(body: object) -> JobRequest:
         raise ParameterError(f"a job has no field {', '.join(map(repr, unknown))}")
     analysis = body.get("analysis")
     if not isinstance(analysis, str) or analysis not in (registry.INFERENCE, registry.VISUALIZATION):
-        raise ParameterError(f"analysis must be 'inference' or 'visualization', not {analysis!r}")
+        raise ParameterError(f"analysis must be 'inference' or 'visualization', not {quoted(analysis)}")
     name = body.get("algorithm")
     if not isinstance(name, str):
         raise ParameterError(f"algorithm must be one of: {', '.join(registry.names(analysis))}")
@@ -130,6 +132,8 @@ def job_request(body: object) -> JobRequest:
         raise ParameterError("parameters[0] must be the dataset id (a string)")
     if not isinstance(options, dict):
         raise ParameterError("parameters[2] must be an object of named options")
+    if len(options) > OPTION_LIMIT:
+        raise ParameterError(f"a job takes at most {OPTION_LIMIT} named options, not {len(options):,}")
     if analysis == registry.VISUALIZATION:
         if not isinstance(second, str):
             raise ParameterError("parameters[1] must be the inference id (a string)")

@@ -1,68 +1,78 @@
-"""The whole page: a template with the sign-in first, then the Data, Jobs and Tree tabs."""
+"""The whole page: a template with the sign-in first, then the Data, Jobs and Tree tabs.
+
+Its state is one :class:`~dashboard.viewmodels.page.PageState` per browser session; this module
+only lays the views out, refreshes the jobs every :data:`~dashboard.tabs.jobs.REFRESH_MS` and
+reloads the page on sign-out.
+"""
 
 from __future__ import annotations
 
 import panel as pn
 
 from dashboard.session import Session
-from dashboard.sign_in import SignIn
-from dashboard.tabs.data import DataTab
-from dashboard.tabs.jobs import REFRESH_MS, JobsTab
+from dashboard.sign_in import sign_in_form
+from dashboard.tabs.data import data_tab, project_select
+from dashboard.tabs.jobs import REFRESH_MS, jobs_tab
 from dashboard.tabs.tree import TreeTab
 from dashboard.text import plain
+from dashboard.viewmodels.page import PageState
 from engine.services.root import Service
+from engine.storage.records import UserRecord
 
-ABOUT = ("PhyloDash infers goeBURST trees from MLST, cgMLST and SNP profiles and draws them. Upload a "
-         "dataset in **Data**, launch an inference in **Jobs**, open the finished tree in **Tree**.")
+ABOUT = ("PhyloDash infers trees (goeBURST, MSTreeV2, NJ, dendrograms) from MLST, cgMLST and SNP profiles "
+         "and draws them. Upload a dataset in **Data**, launch an inference in **Jobs**, open the finished "
+         "tree in **Tree**.")
 TREE_TAB = 2
 
 
-class Dashboard:
-    """One browser session's page."""
+def signed_in_as(user: UserRecord | None) -> str:
+    """The sidebar's line about the user (Markdown)."""
+    return "" if user is None else f"Signed in as **{plain(user.email)}** ({user.role})"
 
-    def __init__(self, service: Service) -> None:
-        self.session = Session(service)
-        self.sign_in = SignIn(self.session)
-        self.data = DataTab(self.session)
-        self.jobs = JobsTab(self.session)
-        self.tree = TreeTab(self.session)
-        self.tabs = pn.Tabs(self.data.panel(), self.jobs.panel(), self.tree.panel(), dynamic=False,
+
+class Dashboard:
+    """One browser session's page over its own :class:`PageState`."""
+
+    def __init__(self, service: Service, address: str = "") -> None:
+        self.model = PageState(session=Session(service, address=address))
+        self.session = self.model.session
+        self.tree = TreeTab(self.model.tree)
+        self.tabs = pn.Tabs(data_tab(self.model.projects, self.model.upload),
+                            jobs_tab(self.model.form, self.model.jobs), self.tree.panel(), dynamic=False,
                             sizing_mode="stretch_both")
-        self.who = pn.pane.Markdown("", name="signed in as")
-        self.sign_out = pn.widgets.Button(label="Sign out", visible=False, width=120)
-        self.body = pn.Column(self.sign_in.panel(), sizing_mode="stretch_both")
+        self.project = project_select(self.model.projects)
+        self.who = pn.pane.Markdown(pn.bind(signed_in_as, self.session.param.user), name="signed in as")
+        self.sign_out = pn.widgets.Button(label="Sign out", width=120,
+                                          visible=self.session.param.user.rx.is_not(None))
+        self.body = pn.Column(sign_in_form(self.model.sign_in), sizing_mode="stretch_both")
+        self._refresher: pn.io.callbacks.PeriodicCallback | None = None
         self.sign_out.on_click(self._on_sign_out)
         self.session.param.watch(self._on_user, "user")
-        self.session.param.watch(self._on_tree, "tree")
-        self._refresher: pn.io.callbacks.PeriodicCallback | None = None
+        self.model.tree.param.watch(self._on_tree, "status")
 
     def template(self) -> pn.template.BaseTemplate:
         """The page in Panel's FastListTemplate."""
         return pn.template.FastListTemplate(
-            title="PhyloDash", sidebar=[pn.pane.Markdown(ABOUT), self.who, self.data.project, self.sign_out],
+            title="PhyloDash", sidebar=[pn.pane.Markdown(ABOUT), self.who, self.project, self.sign_out],
             main=[self.body], accent="#2f6f8f", sidebar_width=330)
 
-    async def _on_user(self, _event: object) -> None:
-        user = self.session.user
-        if user is None:
+    def _on_user(self, _event: object) -> None:
+        if self.session.user is None:
             return
-        self.who.object = f"Signed in as **{plain(user.email)}** ({user.role})"
-        self.sign_out.visible = True
         self.body.objects = [self.tabs]
         if self._refresher is None and pn.state.curdoc is not None:
-            self._refresher = pn.state.add_periodic_callback(self.jobs.refresh, period=REFRESH_MS)
+            self._refresher = pn.state.add_periodic_callback(self.model.jobs.load, period=REFRESH_MS)
 
-    def _on_tree(self, _event: object) -> None:
-        self.tabs.active = TREE_TAB
+    def _on_tree(self, event: object) -> None:
+        if self.model.tree.status == "loading":
+            self.tabs.active = TREE_TAB
 
     def _on_sign_out(self, _event: object) -> None:
         """Forget the user and reload the page, so nothing of theirs stays on it."""
         if self._refresher is not None:
             self._refresher.stop()
             self._refresher = None
-        self.session.tree = None
-        self.session.user = None
-        self.session.project = None
+        self.model.sign_out()
         self.body.objects = []
         if pn.state.location is not None:
             pn.state.location.reload = True

@@ -6,7 +6,7 @@ import difflib
 from collections.abc import Mapping
 from typing import Generic, TypeVar
 
-from engine.errors import ParameterError
+from engine.errors import ParameterError, quoted
 
 _V = TypeVar("_V")
 
@@ -41,4 +41,4 @@ class Choices(dict[str, _V], Generic[_V]):
     def __missing__(self, name: str) -> _V:
         close = difflib.get_close_matches(str(name), list(self), n=1)
         hint = f" (did you mean {close[0]!r}?)" if close else ""
-        raise ParameterError(f"unknown {self.kind} {name!r}{hint}; choose one of: {', '.join(self)}")
+        raise ParameterError(f"unknown {self.kind} {quoted(name)}{hint}; choose one of: {', '.join(self)}")

@@ -10,22 +10,25 @@ import argparse
 import json
 import sys
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import IO
 
 import param
 
 from engine.algorithms import registry
+from engine.algorithms.cgmlst_dists import write_cgmlst_dists
 from engine.algorithms.parameters import parameter_names
 from engine.errors import PhyloDashError
 from engine.io.datasets import open_dataset
 from engine.io.formats import EDGE_LIST, LAYOUT_FORMATS, TREE_FORMATS
 from engine.io.json import from_json
-from engine.models import ReadReport
+from engine.models import MISSING_MODES, ReadReport
 
 #: What ``infer --format`` writes: the edge list (the default), then every tree format.
 OUTPUT_FORMATS = {EDGE_LIST.name: EDGE_LIST, **TREE_FORMATS}
+#: The `--missing` of `distances` that counts exactly as cgmlst-dists does.
+CGMLST_DISTS = "cgmlst-dists"
 
 
 def report_text(report: ReadReport) -> str:
@@ -65,9 +68,7 @@ def _output(path: str | None) -> Iterator[IO[str]]:
 def _infer(args: argparse.Namespace) -> None:
     parameters = _given_options(args, registry.INFERENCE)
     registry.get(args.algorithm, registry.INFERENCE).check(parameters)  # refuse before reading
-    missing_values = None
-    if args.missing_values is not None:
-        missing_values = [value.strip() for value in args.missing_values.split(",")]
+    missing_values = _missing_values(args)
     dataset = open_dataset(
         args.profiles,
         args.isolates,
@@ -94,6 +95,29 @@ def _layout(args: argparse.Namespace) -> None:
     text = _file_text(LAYOUT_FORMATS[args.format].write(layout))
     with _output(args.output) as out:
         out.write(text)
+
+
+def _distances(args: argparse.Namespace) -> None:
+    source: bytes | object
+    if args.missing == CGMLST_DISTS:
+        try:
+            source = Path(args.profiles).read_bytes()
+        except OSError as error:
+            raise PhyloDashError(f"Cannot open {args.profiles}: {error.strerror or error}") from None
+        missing = None
+    else:
+        source = open_dataset(args.profiles, missing_values=_missing_values(args))
+        missing = args.missing
+    with open(args.output, "wb") if args.output else nullcontext(sys.stdout.buffer) as out:
+        write_cgmlst_dists(source, out, missing=missing, separator="," if args.csv else "\t",
+                           matrix=args.matrix, max_distance=args.max_distance)
+
+
+def _missing_values(args: argparse.Namespace) -> list[str] | None:
+    """The ``--missing-values`` list, or None for the reader's default."""
+    if args.missing_values is None:
+        return None
+    return [value.strip() for value in args.missing_values.split(",")]
 
 
 def _algorithms(args: argparse.Namespace) -> None:
@@ -162,7 +186,7 @@ def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``python -m engine``."""
     parser = argparse.ArgumentParser(
         prog="python -m engine",
-        description="Infer goeBURST trees from typing data and lay them out.",
+        description="Infer trees from typing data, lay them out, and write distance tables.",
     )
     commands = parser.add_subparsers(dest="command", required=True)
 
@@ -189,6 +213,24 @@ def build_parser() -> argparse.ArgumentParser:
     layout.add_argument("--format", default="json", choices=LAYOUT_FORMATS)
     layout.add_argument("-o", "--output", help="write here instead of standard output")
     layout.set_defaults(run=_layout)
+
+    distances = commands.add_parser("distances",
+                                    help="the pairwise distance table, as cgmlst-dists writes it")
+    distances.add_argument("profiles", help="tab-separated allele calls (chewBBACA, EnteroBase, MLST)")
+    distances.add_argument(
+        "--missing", default=CGMLST_DISTS, choices=(CGMLST_DISTS, *MISSING_MODES),
+        help="cgmlst-dists (default): its own reading and rule (a call that is not a positive integer is "
+        "missing; a locus counts where both calls are present and differ); difference, ignore or allele: "
+        "the profiles read as `infer` reads them, missing counted as in goeBURST")
+    distances.add_argument("--missing-values", help="with a goeBURST mode: the cell values that mean "
+                                                    "'missing' (default: empty, -, ?, N, 0)")
+    distances.add_argument("--matrix", default="full", choices=("full", "lower", "upper"),
+                           help="the whole matrix, or its lower or upper triangle with the diagonal")
+    distances.add_argument("--csv", action="store_true", help="separate with commas instead of tabs")
+    distances.add_argument("--max-distance", type=int, default=9999,
+                           help="stop counting at this distance (cgmlst-dists -x; default 9999)")
+    distances.add_argument("-o", "--output", help="write here instead of standard output")
+    distances.set_defaults(run=_distances)
 
     algorithms = commands.add_parser("algorithms", help="list the algorithms and their parameters")
     algorithms.add_argument("--json", action="store_true", help="print the registry as JSON")

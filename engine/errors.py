@@ -2,6 +2,37 @@
 
 from __future__ import annotations
 
+#: How many characters of a caller's value a message quotes.
+QUOTE_LIMIT = 100
+
+
+def quoted(value: object, limit: int = QUOTE_LIMIT) -> str:
+    """A caller's value as a message quotes it: ``repr`` (so a newline shows as ``\\n``), cut to about
+    ``limit`` characters with an ellipsis and the full length when longer.
+
+    Examples
+    --------
+    >>> quoted("ST 5")
+    "'ST 5'"
+    >>> quoted("line\\nbreak")
+    "'line\\\\nbreak'"
+    >>> quoted("a" * 1000, limit=10)
+    "'aaaaaaaa… (1,000 characters)"
+    >>> quoted(list(range(500)), limit=10)
+    '[0, 1, 2,… (500 items)'
+
+    """
+    text = repr(value)
+    if len(text) <= limit:
+        return text
+    if isinstance(value, str | bytes):
+        size = f"{len(value):,} {'characters' if isinstance(value, str) else 'bytes'}"
+    elif isinstance(value, list | dict | tuple):
+        size = f"{len(value):,} items"
+    else:
+        size = f"{len(text):,} characters written out"
+    return f"{text[:limit - 1]}… ({size})"
+
 
 class PhyloDashError(Exception):
     """Base of every error the engine raises on purpose."""

@@ -17,10 +17,17 @@ import tornado.web
 from api.handlers.base import BaseHandler
 from api.problems import Problem
 from api.wire import dataset_view
-from engine.models import Dataset
+from engine.algorithms.cgmlst_dists import write_cgmlst_dists
+from engine.errors import quoted
+from engine.models import MISSING_MODES, Dataset
 from engine.storage.records import DatasetRecord, UserRecord
 
 KINDS = ("auto", "mlst", "snp")
+#: ``?missing=`` of the distance table that counts as cgmlst-dists does.
+CGMLST_DISTS = "cgmlst-dists"
+DISTANCE_RULES = (CGMLST_DISTS, *MISSING_MODES)
+#: The most profiles whose distance table the API serves.
+DISTANCE_LIMIT = 10_000
 
 
 @tornado.web.stream_request_body
@@ -165,6 +172,30 @@ def profiles_tsv(dataset: Dataset) -> str:
     lines += ["\t".join([profiles.ids[row], *(profiles.allele(row, locus) for locus in loci)])
               for row in range(profiles.size)]
     return "\n".join(lines) + "\n"
+
+
+class DistancesHandler(_ContentHandler):
+    """The dataset's pairwise distance table as ``cgmlst-dists`` writes it, streamed as it is computed.
+
+    ``?missing=`` picks the rule: ``cgmlst-dists`` (default: a call that is not a positive integer is
+    missing, a locus counts where both calls are present and differ) or a goeBURST missing-data
+    mode. Datasets of more than ``DISTANCE_LIMIT`` profiles are refused (the command line
+    ``python -m engine distances`` has no limit).
+    """
+
+    async def get(self, project_id: str, dataset_id: str) -> None:
+        user = await self.caller()
+        missing = self.get_query_argument("missing", CGMLST_DISTS)
+        if missing not in DISTANCE_RULES:
+            raise Problem(400, f"missing must be one of {', '.join(DISTANCE_RULES)}, not {quoted(missing)}")
+        dataset = await self.content(user, project_id, dataset_id)
+        if dataset.profiles.size > DISTANCE_LIMIT:
+            raise Problem(400, f"the dataset has {dataset.profiles.size:,} profiles; the API serves distance "
+                               f"tables of at most {DISTANCE_LIMIT:,} (use `python -m engine distances`)")
+        self.set_header("Content-Type", "text/tab-separated-values; charset=UTF-8")
+        self.set_header("Content-Disposition", f'attachment; filename="distances-{dataset_id}.tsv"')
+        rule = None if missing == CGMLST_DISTS else missing
+        await self.stream(lambda handle: write_cgmlst_dists(dataset, handle, missing=rule))
 
 
 def isolates_page(dataset: Dataset, page: int, size: int) -> list[dict[str, Any]]:

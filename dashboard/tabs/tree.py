@@ -1,71 +1,48 @@
-"""The tree tab: the tree a finished job made, drawn by :class:`dashboard.tree.view.TreeView`."""
+"""The Tree tab: the tree :class:`~dashboard.viewmodels.tree.TreeState` has open, drawn by
+:class:`dashboard.tree.view.TreeView` over the state's controls."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from typing import Any
 
 import panel as pn
 
-from dashboard.session import Session
-from dashboard.text import plain
 from dashboard.tree.view import TreeView
-from engine.algorithms import registry
-from engine.errors import PhyloDashError
+from dashboard.viewmodels.tree import TreeState
 
 _log = logging.getLogger(__name__)
-HELP = ("Open a tree from the **Jobs** tab (the *Open* button of a finished job). An inference opens with "
-        "the newest drawing made of it, or a radial layout computed at once.")
 
 
 class TreeTab:
-    """Shows the tree ``session.tree`` names; the page switches to this tab when it changes."""
+    """Help, a spinner, a message, or the open tree's view; the page switches to this tab on opening."""
 
-    def __init__(self, session: Session) -> None:
-        self.session = session
-        self.body = pn.Column(pn.pane.Markdown(HELP), name="Tree", sizing_mode="stretch_both")
-        session.param.watch(self._on_tree, "tree")
+    def __init__(self, tree: TreeState) -> None:
+        self.tree = tree
+        self.body = pn.Column(pn.pane.Markdown(tree.message), name="Tree", sizing_mode="stretch_both")
+        tree.param.watch(self._on_status, "status")
 
     def panel(self) -> pn.viewable.Viewable:
         """The tab's layout."""
         return self.body
 
-    async def _on_tree(self, _event: object) -> None:
-        wanted = self.session.tree
-        if wanted is None:
+    async def _on_status(self, _event: object) -> None:
+        tree = self.tree
+        if tree.status != "open":
+            spinner = [pn.indicators.LoadingSpinner(value=True, size=40, label="loading")]
+            shown = spinner if tree.status == "loading" else []
+            self.body.objects = [*shown, pn.pane.Markdown(tree.message)]
             return
-        self.body.objects = [pn.indicators.LoadingSpinner(value=True, size=40, name="loading"),
-                             pn.pane.Markdown("Loading the tree...")]
-        try:
-            view = await self.session.run(self._build, wanted)
-        except PhyloDashError as error:
-            self.body.objects = [pn.pane.Markdown(f"**The tree could not be opened:** {plain(error)}")]
+        content, controls = tree.content, tree.controls
+        self.body.objects = [pn.indicators.LoadingSpinner(value=True, size=40, label="loading"),
+                             pn.pane.Markdown("Drawing the tree...")]
+        try:  # geometry, hover text and the figure: in a thread, like every slow step
+            view = await asyncio.to_thread(TreeView, content.dataset, content.inference, content.layout,
+                                           title=content.title, controls=controls)
+        except Exception:
+            _log.exception("drawing tree %s failed", content.title)
+            view = None
+        if tree.content is not content or tree.status != "open":  # another tree was asked for meanwhile
             return
-        except Exception:  # anything else: a sentence on the page, the traceback in the log
-            _log.exception("opening tree %s failed", wanted)
-            self.body.objects = [pn.pane.Markdown("**The tree could not be opened** because of an error in "
-                                                  "the server; it was logged.")]
-            return
-        self.body.objects = [view.panel()]
-
-    def _build(self, wanted: dict[str, Any]) -> TreeView:
-        """Read the dataset, the tree and its layout (the chosen drawing, the newest, or radial now)."""
-        service, user, project = self.session.service, self.session.user, self.session.project
-        catalog = service.catalog
-        dataset_record = catalog.dataset(user, project, wanted["dataset_id"])
-        inference_record = catalog.inference(user, project, wanted["dataset_id"], wanted["inference_id"])
-        drawing_id = wanted.get("visualization_id")
-        if drawing_id is None:
-            drawings = catalog.visualizations(user, project, wanted["dataset_id"], wanted["inference_id"])
-            drawing_id = drawings[-1].id if drawings else None
-        inference = catalog.inference_content(inference_record)
-        if drawing_id is None:
-            layout = registry.lay_out("radial", inference)
-            drawn = "radial layout"
-        else:
-            drawing = catalog.visualization(user, project, wanted["dataset_id"], wanted["inference_id"],
-                                            drawing_id)
-            layout = catalog.layout_content(drawing)
-            drawn = f"{drawing.algorithm} layout"
-        title = f"{dataset_record.name}: {inference_record.algorithm}, {drawn}"
-        return TreeView(catalog.dataset_content(dataset_record), inference, layout, title=title)
+        self.body.objects = [view.panel() if view is not None else pn.pane.Markdown(
+            "**The tree could not be drawn** because of an error in the server; it was logged.")]

@@ -1,5 +1,8 @@
 """How the nodes are coloured: one colour, a metadata column (categories or a gradient), or clusters.
 
+Every colour PhyloDash shows is chosen here: the category palette (:func:`palette`,
+:func:`palette_for`), the greys of "other" and "(no value)", and the numeric gradient
+(:func:`gradient`); the engine's :mod:`engine.algorithms.metadata` gives the values they stand for.
 Each scheme gives a :class:`NodeColours`: a fill colour per profile row plus what the legend lists.
 :func:`legend_html` turns it into the HTML legend shown next to the tree.
 """
@@ -9,6 +12,7 @@ from __future__ import annotations
 import html
 from dataclasses import dataclass
 
+import colorcet
 import numpy as np
 
 from engine.algorithms import metadata
@@ -18,11 +22,77 @@ from engine.models import Dataset
 
 #: Fill of every node when nothing colours them.
 PLAIN_FILL = "#4c78a8"
+#: The fill of the internal nodes of NJ trees and dendrograms (no isolates, whatever the colouring).
+INTERNAL_FILL = "#707070"
 #: Clusters beyond this many (the smallest) share the "other" grey.
 COLOURED_CLUSTERS = 20
 #: At most this many categories of a metadata column; the rarest merge into "other".
 MAX_CATEGORIES = 20
 _GRADIENT_STOPS = 9  # colours of the numeric colour bar
+#: The grey of the "other" category (and of the clusters beyond :data:`COLOURED_CLUSTERS`).
+OTHER_COLOUR = "#bdbdbd"
+#: The grey of "(no value)": isolates with an empty cell, nodes without isolates or without a number.
+NO_VALUE_COLOUR = "#e0e0e0"
+#: Glasbey colours (category10 first) without their one grey, kept for OTHER and NO_VALUE.
+_CATEGORY_COLOURS = [c for c in colorcet.palette["glasbey_category10"] if not c[1:3] == c[3:5] == c[5:7]]
+#: colorcet's blue-magenta-yellow without its palest eighth, so every colour shows on white.
+GRADIENT_COLOURS: list[str] = colorcet.bmy[: len(colorcet.bmy) * 7 // 8]
+
+
+def palette(n: int) -> list[str]:
+    """``n`` distinguishable hex colours: Glasbey's, Category10 first, without grey.
+
+    Colours repeat after the 255th. Examples: ``palette(2) == ['#1f77b3', '#ff7e0e']``.
+    """
+    return [_CATEGORY_COLOURS[i % len(_CATEGORY_COLOURS)] for i in range(n)]
+
+
+def palette_for(categories: list[str]) -> list[str]:
+    """One hex colour per category, in order: greys for "other" and "(no value)", :func:`palette` for
+    the rest.
+
+    Examples
+    --------
+    >>> palette_for(["PT", "other", "(no value)", "ES"])
+    ['#1f77b3', '#bdbdbd', '#e0e0e0', '#ff7e0e']
+    """
+    greys = {metadata.OTHER: OTHER_COLOUR, metadata.NO_VALUE: NO_VALUE_COLOUR}
+    colours = iter(palette(sum(category not in greys for category in categories)))
+    return [greys[category] if category in greys else next(colours) for category in categories]
+
+
+def gradient(values: np.ndarray, colours: list[str] = GRADIENT_COLOURS) -> list[str]:
+    """Hex colours from ``colours`` (a colour map, low to high) for numbers, linear from min to max.
+
+    Parameters
+    ----------
+    values : numpy.ndarray
+        Numbers, NaN where there is none.
+    colours : list of str, default :data:`GRADIENT_COLOURS`
+        The colour map: colorcet ``bmy``, readable on white, or the stops of a colour bar.
+
+    Returns
+    -------
+    list of str
+        One colour per value: the smallest finite value gets ``colours[0]`` (dark blue), the largest
+        ``colours[-1]`` (orange), the nearest colour in between; NaN gets :data:`NO_VALUE_COLOUR`.
+        When all finite values are equal they get the middle colour.
+
+    Examples
+    --------
+    >>> gradient(np.array([0.0, np.nan, 10.0]))
+    ['#000c7c', '#e0e0e0', '#ffc71d']
+    >>> gradient(np.array([1.0, 2.0, 4.0]), ["#000000", "#777777", "#ffffff"])
+    ['#000000', '#777777', '#ffffff']
+    """
+    values = np.asarray(values, dtype=np.float64)
+    finite = np.isfinite(values)
+    if not finite.any():
+        return [NO_VALUE_COLOUR] * len(values)
+    low, high = values[finite].min(), values[finite].max()
+    scaled = (values - low) / (high - low) if high > low else np.full(len(values), 0.5)
+    index = np.rint(np.nan_to_num(scaled) * (len(colours) - 1)).astype(np.int64).tolist()
+    return [colours[i] if ok else NO_VALUE_COLOUR for i, ok in zip(index, finite.tolist(), strict=True)]
 
 
 @dataclass(frozen=True)
@@ -82,9 +152,9 @@ def category_colours(dataset: Dataset, column: str) -> NodeColours:
     gets the "(no value)" grey. The legend lists every category with its isolate and profile totals.
     """
     found = metadata.composition(dataset, column, max_categories=MAX_CATEGORIES)
-    colours = metadata.palette_for(found.categories)
+    colours = palette_for(found.categories)
     has_isolates = found.counts.sum(axis=1) > 0
-    fill = np.full(len(found.counts), metadata.NO_VALUE_COLOUR, dtype=object)
+    fill = np.full(len(found.counts), NO_VALUE_COLOUR, dtype=object)
     if has_isolates.any():
         fill[has_isolates] = np.asarray(colours, dtype=object)[found.counts[has_isolates].argmax(axis=1)]
     legend = _entries(found.categories, colours, found.counts.sum(axis=0), (found.counts > 0).sum(axis=0))
@@ -94,12 +164,12 @@ def category_colours(dataset: Dataset, column: str) -> NodeColours:
 def numeric_colours(dataset: Dataset, column: str) -> NodeColours:
     """Nodes coloured on a gradient by the mean of ``column`` over their isolates (grey without a value)."""
     values = metadata.numeric_means(dataset, column)
-    fill = np.asarray(metadata.gradient(values), dtype=object)
+    fill = np.asarray(gradient(values), dtype=object)
     finite = values[np.isfinite(values)]
     if not len(finite):
         return NodeColours(column, fill, [])
     low, high = float(finite.min()), float(finite.max())
-    bar = metadata.gradient(np.linspace(low, high, _GRADIENT_STOPS))
+    bar = gradient(np.linspace(low, high, _GRADIENT_STOPS))
     return NodeColours(column, fill, [], scale=ColourScale(low, high, bar, values))
 
 
@@ -124,7 +194,7 @@ def cluster_colours(labels: np.ndarray, counts: np.ndarray, threshold: float) ->
     categories = [f"cluster {k}" for k in range(1, shown + 1)]
     if total > shown:
         categories.append(f"{metadata.OTHER} ({total - shown} clusters)")
-    colours = metadata.palette_for(categories[:shown]) + [metadata.OTHER_COLOUR] * (total > shown)
+    colours = palette_for(categories[:shown]) + [OTHER_COLOUR] * (total > shown)
     slot = np.minimum(labels, shown + 1) - 1
     isolates = np.bincount(slot, weights=counts, minlength=len(categories)).astype(np.int64)
     profiles = np.bincount(slot, minlength=len(categories))
@@ -173,7 +243,7 @@ def legend_html(colours: NodeColours, edges: list[tuple[str, str]] | None = None
         parts.append(f'<div style="height:12px;width:180px;background:linear-gradient(to right,{bar})"></div>'
                      f'<div style="display:flex;justify-content:space-between;width:180px">'
                      f"<small>{colours.scale.low:g}</small><small>{colours.scale.high:g}</small></div>"
-                     f"<div>{_swatch(metadata.NO_VALUE_COLOUR)}no value</div>")
+                     f"<div>{_swatch(NO_VALUE_COLOUR)}no value</div>")
     if edges:
         parts.append("<b>edges: deciding rule</b>")
         parts += [f'<div><span style="display:inline-block;width:18px;height:3px;background:{colour};'
@@ -186,14 +256,10 @@ def coarse_fill(colours: NodeColours) -> np.ndarray:
     """The fill of every node with few distinct colours: a numeric colouring snapped to its colour-bar stops.
 
     Categorical and cluster colourings are returned as they are (at most about 20 colours); for a
-    numeric one each value takes the nearest of the :data:`_GRADIENT_STOPS` stops, and a node without a
-    value the "(no value)" grey. The datashaded overview aggregates by these colours.
+    numeric one each value takes the nearest of the :data:`_GRADIENT_STOPS` stops (:func:`gradient`
+    over the colour bar), and a node without a value the "(no value)" grey. The datashaded overview
+    aggregates by these colours.
     """
     if colours.scale is None:
         return colours.fill
-    scale = colours.scale
-    span = scale.high - scale.low
-    position = (scale.values - scale.low) / span if span > 0 else np.full(len(scale.values), 0.5)
-    stop = np.rint(np.nan_to_num(position) * (len(scale.colours) - 1)).astype(np.int64)
-    return np.where(np.isfinite(scale.values), np.asarray(scale.colours, dtype=object)[stop],
-                    metadata.NO_VALUE_COLOUR).astype(object)
+    return np.asarray(gradient(colours.scale.values, colours.scale.colours), dtype=object)

@@ -16,7 +16,7 @@ from bokeh.core.property.descriptors import UnsetValueError
 from bokeh.models import ColumnDataSource, CustomJS, GlyphRenderer, HoverTool, Plot
 from bokeh.plotting import figure
 
-from dashboard.tree.colours import PLAIN_FILL, NodeColours
+from dashboard.tree.colours import INTERNAL_FILL, PLAIN_FILL, NodeColours
 from dashboard.tree.geometry import RULE_STYLES, TreeGeometry, pie_wedges, zoom_box
 
 #: Up to this many nodes a node whose isolates have several values is a pie; above, its majority colour.
@@ -81,8 +81,8 @@ class GlyphTree:
                                           text_color="#505050", text_align="center", text_baseline="middle")
         self.nodes = ColumnDataSource({
             "x": geometry.x, "y": geometry.y, "size": geometry.sizes,
-            "fill": np.full(geometry.nodes, PLAIN_FILL, dtype=object), "id": geometry.ids,
-            "isolates": geometry.counts, "summary": summaries,
+            "fill": np.full(geometry.nodes, PLAIN_FILL, dtype=object), "id": geometry.labels,
+            "isolates": geometry.counts, "summary": geometry.per_node(summaries, ""),
         })
         self.node_glyphs = fig.scatter("x", "y", size="size", fill_color="fill", line_color="#404040",
                                        line_width=0.5, source=self.nodes)
@@ -111,12 +111,13 @@ class GlyphTree:
         """Prepare node fills (pies for mixed nodes up to :data:`PIE_MAX_NODES` nodes); return the update."""
         g = self.geometry
         if colours.composition is not None and g.nodes <= PIE_MAX_NODES:
-            wedges = pie_wedges(colours.composition.counts, colours.palette or [], g.x, g.y, g.sizes, g.ids)
+            wedges = pie_wedges(g.per_node(colours.composition.counts, 0), colours.palette or [], g.x, g.y,
+                                g.sizes, g.ids)
         else:
             wedges = _empty(*self.wedges.data)
 
         def apply() -> None:
-            self.nodes.data["fill"] = colours.fill
+            self.nodes.data["fill"] = g.per_node(colours.fill, INTERNAL_FILL)
             self.wedges.data = wedges
 
         return apply

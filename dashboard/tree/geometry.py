@@ -14,6 +14,8 @@ from engine.models import Inference, Layout, rule_name
 
 #: Diameter in screen pixels of a profile no isolate names.
 EMPTY_NODE_PX = 4.0
+#: Diameter in screen pixels of an internal node of an NJ tree or a dendrogram (not a profile).
+INTERNAL_NODE_PX = 2.0
 #: Smallest and largest diameter in screen pixels of a profile with isolates.
 SMALLEST_NODE_PX = 7.0
 LARGEST_NODE_PX = 48.0
@@ -57,16 +59,20 @@ def node_sizes(counts: np.ndarray) -> np.ndarray:
     return np.where(counts > 0, sizes, EMPTY_NODE_PX)
 
 
-def edge_path(x: np.ndarray, y: np.ndarray, parents: np.ndarray,
-              children: np.ndarray) -> dict[str, np.ndarray]:
+def edge_path(x: np.ndarray, y: np.ndarray, parents: np.ndarray, children: np.ndarray, *,
+              elbows: bool = False) -> dict[str, np.ndarray]:
     """One polyline for many edges: ``{"x": [x0, x1, NaN, ...], "y": [...]}``, three values per edge.
 
-    Edge ``k`` runs from row ``parents[k]`` to row ``children[k]``; the NaN after each edge breaks the
-    line, so a single ``line`` glyph draws them all.
+    Edge ``k`` runs from node ``parents[k]`` to node ``children[k]``; the NaN after each edge breaks the
+    line, so a single ``line`` glyph draws them all. With ``elbows`` (dendrograms) an edge goes down
+    or up from the parent first, then across to the child: four values per edge.
     """
     parents = np.asarray(parents, dtype=np.int64)
     children = np.asarray(children, dtype=np.int64)
     gap = np.full(len(parents), np.nan)
+    if elbows:
+        return {"x": np.column_stack([x[parents], x[parents], x[children], gap]).ravel(),
+                "y": np.column_stack([y[parents], y[children], y[children], gap]).ravel()}
     return {"x": np.column_stack([x[parents], x[children], gap]).ravel(),
             "y": np.column_stack([y[parents], y[children], gap]).ravel()}
 
@@ -139,7 +145,11 @@ def zoom_box(x: np.ndarray, y: np.ndarray, aspect: float, *, margin: float = 0.1
 
 @dataclass(frozen=True)
 class TreeGeometry:
-    """What is drawn of a tree, per profile row and per edge, in layout units and screen pixels."""
+    """What is drawn of a tree, per node and per edge, in layout units and screen pixels.
+
+    Nodes ``0 .. profiles - 1`` are the dataset's profile rows; an NJ tree or a dendrogram has internal
+    nodes after them (no isolates, no label, a small dot). ``elbows``: draw edges as a dendrogram's.
+    """
 
     ids: list[str]
     x: np.ndarray
@@ -150,33 +160,54 @@ class TreeGeometry:
     children: np.ndarray
     distances: np.ndarray
     rules: np.ndarray  # index into RULE_GROUPS of every edge
+    profiles: int
+    elbows: bool = False
 
     @property
     def nodes(self) -> int:
-        """Number of nodes (profile rows)."""
+        """Number of nodes (profile rows, then internal nodes)."""
         return len(self.ids)
+
+    @property
+    def labels(self) -> list[str]:
+        """The label of every node: its profile id, nothing for an internal node."""
+        return self.ids[:self.profiles] + [""] * (self.nodes - self.profiles)
+
+    def per_node(self, values: np.ndarray | list, fill: object) -> np.ndarray:
+        """Values given per profile row, extended to every node with ``fill`` for the internal nodes."""
+        values = np.asarray(values, dtype=object if isinstance(fill, str) else None)
+        extra = np.full((self.nodes - self.profiles, *values.shape[1:]), fill, dtype=values.dtype)
+        return np.concatenate([values, extra]) if len(extra) else values
 
     def edges(self) -> dict[str, np.ndarray]:
         """All edges as one NaN-broken polyline (see :func:`edge_path`)."""
-        return edge_path(self.x, self.y, self.parents, self.children)
+        return edge_path(self.x, self.y, self.parents, self.children, elbows=self.elbows)
 
     def rule_paths(self) -> dict[str, dict[str, np.ndarray]]:
         """One NaN-broken polyline per rule group present, by group name in :data:`RULE_GROUPS` order."""
         return {RULE_GROUPS[k]: edge_path(self.x, self.y, self.parents[self.rules == k],
-                                          self.children[self.rules == k])
+                                          self.children[self.rules == k], elbows=self.elbows)
                 for k in np.unique(self.rules).tolist()}
 
     def edge_labels(self) -> dict[str, np.ndarray]:
-        """Midpoint and distance text of every edge: ``{"x", "y", "text"}``."""
+        """Midpoint and length text of every edge: ``{"x", "y", "text"}`` (fractions to 3 digits)."""
+        whole = np.issubdtype(self.distances.dtype, np.integer)
         return {"x": (self.x[self.parents] + self.x[self.children]) / 2,
                 "y": (self.y[self.parents] + self.y[self.children]) / 2,
-                "text": self.distances.astype(str)}
+                "text": self.distances.astype(str) if whole
+                else np.array([f"{d:.3g}" for d in self.distances.tolist()], dtype=object)}
 
 
 def tree_geometry(inference: Inference, layout: Layout, counts: np.ndarray) -> TreeGeometry:
-    """The geometry of ``inference`` drawn at ``layout``'s coordinates, nodes sized by isolate ``counts``."""
+    """The geometry of ``inference`` drawn at ``layout``'s coordinates, profiles sized by isolate
+    ``counts`` (one per profile row), internal nodes as small dots."""
     x, y = node_positions(layout, len(inference.ids))
-    return TreeGeometry(list(inference.ids), x, y, node_sizes(counts), np.asarray(counts, dtype=np.int64),
+    internal = inference.internal
+    counts = np.concatenate([np.asarray(counts, dtype=np.int64), np.zeros(internal, np.int64)])
+    sizes = node_sizes(counts)
+    sizes[inference.profile_count:] = INTERNAL_NODE_PX
+    return TreeGeometry(list(inference.ids), x, y, sizes, counts,
                         np.asarray(inference.parents, dtype=np.int64),
                         np.asarray(inference.children, dtype=np.int64),
-                        np.asarray(inference.distances, dtype=np.int64), rule_groups(inference))
+                        np.asarray(inference.distances), rule_groups(inference), inference.profile_count,
+                        elbows=layout.algorithm == "rectangular")

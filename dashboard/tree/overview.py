@@ -17,7 +17,7 @@ import panel as pn
 from bokeh.models import Plot
 from holoviews.operation.datashader import datashade, dynspread
 
-from dashboard.tree.colours import PLAIN_FILL, NodeColours, coarse_fill
+from dashboard.tree.colours import INTERNAL_FILL, PLAIN_FILL, NodeColours, coarse_fill
 from dashboard.tree.figure import FIGURE_NAME, RING_COLOUR
 from dashboard.tree.geometry import RULE_GROUPS, RULE_STYLES, TreeGeometry, zoom_box
 
@@ -41,7 +41,7 @@ class OverviewTree:
     def __init__(self, geometry: TreeGeometry) -> None:
         self.geometry = geometry
         g = geometry
-        self.node_frame = pd.DataFrame({"x": g.x, "y": g.y, "ST": g.ids, "isolates": g.counts,
+        self.node_frame = pd.DataFrame({"x": g.x, "y": g.y, "ST": g.labels, "isolates": g.counts,
                                         "fill": pd.Categorical(np.full(g.nodes, PLAIN_FILL))})
         rules = pd.Categorical.from_codes(g.rules, categories=list(RULE_GROUPS))
         self.edge_frame = pd.DataFrame({"x0": g.x[g.parents], "y0": g.y[g.parents], "x1": g.x[g.children],
@@ -106,7 +106,8 @@ class OverviewTree:
 
     def colour(self, colours: NodeColours) -> Callable[[], None]:
         """Prepare the overview in ``colours`` (numeric ones snapped to stops); return the update."""
-        self.node_frame = self.node_frame.assign(fill=pd.Categorical(coarse_fill(colours)))
+        fill = self.geometry.per_node(coarse_fill(colours), INTERNAL_FILL)
+        self.node_frame = self.node_frame.assign(fill=pd.Categorical(fill))
         return self._show(self._current_view())
 
     def edge_rules(self, on: bool) -> Callable[[], None]:

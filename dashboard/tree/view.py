@@ -1,16 +1,19 @@
 """The tree view: a goeBURST tree drawn with its controls (colours, search, cluster cut, labels, downloads).
 
-Built in-process from engine objects: ``TreeView(dataset, inference, layout, title=...)``, then
-``view.panel()``. Construction reads every profile and isolate (0.1 s for 15,000 profiles with
-40,000 isolates), so build it in a thread. Every control's update is computed in a thread too and
-applied on the page's event loop, one at a time; an update overtaken by a newer one of the same kind
-is dropped.
+Built in-process from engine objects: ``TreeView(dataset, inference, layout, title=..., controls=...)``,
+then ``view.panel()``. The controls' values live in a
+:class:`~dashboard.viewmodels.tree.TreeControls` (the session's, or new ones for this tree); the
+widgets are bound to its parameters and the view redraws the figure in place when they change.
+Construction reads every profile and isolate (0.1 s for 15,000 profiles with 40,000 isolates), so
+build it in a thread. Every control's update is computed in a thread too and applied on the page's
+event loop, one at a time; an update overtaken by a newer one of the same kind is dropped.
 """
 
 from __future__ import annotations
 
 import asyncio
 import io
+import operator
 from collections.abc import Callable
 from functools import partial
 
@@ -21,28 +24,19 @@ from param.parameterized import Event
 
 from dashboard.text import plain
 from dashboard.tree import export as tree_export
-from dashboard.tree.colours import (
-    NodeColours,
-    cluster_colours,
-    cluster_table,
-    legend_html,
-    metadata_colours,
-    plain_colours,
-)
+from dashboard.tree.colours import NodeColours, legend_html, plain_colours
 from dashboard.tree.figure import GlyphTree
 from dashboard.tree.geometry import RULE_GROUPS, RULE_STYLES, tree_geometry
 from dashboard.tree.overview import OverviewTree
+from dashboard.viewmodels.tree import NODE_LABELS_MAX, TreeControls, colouring
 from engine.algorithms import metadata
-from engine.algorithms.clusters import cluster_tsv, cut
+from engine.algorithms.clusters import cluster_tsv
 from engine.algorithms.layouts import side_by_side
 from engine.io.formats import TREE_FORMATS
 from engine.models import Dataset, Inference, Layout
 
 #: From this many nodes on, the tree is a datashaded overview instead of glyphs.
 OVERVIEW_MIN_NODES = 50_000
-#: Profile ids are shown next to the nodes by default up to this many nodes.
-NODE_LABELS_MAX = 2_000
-NO_COLOUR = "none"
 _WIDGET_WIDTH = 280
 
 
@@ -76,8 +70,9 @@ def _matches(found: int, text: str) -> str:
 class TreeView:
     """A tree with its controls, for one browser session.
 
-    Widgets the page and the browser tests use (each has a ``label`` and a CSS class
-    ``pd-tree-<attribute>``, underscores as dashes): ``colour_by`` (Select), ``search`` (TextInput),
+    ``controls`` holds what the controls say (new :meth:`TreeControls.for_tree` ones when not given).
+    Widgets the page and the browser tests use, bound to those parameters (each has a ``label`` and a CSS
+    class ``pd-tree-<attribute>``, underscores as dashes): ``colour_by`` (Select), ``search`` (TextInput),
     ``search_message``, ``node_labels``, ``edge_labels``, ``edge_rules``, ``cut_clusters`` (Checkboxes),
     ``threshold`` (IntSlider), ``clusters`` (Tabulator), ``downloads`` (FileDownload by label: one per
     tree format of :data:`~engine.io.formats.TREE_FORMATS` (Newick, Nexus, JSON, GraphML), Cluster TSV,
@@ -86,18 +81,21 @@ class TreeView:
     :data:`OVERVIEW_MIN_NODES` nodes, an :class:`~dashboard.tree.overview.OverviewTree`.
     """
 
-    def __init__(self, dataset: Dataset, inference: Inference, layout: Layout, *, title: str = "") -> None:
-        if dataset.profiles.size != len(inference.ids):
+    def __init__(self, dataset: Dataset, inference: Inference, layout: Layout, *, title: str = "",
+                 controls: TreeControls | None = None) -> None:
+        if dataset.profiles.size != inference.profile_count:
             raise ValueError(f"the dataset has {dataset.profiles.size} profiles but the tree "
-                             f"{len(inference.ids)}; they must be the same rows")
+                             f"{inference.profile_count}; they must be the same rows")
         self.dataset, self.inference, self.title = dataset, inference, title
+        self.controls = controls if controls is not None else TreeControls.for_tree(dataset, inference)
         self.geometry = tree_geometry(inference, side_by_side(layout), dataset.counts)
         nodes = self.geometry.nodes
         if nodes >= OVERVIEW_MIN_NODES:
             self.canvas: GlyphTree | OverviewTree = OverviewTree(self.geometry)
+            self.controls.node_labels = False  # the overview has no labels
         else:
             self.canvas = GlyphTree(self.geometry, _hover_texts(dataset),
-                                    node_labels=nodes <= NODE_LABELS_MAX)
+                                    node_labels=self.controls.node_labels)
         self.colours: NodeColours = plain_colours(nodes)
         self.cluster_labels: np.ndarray | None = None
         self.cluster_threshold = 0
@@ -107,48 +105,48 @@ class TreeView:
         self._build_widgets()
 
     def _widget(self, kind: type, attribute: str, **options: object) -> pn.widgets.Widget:
-        return kind(css_classes=[f"pd-tree-{attribute.replace('_', '-')}"], **options)
+        """A ``kind`` widget bound to the control ``attribute``, with the CSS class the tests find it by."""
+        return kind.from_param(self.controls.param[attribute],
+                               css_classes=[f"pd-tree-{attribute.replace('_', '-')}"], **options)
 
     def _build_widgets(self) -> None:
-        isolates = self.dataset.isolates
-        columns = [] if isolates is None else [c for c in isolates.columns if c != isolates.profile_column]
+        controls = self.controls
+        columns = controls.param.colour_by.objects[1:]
         self.colour_by = self._widget(
-            pn.widgets.Select, "colour_by", label="Colour nodes by", options=[NO_COLOUR, *columns],
-            value=NO_COLOUR, width=_WIDGET_WIDTH, disabled=not columns,
+            pn.widgets.Select, "colour_by", width=_WIDGET_WIDTH, disabled=not columns,
             description="An isolate metadata column. Text columns colour each node by its isolates' values "
                         "(a pie when they differ; the 19 most frequent values, the rest as 'other'); "
                         "number columns colour by the node's mean on a gradient. The cluster cut, when on, "
                         "colours by cluster instead." if columns else "No isolate file was loaded.")
         self.search = self._widget(
-            pn.widgets.TextInput, "search", label="Find", placeholder="ST or metadata value, then Enter",
+            pn.widgets.TextInput, "search", placeholder="ST or metadata value, then Enter",
             width=_WIDGET_WIDTH,
             description="An ST (exact) or any text found in an ST or an isolate's metadata (case ignored). "
                         "Matching nodes get a red ring and the view zooms to them; empty clears.")
         self.search_message = pn.pane.Markdown("", css_classes=["pd-tree-search-message"], margin=(0, 10))
-        self.node_labels = self._widget(pn.widgets.Checkbox, "node_labels", label="Show ST labels",
-                                        value=self.canvas.labels_supported and self.geometry.nodes
-                                        <= NODE_LABELS_MAX, disabled=not self.canvas.labels_supported)
-        self.edge_labels = self._widget(pn.widgets.Checkbox, "edge_labels", label="Show distances on edges",
+        self.node_labels = self._widget(pn.widgets.Checkbox, "node_labels",
                                         disabled=not self.canvas.labels_supported)
-        self.edge_rules = self._widget(pn.widgets.Checkbox, "edge_rules", label="Colour edges by rule")
-        self.cut_clusters = self._widget(pn.widgets.Checkbox, "cut_clusters", label="Cut into clusters")
-        longest = int(self.geometry.distances.max(initial=0))
-        self.threshold = self._widget(pn.widgets.IntSlider, "threshold", label="Cluster distance threshold",
-                                      start=0, end=max(longest, 1), step=1, value=min(1, longest),
-                                      disabled=True, width=_WIDGET_WIDTH - 40)
-        self.clusters = self._widget(pn.widgets.Tabulator, "clusters", value=pd.DataFrame(),
-                                     disabled=True, show_index=False, visible=False,
-                                     pagination="local", page_size=15, sizing_mode="stretch_width")
+        self.edge_labels = self._widget(pn.widgets.Checkbox, "edge_labels",
+                                        disabled=not self.canvas.labels_supported)
+        self.edge_rules = self._widget(pn.widgets.Checkbox, "edge_rules")
+        self.cut_clusters = self._widget(pn.widgets.Checkbox, "cut_clusters")
+        self.threshold = self._widget(pn.widgets.IntSlider, "threshold", step=1, width=_WIDGET_WIDTH - 40,
+                                      disabled=pn.bind(operator.not_, controls.param.cut_clusters))
+        self.clusters = pn.widgets.Tabulator(pd.DataFrame(), css_classes=["pd-tree-clusters"], disabled=True,
+                                             show_index=False, visible=False, pagination="local",
+                                             page_size=15, sizing_mode="stretch_width")
         self.legend = pn.pane.HTML("", css_classes=["pd-tree-legend"], width=_WIDGET_WIDTH, margin=(0, 10))
         self.export_message = pn.pane.Markdown("", css_classes=["pd-tree-export-message"])
         self.downloads = self._build_downloads()
-        self.colour_by.param.watch(self._on_colours, "value")
-        self.cut_clusters.param.watch(self._on_colours, "value")
-        self.threshold.param.watch(self._on_colours, "value")
-        self.edge_rules.param.watch(self._on_edge_rules, "value")
-        self.edge_labels.param.watch(self._on_edge_labels, "value")
-        self.node_labels.param.watch(lambda event: self.canvas.node_labels(event.new), "value")
-        self.search.param.watch(self._on_search, "value")
+        self._init_callbacks()
+
+    def _init_callbacks(self) -> None:
+        watch = self.controls.param.watch
+        watch(self._on_colours, ["colour_by", "cut_clusters", "threshold"])
+        watch(self._on_edge_rules, "edge_rules")
+        watch(self._on_edge_labels, "edge_labels")
+        watch(lambda event: self.canvas.node_labels(event.new), "node_labels")
+        watch(self._on_search, "search")
 
     def _build_downloads(self) -> dict[str, pn.widgets.FileDownload]:
         downloads = {
@@ -214,23 +212,17 @@ class TreeView:
 
     def _colour_update(self, cut_on: bool, column: str, threshold: int) -> Callable[[], None]:
         """Compute the colouring the controls ask for and everything that goes with it (in a thread)."""
-        labels, table = None, pd.DataFrame()
-        if cut_on:
-            labels = cut(self.inference, threshold)
-            colours = cluster_colours(labels, self.geometry.counts, threshold)
-            table = pd.DataFrame(cluster_table(labels, self.geometry.counts, self.geometry.ids))
-        elif column != NO_COLOUR:
-            colours = metadata_colours(self.dataset, column)
-        else:
-            colours = plain_colours(self.geometry.nodes)
-        draw = self.canvas.colour(colours)
+        wanted = colouring(self.dataset, self.inference, column, cut_on, threshold)
+        draw = self.canvas.colour(wanted.colours)
+        table = wanted.table if wanted.table is not None else pd.DataFrame()
 
         def apply() -> None:
             draw()
-            self.colours, self.cluster_labels, self.cluster_threshold = colours, labels, threshold
+            self.colours, self.cluster_labels = wanted.colours, wanted.clusters
+            self.cluster_threshold = threshold
             self.clusters.value = table
             self.clusters.visible = cut_on
-            self.downloads["Cluster TSV"].disabled = labels is None
+            self.downloads["Cluster TSV"].disabled = wanted.clusters is None
             self.downloads["Cluster TSV"].filename = f"{self._stem}_clusters_d{threshold}.tsv"
             self._show_legend()
 
@@ -238,12 +230,11 @@ class TreeView:
 
     def _show_legend(self) -> None:
         rules = ([RULE_STYLES[RULE_GROUPS[k]] for k in np.unique(self.geometry.rules).tolist()]
-                 if self.edge_rules.value else None)
+                 if self.controls.edge_rules else None)
         self.legend.object = legend_html(self.colours, rules)
 
     async def _on_colours(self, _event: object = None) -> None:
-        self.threshold.disabled = not self.cut_clusters.value
-        wanted = self.cut_clusters.value, self.colour_by.value, self.threshold.value
+        wanted = self.controls.cut_clusters, self.controls.colour_by, self.controls.threshold
         await self._update("colours", partial(self._colour_update, *wanted))
 
     async def _on_edge_rules(self, event: Event) -> None:
@@ -280,7 +271,7 @@ class TreeView:
     def _summary(self) -> str:
         g = self.geometry
         singletons = np.setdiff1d(self.inference.roots, g.parents).size
-        text = (f"{g.nodes:,} profiles, {int(g.counts.sum()):,} isolates, {len(g.parents):,} edges; "
+        text = (f"{g.profiles:,} profiles, {int(g.counts.sum()):,} isolates, {len(g.parents):,} edges; "
                 f"{len(self.inference.roots) - singletons:,} trees and {singletons:,} singletons.")
         if isinstance(self.canvas, OverviewTree):
             text += (" Drawn as a density overview that sharpens as you zoom: pies and labels are off "

@@ -26,9 +26,10 @@ def cut(inference: Inference, threshold: float) -> np.ndarray:
     Returns
     -------
     numpy.ndarray
-        ``int64``, one label per row of ``inference.ids``: the clusters are the connected
-        components of the remaining edges (a row without a remaining edge is a cluster of its
-        own), numbered 1..k by decreasing size, ties by the smallest row in the cluster.
+        ``int64``, one label per profile row (``inference.profile_count`` of them): the clusters are
+        the connected components of the remaining edges (a row without a remaining edge is a
+        cluster of its own; the internal nodes of an NJ tree or a dendrogram link the profiles below
+        them), numbered 1..k by decreasing size, ties by the smallest row in the cluster.
 
     Raises
     ------
@@ -66,9 +67,11 @@ def cut(inference: Inference, threshold: float) -> np.ndarray:
         raise InputError(f"an edge of the inference refers to a row outside 0..{n - 1}")
     membership = np.asarray(igraph.Graph(n=n, edges=edges.tolist()).connected_components().membership,
                             dtype=np.int64)
+    rows = inference.profile_count  # internal nodes of NJ trees and dendrograms join, but are no profile
+    _, membership = np.unique(membership[:rows], return_inverse=True)
     size = np.bincount(membership)
-    smallest_row = np.full(len(size), n, dtype=np.int64)
-    np.minimum.at(smallest_row, membership, np.arange(n))
+    smallest_row = np.full(len(size), rows, dtype=np.int64)
+    np.minimum.at(smallest_row, membership, np.arange(rows))
     number = np.empty(len(size), dtype=np.int64)
     number[np.lexsort((smallest_row, -size))] = np.arange(1, len(size) + 1)
     return number[membership]
@@ -130,10 +133,11 @@ def cluster_tsv(inference: Inference, labels: np.ndarray, threshold: float) -> s
     ['id\tcluster_d1\tcluster_size', '1\t1\t2', '2\t1\t2', '3\t2\t1']
     """
     labels = np.asarray(labels, dtype=np.int64).reshape(-1)
-    if len(labels) != len(inference.ids):
-        raise ParameterError(f"got {len(labels)} cluster labels for {len(inference.ids)} profiles")
+    profiles = inference.ids[:inference.profile_count]
+    if len(labels) != len(profiles):
+        raise ParameterError(f"got {len(labels)} cluster labels for {len(profiles)} profiles")
     size = sizes(labels)[labels - 1]
     lines = [f"id\tcluster_d{threshold:g}\tcluster_size"]
     lines += [f"{row_id}\t{label}\t{count}"
-              for row_id, label, count in zip(inference.ids, labels.tolist(), size.tolist(), strict=True)]
+              for row_id, label, count in zip(profiles, labels.tolist(), size.tolist(), strict=True)]
     return "\n".join(lines) + "\n"

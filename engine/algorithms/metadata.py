@@ -1,7 +1,9 @@
-"""Node colours, hover text and search from isolate metadata; a node is a profile row.
+"""Values from isolate metadata per node: categories and their counts, means, hover summaries, search.
 
-Only isolates that belong to a profile (``Isolates.profile_rows >= 0``) count. Values are compared
-as the reader left them (trimmed strings); "ties by name" means Python's string order.
+A node is a profile row. This module computes values only; how they are shown is the dashboard's
+business (``dashboard/tree/``). Only isolates that belong to a profile (``Isolates.profile_rows >= 0``)
+count. Values are compared as the reader left them (trimmed strings); "ties by name" means Python's
+string order.
 """
 
 from __future__ import annotations
@@ -11,7 +13,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from operator import itemgetter
 
-import colorcet
 import numpy as np
 
 from engine.choices import Choices
@@ -22,12 +23,6 @@ from engine.models import Dataset, Isolates
 OTHER = "other"
 #: Category of the isolates whose cell is empty.
 NO_VALUE = "(no value)"
-OTHER_COLOUR = "#bdbdbd"
-NO_VALUE_COLOUR = "#e0e0e0"
-#: Glasbey colours (category10 first) without their one grey, kept for OTHER and NO_VALUE.
-_CATEGORY_COLOURS = [c for c in colorcet.palette["glasbey_category10"] if not c[1:3] == c[3:5] == c[5:7]]
-#: colorcet's blue-magenta-yellow without its palest eighth, so every colour shows on white.
-_GRADIENT_COLOURS = colorcet.bmy[: len(colorcet.bmy) * 7 // 8]
 
 
 def _isolates(dataset: Dataset) -> Isolates:
@@ -71,7 +66,7 @@ def _parse(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def is_numeric(dataset: Dataset, column: str) -> bool:
-    """Whether an isolate column holds numbers only, so nodes can be coloured on a gradient.
+    """Whether an isolate column holds numbers only (so it has means, see :func:`numeric_means`).
 
     Parameters
     ----------
@@ -173,7 +168,7 @@ def composition(dataset: Dataset, column: str, max_categories: int = 20) -> Comp
 
 
 def numeric_means(dataset: Dataset, column: str) -> np.ndarray:
-    """Mean value of a numeric isolate column per profile row, for gradient colouring.
+    """Mean value of a numeric isolate column per profile row (what a numeric scale shows).
 
     Parameters
     ----------
@@ -212,58 +207,6 @@ def numeric_means(dataset: Dataset, column: str) -> np.ndarray:
     counts = np.bincount(rows[present], minlength=n)
     with np.errstate(invalid="ignore"):
         return sums / counts
-
-
-def palette(n: int) -> list[str]:
-    """``n`` distinguishable hex colours: Glasbey's, Category10 first, without grey.
-
-    Colours repeat after the 255th. Examples: ``palette(2) == ['#1f77b3', '#ff7e0e']``.
-    """
-    return [_CATEGORY_COLOURS[i % len(_CATEGORY_COLOURS)] for i in range(n)]
-
-
-def palette_for(categories: list[str]) -> list[str]:
-    """One hex colour per category, in order: greys for OTHER and NO_VALUE, :func:`palette` for the rest.
-
-    Examples
-    --------
-    >>> palette_for(["PT", "other", "(no value)", "ES"])
-    ['#1f77b3', '#bdbdbd', '#e0e0e0', '#ff7e0e']
-    """
-    greys = {OTHER: OTHER_COLOUR, NO_VALUE: NO_VALUE_COLOUR}
-    colours = iter(palette(sum(category not in greys for category in categories)))
-    return [greys[category] if category in greys else next(colours) for category in categories]
-
-
-def gradient(values: np.ndarray) -> list[str]:
-    """Hex colours on a perceptual colour map (colorcet ``bmy``, readable on white), min to max.
-
-    Parameters
-    ----------
-    values : numpy.ndarray
-        Numbers, NaN where there is none.
-
-    Returns
-    -------
-    list of str
-        One colour per value: the smallest finite value dark blue, the largest orange, linear in
-        between; NaN gets :data:`NO_VALUE_COLOUR`. When all finite values are equal they get the
-        middle colour.
-
-    Examples
-    --------
-    >>> gradient(np.array([0.0, np.nan, 10.0]))
-    ['#000c7c', '#e0e0e0', '#ffc71d']
-    """
-    values = np.asarray(values, dtype=np.float64)
-    finite = np.isfinite(values)
-    if not finite.any():
-        return [NO_VALUE_COLOUR] * len(values)
-    low, high = values[finite].min(), values[finite].max()
-    scaled = (values - low) / (high - low) if high > low else np.full(len(values), 0.5)
-    index = np.rint(np.nan_to_num(scaled) * (len(_GRADIENT_COLOURS) - 1)).astype(np.int64).tolist()
-    return [_GRADIENT_COLOURS[i] if ok else NO_VALUE_COLOUR
-            for i, ok in zip(index, finite.tolist(), strict=True)]
 
 
 def summaries(dataset: Dataset, columns: list[str] | None = None, top: int = 3) -> list[str]:

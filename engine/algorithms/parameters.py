@@ -14,7 +14,7 @@ from collections.abc import Mapping
 
 import param
 
-from engine.errors import ParameterError
+from engine.errors import ParameterError, quoted
 
 
 class AlgorithmParameters(param.Parameterized):
@@ -54,8 +54,9 @@ def check_values(parameters: type[AlgorithmParameters], values: Mapping[str, obj
     known = parameter_names(parameters)
     unknown = sorted(set(given) - set(known))
     if unknown:
-        raise ParameterError(f"{algorithm} takes no parameter {', '.join(map(repr, unknown))}; "
-                             f"it takes: {', '.join(known) or 'none'}")
+        named = ", ".join(quoted(name) for name in unknown[:5]) + (", ..." if len(unknown) > 5 else "")
+        takes = ", ".join(known) or "none"
+        raise ParameterError(f"{algorithm} takes no parameter {named}; it takes: {takes}")
     return {name: check_value(parameters.param[name], given[name]) if name in given
             else parameters.param[name].default for name in known}
 
@@ -74,7 +75,7 @@ def check_value(parameter: param.Parameter, value: object) -> object:
     if not isinstance(value, str):
         raise ParameterError(f"{name} must be text, not {type(value).__name__}")
     if isinstance(parameter, param.Selector) and value not in parameter.objects:
-        raise ParameterError(f"{name} must be one of {', '.join(parameter.objects)}, not {value!r}")
+        raise ParameterError(f"{name} must be one of {', '.join(parameter.objects)}, not {quoted(value)}")
     return value
 
 
@@ -100,11 +101,11 @@ def describe_parameter(parameter: param.Parameter) -> dict[str, object]:
 
 def _whole_number(name: str, value: object) -> int:
     if isinstance(value, bool):
-        raise ParameterError(f"{name} must be a whole number, not {value!r}")
+        raise ParameterError(f"{name} must be a whole number, not {quoted(value)}")
     if isinstance(value, int):
         return value
     if isinstance(value, str) and value.strip().lstrip("+-").isdigit():
         return int(value.strip())
     if isinstance(value, float) and value.is_integer():
         return int(value)
-    raise ParameterError(f"{name} must be a whole number, not {value!r}")
+    raise ParameterError(f"{name} must be a whole number, not {quoted(value)}")

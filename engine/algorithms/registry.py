@@ -18,6 +18,7 @@ from engine.algorithms import goeburst as _goeburst
 from engine.algorithms import layouts as _layouts
 from engine.algorithms import mstree as _mstree
 from engine.algorithms import mstree_v2 as _mstree_v2
+from engine.algorithms import tree_inference as _tree_inference
 from engine.algorithms import tree_layouts as _tree_layouts
 from engine.algorithms.grapetree_input import MISSING_MODES as GRAPETREE_MISSING
 from engine.algorithms.parameters import (
@@ -62,6 +63,12 @@ class GrapeTreeParameters(AlgorithmParameters):
         "in both, scaled to all loci), 'complete-delete' (1: drop every locus with a missing call), "
         "'as-allele' (2: missing is one more allele), 'absolute' (3: count differences at loci called "
         "in both, unscaled).")
+
+
+class HierarchicalParameters(AlgorithmParameters):
+    """Options of hierarchical clustering: how the Hamming distance counts a missing allele."""
+
+    missing = GoeburstParameters.param.missing
 
 
 class NoParameters(AlgorithmParameters):
@@ -150,6 +157,51 @@ ALGORITHMS: Choices[Algorithm] = Choices(
             run=_mstree.mstree,
             parameters=GrapeTreeParameters,
         ),
+        "nj": Algorithm(
+            name="nj",
+            kind=INFERENCE,
+            description="Neighbour joining (Saitou-Nei, as FastME runs it for GrapeTree) on GrapeTree's "
+            "distance: an unrooted tree with branch lengths, the usual tree for SNP and cgMLST "
+            "phylogenies; identical to GrapeTree's NJ trees.",
+            version="1",
+            run=_tree_inference.neighbour_joining,
+            parameters=GrapeTreeParameters,
+        ),
+        "upgma": Algorithm(
+            name="upgma",
+            kind=INFERENCE,
+            description="UPGMA (average linkage): a dendrogram whose merge heights are mean allele "
+            "differences between groups.",
+            version="1",
+            run=_tree_inference.upgma,
+            parameters=HierarchicalParameters,
+        ),
+        "wpgma": Algorithm(
+            name="wpgma",
+            kind=INFERENCE,
+            description="WPGMA (weighted average linkage): like UPGMA, each merged group weighted alike.",
+            version="1",
+            run=_tree_inference.wpgma,
+            parameters=HierarchicalParameters,
+        ),
+        "single-linkage": Algorithm(
+            name="single-linkage",
+            kind=INFERENCE,
+            description="Single linkage: a dendrogram whose cut at d gives the clusters of profiles "
+            "joined by chains of steps of at most d allele differences.",
+            version="1",
+            run=_tree_inference.single_linkage,
+            parameters=HierarchicalParameters,
+        ),
+        "complete-linkage": Algorithm(
+            name="complete-linkage",
+            kind=INFERENCE,
+            description="Complete linkage: a dendrogram whose cut at d gives groups in which every "
+            "two profiles are at most d allele differences apart.",
+            version="1",
+            run=_tree_inference.complete_linkage,
+            parameters=HierarchicalParameters,
+        ),
         "radial": Algorithm(
             name="radial",
             kind=VISUALIZATION,
@@ -197,6 +249,17 @@ def get(name: str, kind: str | None = None) -> Algorithm:
         others = ", ".join(a.name for a in ALGORITHMS.values() if a.kind == kind)
         raise ParameterError(f"{name!r} is not an {kind} algorithm; choose one of: {others}")
     return algorithm
+
+
+#: The layout that fits the trees of an inference method, when it is not the radial one.
+_FITTING_LAYOUTS = {"nj": "equal-angle", "upgma": "rectangular", "wpgma": "rectangular",
+                    "single-linkage": "rectangular", "complete-linkage": "rectangular"}
+
+
+def fitting_layout(inference_algorithm: str) -> str:
+    """The layout that fits the trees of ``inference_algorithm``: equal-angle for NJ's unrooted trees,
+    rectangular for dendrograms, PhyloDB's radial layout for the spanning trees."""
+    return _FITTING_LAYOUTS.get(inference_algorithm, "radial")
 
 
 def names(kind: str) -> list[str]:

@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from engine.clock import now
-from engine.errors import ForbiddenError, NotFoundError, ParameterError, UnauthorizedError
+from engine.errors import ForbiddenError, NotFoundError, ParameterError, UnauthorizedError, quoted
 from engine.io.datasets import read_dataset
 from engine.models import Dataset, Inference, Layout
 from engine.services.accounts import ADMIN, check_email
@@ -42,7 +42,11 @@ from engine.storage.store import Store
 
 PUBLIC, PRIVATE = "public", "private"
 VISIBILITIES = (PUBLIC, PRIVATE)
-_TEXT_LIMIT = 10_000
+#: The longest project or dataset name, and description, in characters.
+NAME_LIMIT = 200
+TEXT_LIMIT = 10_000
+#: The most members a project may have.
+MEMBER_LIMIT = 1_000
 #: Items of each list of a read report kept in a dataset record (the database stays small).
 REPORT_LISTED = 100
 
@@ -56,7 +60,7 @@ def check_id(value: str, what: str) -> str:
             return value
     except (ValueError, AttributeError, TypeError):
         pass
-    raise NotFoundError(f"there is no {what} {value!r}")
+    raise NotFoundError(f"there is no {what} {quoted(value)}")
 
 
 def stored_report(report: dict[str, Any], listed: int = REPORT_LISTED) -> dict[str, Any]:
@@ -185,7 +189,7 @@ class Catalog:
         self.store.put_arrays(key, dataset_to_arrays(dataset))
         isolates = dataset.isolates
         return self.store.insert(DatasetRecord(
-            id=dataset_id, project_id=project_id, name=_text(name, "name") or "dataset",
+            id=dataset_id, project_id=project_id, name=_text(name, "name", NAME_LIMIT) or "dataset",
             description=_text(description, "description"), created=now(), kind=dataset.profiles.kind,
             profile_count=dataset.profiles.size, locus_count=len(dataset.profiles.loci),
             isolate_count=0 if isolates is None else len(isolates.rows),
@@ -280,13 +284,13 @@ class Catalog:
         return record
 
 
-def _text(value: object, field: str) -> str:
+def _text(value: object, field: str, limit: int = TEXT_LIMIT) -> str:
     if value is None:
         return ""
     if not isinstance(value, str):
         raise ParameterError(f"{field} must be text")
-    if len(value) > _TEXT_LIMIT:
-        raise ParameterError(f"{field} is longer than {_TEXT_LIMIT} characters")
+    if len(value) > limit:
+        raise ParameterError(f"{field} is longer than {limit:,} characters ({len(value):,})")
     return value.strip()
 
 
@@ -301,15 +305,17 @@ def _project_fields(fields: dict[str, Any]) -> dict[str, Any]:
             check_id(fields["id"], "project")
         except NotFoundError:
             raise ParameterError("id must be a project id (a UUID)") from None
-    name = _text(fields.get("name"), "name")
+    name = _text(fields.get("name"), "name", NAME_LIMIT)
     if not name:
         raise ParameterError("name is required")
     visibility = fields.get("visibility", PRIVATE)
     if visibility not in VISIBILITIES:
-        raise ParameterError(f"visibility must be 'public' or 'private', not {visibility!r}")
+        raise ParameterError(f"visibility must be 'public' or 'private', not {quoted(visibility)}")
     users = fields.get("users", [])
     if not isinstance(users, list):
         raise ParameterError("users must be a list of email addresses")
+    if len(users) > MEMBER_LIMIT:
+        raise ParameterError(f"a project has at most {MEMBER_LIMIT:,} members, not {len(users):,}")
     emails = list(dict.fromkeys(check_email(email) for email in users))
     return {"name": name, "description": _text(fields.get("description"), "description"),
             "visibility": visibility, "users": tuple(emails)}

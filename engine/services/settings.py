@@ -5,14 +5,16 @@
 | ``PHYLODASH_DATA`` | ``./data`` | data folder (TinyDB file and array files) |
 | ``PHYLODASH_ADDRESS`` | ``127.0.0.1`` | address the server binds |
 | ``PORT`` | ``5006`` | port the server listens on |
-| ``PHYLODASH_WORKERS`` | one per core | jobs running at once |
+| ``PHYLODASH_WORKERS`` | one per core | jobs running at once (warm worker processes, plus a spare) |
 | ``PHYLODASH_PAGE_SIZE`` | ``500`` | items per page of every list (PhyloDB's value) |
 | ``PHYLODASH_UPLOAD_LIMIT_MB`` | ``200`` | largest accepted upload request, in MB |
+| ``PHYLODASH_JSON_LIMIT_KB`` | ``1024`` | largest accepted JSON request body, in KB |
 | ``PHYLODASH_GOOGLE_TOKENINFO_URL`` | Google's token-info endpoint | where Google tokens are checked |
 | ``PHYLODASH_GOOGLE_CLIENT_ID`` | unset | accept only Google tokens issued to this OAuth client |
 | ``PHYLODASH_DASK_SCHEDULER`` | unset | ``tcp://host:port``: run jobs on that Dask cluster |
-| ``PHYLODASH_JOB_MEMORY_MB`` | 80% of the RAM / workers | memory (address space) one job may use |
+| ``PHYLODASH_JOB_MEMORY_MB`` | 80% of the RAM / workers | address space of one worker process (one job) |
 | ``PHYLODASH_MAX_QUEUED_JOBS`` | ``100`` | jobs one user may have queued or running at once |
+| ``PHYLODASH_SIGN_IN_FAILURES`` | ``10`` | failed sign-ins one address may make a minute |
 """
 
 from __future__ import annotations
@@ -38,11 +40,13 @@ class Settings:
     workers: int = max(1, os.cpu_count() or 1)
     page_size: int = 500
     upload_limit: int = 200 * 1024 * 1024
+    json_limit: int = 1024 * 1024
     google_tokeninfo_url: str = GOOGLE_TOKENINFO_URL
     google_client_id: str | None = None
     dask_scheduler: str | None = None
     job_memory_mb: int | None = None
     max_queued_jobs: int = 100
+    sign_in_failures: int = 10
 
     @property
     def job_memory_limit(self) -> int:
@@ -68,11 +72,13 @@ class Settings:
             workers=_positive(env, "PHYLODASH_WORKERS", defaults.workers),
             page_size=_positive(env, "PHYLODASH_PAGE_SIZE", defaults.page_size),
             upload_limit=_positive(env, "PHYLODASH_UPLOAD_LIMIT_MB", defaults.upload_limit // 2**20) * 2**20,
+            json_limit=_positive(env, "PHYLODASH_JSON_LIMIT_KB", defaults.json_limit // 2**10) * 2**10,
             google_tokeninfo_url=env.get("PHYLODASH_GOOGLE_TOKENINFO_URL") or defaults.google_tokeninfo_url,
             google_client_id=env.get("PHYLODASH_GOOGLE_CLIENT_ID") or None,
             dask_scheduler=env.get("PHYLODASH_DASK_SCHEDULER") or None,
             job_memory_mb=_positive(env, "PHYLODASH_JOB_MEMORY_MB", 0) or None,
             max_queued_jobs=_positive(env, "PHYLODASH_MAX_QUEUED_JOBS", defaults.max_queued_jobs),
+            sign_in_failures=_positive(env, "PHYLODASH_SIGN_IN_FAILURES", defaults.sign_in_failures),
         )
 
 

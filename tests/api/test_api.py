@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import time
+import unittest.mock
 import uuid
 from typing import Any, ClassVar
 
@@ -13,6 +14,8 @@ from fake_google import FakeGoogleTestCase, FakeTokenInfo
 from live_server import cgmlst_file, job_request
 from tornado.httpclient import HTTPRequest
 
+from engine.algorithms import registry
+from engine.algorithms.cgmlst_dists import cgmlst_dists_text
 from engine.algorithms.registry import infer
 from engine.io.datasets import read_dataset
 from engine.io.newick import to_newick
@@ -310,6 +313,7 @@ class Jobs(ApiTestCase):
         for job in (running, queued):
             path = f"/projects/{project}/datasets/{big}/inferences/{job['analysis_id']}"
             assert self.call("GET", path).code == 404
+            assert not list(self.folder.glob(f"blobs/**/*{job['analysis_id']}*")), "arrays were left"
         # a finished job is removed from the list by DELETE; its result stays
         done = self.submit(project, "goeburst", small, 2)
         self.wait_job(project, done["job_id"])
@@ -414,3 +418,49 @@ class GoogleTokensOfOneClient(FakeGoogleTestCase):
         assert self.json("GET", "/users/me?provider=google", token="google-ours")["email"] == "gi@example.org"
         for token in ("google-good", "google-unverified"):  # issued to some other app; unverified email
             assert self.call("GET", "/users/me?provider=google", token=token).code == 401, token
+
+
+class EveryMethod(ApiTestCase):
+    """Every inference method of the registry, and the layouts that fit its trees, through the jobs API
+    on the demo dataset (synthetic clonal MLST, 260 profiles, with isolates)."""
+
+    def test_each_method_makes_a_tree_that_is_served_and_drawn(self) -> None:
+        demo = self.json("GET", "/projects")[0]["id"]
+        dataset = self.json("GET", f"/projects/{demo}/datasets")[0]["id"]
+        layouts = {"nj": "equal-angle", "upgma": "rectangular", "mstree-v2": "radial"}
+        for algorithm in registry.names(registry.INFERENCE):
+            posted = self.submit(demo, algorithm, dataset, 3)
+            job = self.wait_job(demo, posted["job_id"])
+            assert job["status"] == "succeeded", (algorithm, job["error"])
+            base = f"/projects/{demo}/datasets/{dataset}/inferences/{posted['analysis_id']}"
+            tree = self.json("GET", base)
+            profile_ids = {edge["to"] for edge in tree["edges"]} | {edge["from"] for edge in tree["edges"]}
+            assert tree["algorithm"] == algorithm and tree["tree"].endswith(";") and len(profile_ids) > 200
+            if algorithm in layouts:
+                drawn = self.submit(demo, layouts[algorithm], dataset, posted["analysis_id"])
+                assert self.wait_job(demo, drawn["job_id"])["status"] == "succeeded"
+                coordinates = self.json("GET", f"{base}/visualizations/{drawn['analysis_id']}")["coordinates"]
+                assert len(coordinates) == len({point["profile_id"] for point in coordinates}) >= 260
+
+
+class Distances(ApiTestCase):
+    def test_the_distance_table_is_the_command_lines(self) -> None:
+        project = self.project()
+        dataset = self.upload(project, PROFILES)["id"]
+        for rule in ("cgmlst-dists", "difference"):
+            response = self.call("GET", f"/projects/{project}/datasets/{dataset}/distances?missing={rule}")
+            assert response.code == 200
+            assert response.headers["Content-Type"].startswith("text/tab-separated-values")
+            missing = None if rule == "cgmlst-dists" else rule
+            expected = cgmlst_dists_text(read_dataset(PROFILES), missing=missing)
+            assert response.body.decode() == expected
+        bad = self.call("GET", f"/projects/{project}/datasets/{dataset}/distances?missing=none")
+        assert bad.code == 400 and "missing must be one of cgmlst-dists" in json.loads(bad.body)["detail"]
+
+    def test_a_dataset_over_the_limit_is_refused_with_the_way_out(self) -> None:
+        project = self.project()
+        dataset = self.upload(project, PROFILES)["id"]
+        with unittest.mock.patch("api.handlers.datasets.DISTANCE_LIMIT", 5):
+            response = self.call("GET", f"/projects/{project}/datasets/{dataset}/distances")
+        assert response.code == 400
+        assert "python -m engine distances" in json.loads(response.body)["detail"]

@@ -23,6 +23,7 @@ from browser_support import (
 from live_server import Client, LiveServer, cgmlst_file, upload
 from playwright.sync_api import Page, expect
 
+from engine.algorithms import registry
 from engine.algorithms.clusters import cluster_tsv, cut
 from engine.algorithms.registry import infer
 from engine.io.datasets import read_dataset
@@ -178,3 +179,23 @@ def test_names_and_refused_markup_are_shown_as_text_and_never_run(
 
     assert page.evaluate("typeof window.__pwned") == "undefined"
     assert page.locator("img[src=x], script:has-text('__pwned')").count() == 0
+
+
+def test_nj_and_mstree_v2_trees_are_launched_and_drawn(
+    page: Page, dashboard_server: LiveServer, admin_token: str, shots: Shots
+) -> None:
+    open_dashboard(page)
+    sign_in(page, admin_token)
+    expect(selected_project(page)).to_have_text("Demo (public)")
+    tab(page, "Jobs").click()
+    for algorithm, drawn in (("mstree-v2", "radial layout"), ("nj", "equal-angle layout")):
+        page.get_by_label("Algorithm").select_option(algorithm)
+        # the form explains the method in a sentence from the registry
+        expect(page.get_by_text(registry.get(algorithm).description[:40])).to_be_visible()
+        page.get_by_role("button", name="Launch").click()
+        expect(table_cell(page, algorithm, "status")).to_have_text("succeeded", timeout=JOB_WAIT_MS)
+        row_button(page, algorithm, "Open").click()
+        expect(page.get_by_role("heading", name=f"Demo MLST: {algorithm}, {drawn}")).to_be_visible()
+        expect(page.get_by_text("260 profiles, 570 isolates")).to_be_visible()
+        shots(page, f"{algorithm}-tree")
+        tab(page, "Jobs").click()

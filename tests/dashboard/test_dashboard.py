@@ -1,89 +1,102 @@
-"""The dashboard's parts on a real service, without a browser: sign-in, projects, uploads, jobs, trees."""
+"""The page's views over their models, without a browser: widgets bound to parameters, the launch form
+made by ``pn.Param`` from the registry, the tab switch on opening a tree, and escaped user text."""
 
 from __future__ import annotations
 
-import asyncio
-import time
-from collections.abc import Iterator
-from pathlib import Path
+import panel as pn
+from drive import act
+from paths import FIXTURES
 
-import pytest
-
-from dashboard.page import Dashboard
-from dashboard.tabs.jobs import job_rows
-from dashboard.tabs.upload_report import report_markdown
+from dashboard.page import TREE_TAB, Dashboard
+from dashboard.tabs.jobs import parameter_form
 from dashboard.text import plain
-from engine.algorithms import registry
+from dashboard.viewmodels.jobs import job_rows
+from dashboard.viewmodels.upload import report_markdown
+from engine.algorithms.registry import ForceParameters, GoeburstParameters
 from engine.services.root import Service
-from engine.services.settings import Settings
 from engine.storage.records import JobRecord
 
 
-@pytest.fixture
-def service(tmp_path: Path) -> Iterator[Service]:
-    started = Service(Settings(data=tmp_path, workers=1))
-    started.token = started.start()[-1]  # type: ignore[attr-defined]
-    yield started
-    started.stop()
+def widget(layout: pn.viewable.Viewable, kind: type, name: str) -> pn.widgets.Widget:
+    """The one widget of type ``kind`` labelled ``name`` in ``layout``."""
+    found = [w for w in layout.select(kind) if w.name == name]
+    assert len(found) == 1, (kind, name, found)
+    return found[0]
 
 
-def signed_in(service: Service) -> Dashboard:
+def test_signing_in_shows_the_tabs_and_the_pickers_follow_the_models(service: Service) -> None:
     page = Dashboard(service)
-    page.sign_in.token.value = service.token  # type: ignore[attr-defined]
-    assert asyncio.run(page.sign_in.sign_in_now())
-    asyncio.run(page.data.load_projects())
-    return page
+    model = page.model
+    form = page.body.objects[0]
+    widget(form, pn.widgets.PasswordInput, "API token").value = service.token  # type: ignore[attr-defined]
+    assert model.sign_in.token == service.token  # type: ignore[attr-defined]
+    act(model.sign_in, submit=True)
+    assert page.body.objects == [page.tabs] and page.sign_out.visible
+    assert page.who.object == "Signed in as **admin@localhost** (admin)"
+    assert list(page.project.options) == ["Demo (public)"] and page.project.value == model.projects.project
+    data, jobs = page.tabs.objects[0], page.tabs.objects[1]
+    table = next(t for t in data.select(pn.widgets.Tabulator))
+    assert table.value["profiles"].tolist() == [260]
+    assert list(widget(jobs, pn.widgets.Select, "Dataset").options) == ["Demo MLST (260 profiles)"]
+
+    # typing in the page sets the models' parameters
+    widget(data, pn.widgets.TextInput, "New project").value = "Outbreak 2026"
+    act(model.projects, create=True)
+    assert list(page.project.options) == ["Demo (public)", "Outbreak 2026 (private)"]
+    assert page.project.value == model.projects.project and model.projects.new_name == ""
+    files = list(data.select(pn.widgets.FileInput))
+    files[0].param.update(value=(FIXTURES / "profiles.tsv").read_bytes(), filename="profiles.tsv")
+    files[1].value = (FIXTURES / "isolates.tsv").read_bytes()
+    assert model.upload.profiles_filename == "profiles.tsv" and model.upload.isolates is not None
+    act(model.upload, upload=True)
+    assert table.value["name"].tolist() == ["profiles.tsv"]
+    table.selection = [0]
+    assert model.projects.dataset == model.projects.datasets[0].id
+
+    page.sign_out.clicks += 1
+    assert page.session.user is None and page.body.objects == [] and page.project.value is None
 
 
-def test_wrong_credentials_are_refused_and_secrets_do_not_stay_on_the_page(service: Service) -> None:
+def test_the_launch_form_is_pn_param_of_the_registry_parameter_object(service: Service) -> None:
     page = Dashboard(service)
-    page.sign_in.token.value = "pd_wrong"
-    assert not asyncio.run(page.sign_in.sign_in_now())
-    assert "not valid" in page.sign_in.message.object and page.session.user is None
-    service.accounts.set_password("admin@localhost", "correct horse")
-    page.sign_in.email.value, page.sign_in.password.value = "admin@localhost", "wrong horse"
-    assert not asyncio.run(page.sign_in.sign_in_now()) and "do not match" in page.sign_in.message.object
-    page.sign_in.password.value = "correct horse"
-    assert asyncio.run(page.sign_in.sign_in_now())
-    assert page.session.user.email == "admin@localhost" and page.sign_in.password.value == ""
+    form = page.model.form
+    act(page.model.sign_in, token=service.token, submit=True)  # type: ignore[attr-defined]
+    jobs = page.tabs.objects[1]
+    [options] = jobs.select(pn.Param)
+    assert options.object is form.parameters and isinstance(form.parameters, GoeburstParameters)
+    lvs, missing = widget(options, pn.widgets.IntInput, "lvs"), widget(options, pn.widgets.Select, "missing")
+    assert (lvs.start, lvs.end, lvs.value, lvs.description) == (1, 65535, 3, GoeburstParameters.param.lvs.doc)
+    lvs.value, missing.value = 2, "ignore"
+    assert (form.parameters.lvs, form.parameters.missing) == (2, "ignore")
+    assert dict(form.request().options) == {"lvs": 2, "missing": "ignore"}
+
+    act(form, analysis="visualization")
+    act(form, algorithm="force")
+    [options] = jobs.select(pn.Param)
+    assert isinstance(options.object, ForceParameters) and options.object is form.parameters
+    assert [w.name for w in options.layout.select(pn.widgets.Widget)] == ["seed", "iterations"]
+    assert all(isinstance(w, pn.widgets.IntInput) for w in options.layout.select(pn.widgets.Widget))
+    assert widget(jobs, pn.widgets.Select, "Tree to draw").visible
+    assert not parameter_form(GoeburstParameters()).show_name
 
 
-def test_projects_datasets_and_an_upload_with_its_report(service: Service) -> None:
-    page = signed_in(service)
-    assert list(page.data.project.options) == ["Demo (public)"]
-    assert page.data.datasets.value["profiles"].tolist() == [260]
-    page.data.new_name.value = "Outbreak <b>2026</b>"
-    asyncio.run(page.data._on_create(None))
-    demo = service.catalog.projects(page.session.user)[0].id
-    assert page.session.project == page.data.project.value != demo
-    page.data.profiles_file.value = b"ST\ta\tb\n1\t1\t2\n2\t1\n3\t1\t1\n"
-    page.data.dataset_name.value = "tiny"
-    asyncio.run(page.data._on_upload(None))
-    report = page.data.report.object
-    assert "2 profiles" in report and "| 3 |" in report  # line 3 was left out, with its reason
-    assert page.data.datasets.value["name"].tolist() == ["tiny"]
-    page.data.profiles_file.value = b"ST\ta\n"
-    asyncio.run(page.data._on_upload(None))
-    assert "was not stored" in page.data.report.object and "line 1" in page.data.report.object
-
-
-def test_launching_a_job_from_the_registry_form_and_following_it(service: Service) -> None:
-    page = signed_in(service)
-    asyncio.run(page.jobs._on_project())
-    assert page.jobs.algorithm.options == registry.names(registry.INFERENCE)
-    assert set(page.jobs.widgets) == {"lvs", "missing"} and page.jobs.widgets["lvs"].value == 3
-    page.jobs.widgets["missing"].value = "ignore"
-    asyncio.run(page.jobs._on_launch(None))
-    assert "Launched goeburst" in page.jobs.message.object
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline and page.jobs.table.value["status"].tolist() != ["succeeded"]:
-        time.sleep(0.2)
-        asyncio.run(page.jobs.refresh())
-    row = page.jobs.table.value.iloc[0]
-    assert row["status"] == "succeeded" and row["progress"] == 100 and "missing=ignore" in row["parameters"]
-    page.jobs.analysis.value = "visualization"
-    asyncio.run(page.jobs._on_dataset())
-    assert page.jobs.algorithm.options == ["radial", "force"] and page.jobs.inference.options
+def test_opening_a_tree_switches_to_the_tree_tab_and_draws_it(service: Service) -> None:
+    page = Dashboard(service)
+    model = page.model
+    act(model.sign_in, token=service.token, submit=True)  # type: ignore[attr-defined]
+    act(model.form, launch=True)
+    job = model.jobs.jobs[-1]
+    for _ in range(600):
+        if job.status == "succeeded":
+            break
+        act(model.jobs, refresh=True)
+        job = model.jobs.find(job.id)
+    act(model.jobs, job=job.id, open=True)
+    assert page.tabs.active == TREE_TAB and model.tree.status == "open"
+    [colour_by] = page.tree.body.select(pn.widgets.Select)
+    assert colour_by.name == "Colour nodes by" and "country" in colour_by.values
+    colour_by.value = "country"
+    assert model.tree.controls.colour_by == "country"
 
 
 def test_user_text_is_escaped() -> None:
@@ -102,4 +115,3 @@ def test_job_rows_show_duration_progress_and_errors() -> None:
     rows = job_rows([job], {"d": "demo"})
     assert rows.iloc[0][["parameters", "progress", "duration", "error"]].tolist() == [
         "demo; lvs=2", 50, "1 min 5 s", "out of memory"]
-

@@ -10,11 +10,13 @@ import panel as pn
 import pytest
 from paths import DEMO
 
+from dashboard.tree import colours as node_colours
 from dashboard.tree import export as tree_export
 from dashboard.tree import view as tree_view
 from dashboard.tree.geometry import RULE_GROUPS, node_sizes, pie_wedges, zoom_box
 from dashboard.tree.overview import OverviewTree
 from dashboard.tree.view import TreeView
+from dashboard.viewmodels.tree import NO_COLOUR
 from engine.algorithms import metadata, registry
 from engine.algorithms.clusters import cluster_tsv, cut
 from engine.algorithms.layouts import side_by_side
@@ -78,7 +80,7 @@ def test_colour_by_a_categorical_column_draws_pies_that_add_up(view: TreeView, d
     mixed = (found.counts > 0).sum(axis=1) >= 2
     assert set(rows.tolist()) == set(np.flatnonzero(mixed).tolist())
     single = np.flatnonzero((found.counts > 0).sum(axis=1) == 1)
-    colours = metadata.palette_for(found.categories)
+    colours = node_colours.palette_for(found.categories)
     assert [view.canvas.nodes.data["fill"][r] for r in single] == [colours[found.counts[r].argmax()]
                                                                      for r in single]
     totals = found.counts.sum(axis=0)
@@ -89,9 +91,9 @@ def test_colour_by_a_numeric_column_uses_the_mean_on_a_gradient(view: TreeView, 
     dataset = demo[0]
     view.colour_by.value = "year"
     means = metadata.numeric_means(dataset, "year")
-    assert list(view.canvas.nodes.data["fill"]) == metadata.gradient(means)
+    assert list(view.canvas.nodes.data["fill"]) == node_colours.gradient(means)
     assert len(view.canvas.wedges.data["x"]) == 0 and "linear-gradient" in view.legend.object
-    view.colour_by.value = tree_view.NO_COLOUR
+    view.colour_by.value = NO_COLOUR
     assert view.legend.object == ""
 
 
@@ -165,7 +167,7 @@ def test_large_trees_switch_to_a_datashaded_overview(demo, monkeypatch: pytest.M
     assert list(view.canvas.node_frame["fill"]) == list(view.colours.fill)
     assert view.canvas.node_frame["fill"].nunique() > 5 and view.canvas.pane.object is view.canvas.overlay
     view.colour_by.value = "year"  # a gradient, snapped to the colour bar's stops for datashader
-    assert set(view.canvas.node_frame["fill"]) <= {*view.colours.scale.colours, metadata.NO_VALUE_COLOUR}
+    assert set(view.canvas.node_frame["fill"]) <= {*view.colours.scale.colours, node_colours.NO_VALUE_COLOUR}
     view.search.value = "Portugal"
     rows = metadata.search(view.dataset, "Portugal")
     assert view.search_message.object == f"{len(rows)} nodes match."
@@ -208,7 +210,7 @@ def test_pies_and_zoom_boxes_on_small_examples() -> None:
 def test_a_dataset_without_isolates_has_plain_nodes_and_no_metadata_colours(demo) -> None:
     dataset = read_dataset((DEMO / "profiles.tsv").read_bytes())
     view = TreeView(dataset, *demo[1:])
-    assert view.colour_by.disabled and view.colour_by.options == [tree_view.NO_COLOUR]
+    assert view.colour_by.disabled and list(view.colour_by.values) == [NO_COLOUR]
     assert set(view.canvas.nodes.data["summary"]) == {""}
     view.search.value = "5"
     assert view.search_message.object == "1 node matches."

@@ -23,10 +23,12 @@ import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from pathlib import Path
 
+import numpy as np
 import pytest
 from paths import BAD_INPUTS, FIXTURES, ROOT
 
 from engine.algorithms import registry
+from engine.algorithms.distances import pairwise_distances
 from engine.cli import main
 from engine.io.coordinates import layout_record, layout_tsv
 from engine.io.datasets import open_dataset
@@ -360,3 +362,42 @@ def test_a_10000_deep_chain_writes_newick(tmp_path: Path) -> None:
     edges = read_newick(text)
     assert len(edges) == 9999
     assert set(edges) == {(str(i), str(i + 1), 1) for i in range(1, 10_000)}
+
+
+# --------------------------------------------------------------------------------------------
+# distances
+
+CGMLST_DISTS = FIXTURES / "cgmlst_dists"
+
+
+@pytest.mark.parametrize(("table", "options", "expected"), [
+    ("calls.tab", [], "calls.expected.tsv"),
+    ("calls.tab", ["--csv", "--matrix", "lower"], "calls.lower.csv"),
+    ("calls.tab", ["--matrix", "upper", "--max-distance", "2"], "calls.upper-max2.tsv"),
+    ("quirks.tab", [], "quirks.expected.tsv"),
+    ("random.tab", [], "random.expected.tsv"),
+])
+def test_distances_are_byte_identical_to_cgmlst_dists(table: str, options: list[str], expected: str,
+                                                      tmp_path: Path) -> None:
+    # The expected tables are what cgmlst-dists 0.4.0 printed (fixtures/cgmlst_dists/README.md).
+    out = tmp_path / "dists.tsv"
+    run = cli("distances", CGMLST_DISTS / table, *options, "-o", out)
+    assert run.returncode == 0, run.stderr
+    assert out.read_bytes() == (CGMLST_DISTS / expected).read_bytes()
+
+
+def test_distances_under_a_goeburst_mode_are_the_engines_hamming_distances(tmp_path: Path) -> None:
+    out = tmp_path / "dists.tsv"
+    assert cli("distances", PROFILES, "--missing", "difference", "-o", out).returncode == 0
+    lines = [line.split("\t") for line in out.read_text().splitlines()]
+    dataset = open_dataset(PROFILES)
+    assert lines[0] == ["cgmlst-dists", *dataset.profiles.ids]
+    table = np.array([[int(cell) for cell in line[1:]] for line in lines[1:]])
+    assert np.array_equal(table, pairwise_distances(dataset.profiles.matrix, "difference"))
+
+
+def test_distances_refuse_what_cgmlst_dists_refuses(fails: Callable[..., None], tmp_path: Path) -> None:
+    short = tmp_path / "short.tab"
+    short.write_bytes(b"FILE\tg1\tg2\nA\t1\n")
+    fails("distances", short,
+          message="error: line 2: cgmlst-dists stops here: fewer than 5 characters follow")

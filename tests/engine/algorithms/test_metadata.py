@@ -1,9 +1,8 @@
-"""Node colours, hover text and search from isolate metadata (engine/metadata.py)."""
+"""Per-node values, hover text and search from isolate metadata (engine/algorithms/metadata.py)."""
 
 from __future__ import annotations
 
 import doctest
-import re
 from collections import Counter
 
 import numpy as np
@@ -13,15 +12,10 @@ from paths import DEMO
 import engine.algorithms.metadata
 from engine.algorithms.metadata import (
     NO_VALUE,
-    NO_VALUE_COLOUR,
     OTHER,
-    OTHER_COLOUR,
     composition,
-    gradient,
     is_numeric,
     numeric_means,
-    palette,
-    palette_for,
     search,
     summaries,
 )
@@ -127,32 +121,6 @@ def test_numeric_means(small, demo):
     np.testing.assert_allclose(numeric_means(demo, "year"), wanted)
     with pytest.raises(ParameterError, match="'country' is not numeric: 'Portugal'"):
         numeric_means(small, "country")
-
-
-def test_palette():
-    colours = palette(12)
-    assert len(colours) == len(set(colours)) == 12
-    assert all(re.fullmatch(r"#[0-9a-f]{6}", colour) for colour in colours)
-    assert colours[:2] == ["#1f77b3", "#ff7e0e"]  # Category10 first
-    assert "#7e7e7e" not in palette(255)  # Glasbey's grey is kept for "other"
-    assert len(palette(300)) == 300
-    assert palette(0) == []
-
-
-def test_palette_for_greys_other_and_missing():
-    categories = ["Portugal", NO_VALUE, "Spain", OTHER]
-    assert palette_for(categories) == [palette(2)[0], NO_VALUE_COLOUR, palette(2)[1], OTHER_COLOUR]
-    assert (OTHER_COLOUR, NO_VALUE_COLOUR) == ("#bdbdbd", "#e0e0e0")
-
-
-def test_gradient():
-    colours = gradient(np.array([5.0, np.nan, 0.0, 10.0, 2.5]))
-    assert colours[1] == NO_VALUE_COLOUR
-    assert colours[2] == "#000c7c" and colours[3] == "#ffc71d"  # min dark blue, max orange
-    assert len(set(colours)) == 5
-    assert gradient(np.array([3.0, 3.0])) == [gradient(np.array([0.0, 1.0, 2.0]))[1]] * 2  # the middle
-    assert gradient(np.array([np.nan])) == [NO_VALUE_COLOUR]
-    assert gradient(np.zeros(0)) == []
 
 
 def test_summaries_text(small):

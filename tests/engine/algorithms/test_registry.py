@@ -34,17 +34,17 @@ class Example(AlgorithmParameters):
 LVS, MODE = Example.param.lvs, Example.param.missing
 
 
-def test_the_four_algorithms_and_their_kinds() -> None:
+INFERENCES = ["goeburst", "goeburst-full", "mstree-v2", "mstree", "nj", "upgma", "wpgma", "single-linkage",
+              "complete-linkage"]
+LAYOUTS = ["radial", "force", "equal-angle", "rectangular"]
+
+
+def test_the_algorithms_and_their_kinds() -> None:
+    # The names are fixed: the CLI's --algorithm, the jobs API's algorithm and /algorithms use them.
     assert {name: algorithm.kind for name, algorithm in ALGORITHMS.items()} == {
-        "goeburst": INFERENCE,
-        "goeburst-full": INFERENCE,
-        "mstree-v2": INFERENCE,
-        "mstree": INFERENCE,
-        "radial": VISUALIZATION,
-        "force": VISUALIZATION,
-    }
-    assert registry.names(INFERENCE) == ["goeburst", "goeburst-full", "mstree-v2", "mstree"]
-    assert registry.names(VISUALIZATION) == ["radial", "force"]
+        **{name: INFERENCE for name in INFERENCES}, **{name: VISUALIZATION for name in LAYOUTS}}
+    assert registry.names(INFERENCE) == INFERENCES
+    assert registry.names(VISUALIZATION) == LAYOUTS
     for name, algorithm in ALGORITHMS.items():
         assert algorithm.name == name
         assert algorithm.description and algorithm.version
@@ -60,7 +60,7 @@ def test_parameters_and_defaults() -> None:
 def test_describe_is_json_ready() -> None:
     described = json.loads(json.dumps(registry.describe()))
     by_name = {entry["name"]: entry for entry in described}
-    assert list(by_name) == ["goeburst", "goeburst-full", "mstree-v2", "mstree", "radial", "force"]
+    assert list(by_name) == INFERENCES + LAYOUTS
     lvs, missing = by_name["goeburst"]["parameters"]
     assert lvs == {"name": "lvs", "type": "integer", "default": 3, "description": lvs["description"],
                    "minimum": 1, "maximum": 65535}

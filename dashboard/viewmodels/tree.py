@@ -1,0 +1,193 @@
+"""The open tree: which dataset, inference and drawing the Tree tab shows, read off the UI, and the
+controls over it (colour by, search, cluster cut, labels).
+
+:meth:`TreeState.show` reads the tree; :class:`TreeControls` holds what the controls say and
+:meth:`TreeControls.colouring` computes the node colours they ask for. The drawing itself is the
+view's (:class:`dashboard.tree.view.TreeView`).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import param
+
+from dashboard.session import SessionModel, part
+from dashboard.text import plain
+from dashboard.tree.colours import (
+    NodeColours,
+    cluster_colours,
+    cluster_table,
+    metadata_colours,
+    plain_colours,
+)
+from dashboard.viewmodels.projects import ProjectPicker
+from dashboard.viewmodels.selection import Selection
+from engine.algorithms import registry
+from engine.algorithms.clusters import cut
+from engine.errors import PhyloDashError
+from engine.models import Dataset, Inference, Layout
+
+_log = logging.getLogger(__name__)
+#: The ``colour_by`` choice that colours nothing.
+NO_COLOUR = "none"
+#: Profile ids are shown next to the nodes by default up to this many nodes.
+NODE_LABELS_MAX = 2_000
+HELP = ("Open a tree from the **Jobs** tab (the *Open* button of a finished job). An inference opens with "
+        "the newest drawing made of it, or the layout that fits its method computed at once.")
+
+
+@dataclass(frozen=True)
+class OpenTree:
+    """A tree read for drawing: its dataset, the inference, the layout to draw it at, and a title."""
+
+    dataset: Dataset
+    inference: Inference
+    layout: Layout
+    title: str = ""
+
+
+@dataclass(frozen=True)
+class Colouring:
+    """The node colours the controls ask for; with the cluster cut on, every profile row's ``clusters``
+    label (1 = largest) and the cluster table's columns too."""
+
+    colours: NodeColours
+    threshold: int
+    clusters: np.ndarray | None = None
+    table: pd.DataFrame | None = None
+
+
+class TreeControls(param.Parameterized):
+    """What the controls beside a tree say. :meth:`for_tree` makes them for a given tree."""
+
+    colour_by = param.Selector(objects=[NO_COLOUR], default=NO_COLOUR, label="Colour nodes by",
+                               doc="An isolate metadata column, or none.")
+    search = param.String("", label="Find", doc="An ST (exact) or any text found in an ST or in metadata.")
+    node_labels = param.Boolean(False, label="Show ST labels", doc="Write each node's ST next to it.")
+    edge_labels = param.Boolean(False, label="Show distances on edges",
+                                doc="Write each edge's distance at its middle.")
+    edge_rules = param.Boolean(False, label="Colour edges by rule",
+                               doc="Colour each edge by the goeBURST rule that chose it.")
+    cut_clusters = param.Boolean(False, label="Cut into clusters",
+                                 doc="Colour the nodes by cluster at the threshold.")
+    threshold = param.Integer(1, bounds=(0, 1), label="Cluster distance threshold",
+                              doc="Edges with a distance above this are cut.")
+
+    @classmethod
+    def for_tree(cls, dataset: Dataset, inference: Inference) -> TreeControls:
+        """Controls for this tree: its isolate columns to colour by, thresholds up to its longest edge,
+        ST labels on up to :data:`NODE_LABELS_MAX` nodes."""
+        controls = cls(node_labels=dataset.profiles.size <= NODE_LABELS_MAX)
+        controls.param.colour_by.objects = [NO_COLOUR, *metadata_columns(dataset)]
+        longest = int(np.max(inference.distances, initial=0))
+        controls.param.threshold.bounds = (0, max(longest, 1))
+        controls.threshold = min(1, longest)
+        return controls
+
+    def colouring(self, dataset: Dataset, inference: Inference) -> Colouring:
+        """The colours the controls ask for now (see :func:`colouring`)."""
+        return colouring(dataset, inference, self.colour_by, self.cut_clusters, self.threshold)
+
+
+def colouring(dataset: Dataset, inference: Inference, column: str, cut_on: bool, threshold: int) -> Colouring:
+    """The node colours of a tree: its clusters at ``threshold`` when ``cut_on``, else isolate ``column``
+    (:data:`NO_COLOUR`: one colour). Slow on big trees: call it in a thread."""
+    counts = np.asarray(dataset.counts)
+    if cut_on:
+        labels = cut(inference, threshold)
+        table = pd.DataFrame(cluster_table(labels, counts, inference.ids[:inference.profile_count]))
+        return Colouring(cluster_colours(labels, counts, threshold), threshold, labels, table)
+    if column != NO_COLOUR:
+        return Colouring(metadata_colours(dataset, column), threshold)
+    return Colouring(plain_colours(dataset.profiles.size), threshold)
+
+
+def metadata_columns(dataset: Dataset) -> list[str]:
+    """The isolate columns nodes can be coloured by (all but the profile-id column)."""
+    isolates = dataset.isolates
+    return [] if isolates is None else [c for c in isolates.columns if c != isolates.profile_column]
+
+
+class TreeState(SessionModel):
+    """Which tree is open, its content once read, and its controls."""
+
+    dataset_id = param.String(default=None, allow_None=True, doc="The open tree's dataset.")
+    inference_id = param.String(default=None, allow_None=True, doc="The open inference.")
+    visualization_id = param.String(default=None, allow_None=True,
+                                    doc="The drawing shown; None: the newest, or the layout that fits.")
+    status = param.Selector(objects=["closed", "loading", "open", "failed"], default="closed",
+                            doc="closed (nothing asked yet), loading, open (content is set) or failed.")
+    message = param.String(HELP, doc="Help, progress or why the tree could not be opened (Markdown).")
+    content = param.ClassSelector(class_=OpenTree, default=None, allow_None=True, precedence=-1,
+                                  doc="The tree read for drawing.")
+    controls = param.ClassSelector(class_=TreeControls, default=None, allow_None=True, precedence=-1,
+                                   doc="The controls of the open tree.")
+    selection = param.ClassSelector(class_=Selection, default=None, precedence=-1, instantiate=True,
+                                    doc="The profile rows the tree's views have selected.")
+
+    picker = part(ProjectPicker, "The project the tree belongs to.")
+
+    def __init__(self, **params: Any) -> None:
+        super().__init__(**params)
+        if self.selection is None:
+            self.selection = Selection()
+        self._ticket = 0  # the latest show(): an older one that ends later is dropped
+
+    async def show(self, dataset_id: str, inference_id: str, visualization_id: str | None = None) -> None:
+        """Read and open a tree: the drawing ``visualization_id``, else the newest, else the layout that fits
+        its method (equal-angle for NJ, rectangular for dendrograms, radial for the others)."""
+        self._ticket += 1
+        ticket = self._ticket
+        self.param.update(dataset_id=dataset_id, inference_id=inference_id, visualization_id=visualization_id,
+                          status="loading", message="Loading the tree...")
+        try:
+            content = await self.session.run(self._read, self.picker.project, dataset_id, inference_id,
+                                             visualization_id)
+            controls = TreeControls.for_tree(content.dataset, content.inference)
+        except PhyloDashError as error:
+            if ticket == self._ticket:
+                self.param.update(status="failed", content=None, controls=None,
+                                  message=f"**The tree could not be opened:** {plain(error)}")
+            return
+        except Exception:  # anything else: a sentence on the page, the traceback in the log
+            _log.exception("opening tree %s/%s/%s failed", dataset_id, inference_id, visualization_id)
+            if ticket == self._ticket:
+                self.param.update(status="failed", content=None, controls=None,
+                                  message="**The tree could not be opened** because of an error in the "
+                                  "server; it was logged.")
+            return
+        if ticket == self._ticket:  # else a newer tree was asked for meanwhile
+            self.selection.clear()
+            self.param.update(content=content, controls=controls, status="open", message="")
+
+    def close(self) -> None:
+        """Show no tree (when the user signs out)."""
+        self._ticket += 1
+        self.param.update(dataset_id=None, inference_id=None, visualization_id=None, status="closed",
+                          message=HELP, content=None, controls=None)
+
+    def _read(self, project: str, dataset_id: str, inference_id: str, drawing_id: str | None) -> OpenTree:
+        """Read the dataset, the tree and its layout (the chosen drawing, the newest, or the layout that
+        fits the method, computed now)."""
+        user, catalog = self.session.user, self.session.service.catalog
+        dataset_record = catalog.dataset(user, project, dataset_id)
+        inference_record = catalog.inference(user, project, dataset_id, inference_id)
+        if drawing_id is None:
+            drawings = catalog.visualizations(user, project, dataset_id, inference_id)
+            drawing_id = drawings[-1].id if drawings else None
+        inference = catalog.inference_content(inference_record)
+        if drawing_id is None:
+            fitting = registry.fitting_layout(inference_record.algorithm)
+            layout = registry.lay_out(fitting, inference)
+            drawn = f"{fitting} layout"
+        else:
+            drawing = catalog.visualization(user, project, dataset_id, inference_id, drawing_id)
+            layout = catalog.layout_content(drawing)
+            drawn = f"{drawing.algorithm} layout"
+        title = f"{dataset_record.name}: {inference_record.algorithm}, {drawn}"
+        return OpenTree(catalog.dataset_content(dataset_record), inference, layout, title)
