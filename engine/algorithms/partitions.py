@@ -98,7 +98,8 @@ def default_thresholds(loci: int, *, fine: int = DEFAULT_FINE) -> list[int]:
     return values
 
 
-def _checked_thresholds(thresholds: Sequence[float]) -> tuple[float, ...]:
+def checked_thresholds(thresholds: Sequence[float]) -> tuple[float, ...]:
+    """The thresholds ascending, each once (whole numbers as int); ParameterError names a bad one."""
     values = []
     for value in thresholds:
         if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
@@ -212,7 +213,7 @@ def partition(inference: Inference, thresholds: Sequence[float]) -> Partition:
     of each column's clusters: O(m log m + t n log n) in the worst case, O(m log m + t n) when
     few clusters change.
     """
-    values = _checked_thresholds(thresholds)
+    values = checked_thresholds(thresholds)
     nodes = len(inference.ids)
     profiles = inference.profile_count
     parents = np.asarray(inference.parents, dtype=np.int64).reshape(-1)
