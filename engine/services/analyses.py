@@ -17,7 +17,8 @@ The work of a job (:func:`run_job`) runs in a worker process. With the local run
 also writes the result's arrays beside the store, so only a small message comes back and the server
 stores just the record that makes the result visible; a job that does not succeed has its arrays
 removed. :func:`warm_up` is what a worker does while it waits for jobs: every registered algorithm
-once on a tiny dataset, so that numba's cached kernels are loaded when real jobs come.
+once on a tiny dataset (and the surveillance kernels: extending a tree, partitions), so that numba's
+cached kernels are loaded when real jobs come.
 """
 
 from __future__ import annotations
@@ -155,13 +156,15 @@ def warm_up() -> Iterator[str]:
     """Run every registered algorithm once on a tiny dataset, as :func:`run_job` would, one step at a
     time: a generator that yields each algorithm's name once it has run.
 
-    Each inference runs with its default options and then once with each other choice of each of its
-    options that has choices (one step); each visualization lays out the tree of each inference (one
-    step each). A worker process runs these steps while it waits for jobs, so that a job finds numba's
-    cached kernels loaded (a fresh process pays about a second for them, and compiles them on a fresh
+    First the surveillance steps (:func:`engine.services.surveillance.warm_up`). Each inference runs
+    with its default options and then once with each other choice of each of its options that has
+    choices (one step); each visualization lays out the tree of each inference (one step each). A
+    worker process runs these steps while it waits for jobs, so that a job finds numba's cached kernels
+    loaded (a fresh process pays about a second for them, and compiles them on a fresh
     machine). An algorithm that refuses the tiny dataset is skipped; any other error is logged.
     """
     source = dataset_to_arrays(_tiny_dataset())
+    yield from surveillance.warm_up(dataset_from_arrays(source))
     for name in registry.names(INFERENCE):
         trees = [_try(name, registry.infer, name, dataset_from_arrays(source), options)
                  for options in _option_variants(registry.get(name))]

@@ -15,7 +15,7 @@ the others run in the server when a job is submitted.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 import numpy as np
@@ -24,7 +24,7 @@ from engine.algorithms import incremental
 from engine.algorithms.nomenclature import name_clusters
 from engine.algorithms.partitions import checked_thresholds, default_thresholds, partition
 from engine.errors import ParameterError, quoted
-from engine.models import CancelCheck, Dataset, ProgressCallback
+from engine.models import CancelCheck, Dataset, Profiles, ProgressCallback
 from engine.progress import check_cancel, report
 from engine.storage.codec import dataset_from_arrays, inference_from_arrays, inference_to_arrays
 from engine.storage.records import DatasetRecord, InferenceRecord, JobRecord, PartitionRecord
@@ -155,3 +155,22 @@ def partition_job(arrays: ArrayReader, job: JobRecord, source: Arrays, progress:
                            name_singletons=bool(job.options["name_singletons"]))
     report(progress, 1.0)
     return naming_to_arrays(naming)
+
+
+def warm_up(dataset: Dataset) -> Iterator[str]:
+    """Run the surveillance kernels once on a small dataset, one step at a time (a worker's warm-up, so
+    that a job finds them loaded): for each extensible algorithm, its run with state, the extension of
+    the dataset's first rows to all of them, and a partition of the tree named twice. Yields the
+    algorithm's name after each step."""
+    rows = max(2, dataset.profiles.size - 2)
+    p = dataset.profiles
+    old = Dataset(Profiles(p.ids[:rows], p.loci, p.matrix[:rows], p.alleles, p.missing_values, p.kind), None,
+                  np.asarray(dataset.counts)[:rows], dataset.report)
+    for algorithm in incremental.ALGORITHMS:
+        tree, state = incremental.goeburst_with_state(old, algorithm=algorithm)
+        grown = incremental.extend_goeburst(old, tree, state, dataset, algorithm=algorithm, work_limit=None)
+        yield algorithm
+        cut = partition(grown.inference, [0, 1, 2])
+        first = name_clusters(None, cut.ids[:rows], cut.labels[:rows], cut.thresholds)
+        name_clusters(first.state, cut.ids, cut.labels, cut.thresholds)
+        yield CLUSTER_CODES

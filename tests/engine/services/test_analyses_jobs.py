@@ -42,7 +42,8 @@ def finished(service: Service, job_id: str, timeout: float = 60) -> JobRecord:
 def test_the_warm_up_runs_every_registered_algorithm() -> None:
     ran = list(warm_up())
     inferences, layouts = registry.names(registry.INFERENCE), registry.names(registry.VISUALIZATION)
-    assert ran == [step for name in inferences for step in (name, *layouts)]  # one step each
+    surveillance = ["goeburst", "cluster-codes", "goeburst-full", "cluster-codes"]
+    assert ran == surveillance + [step for name in inferences for step in (name, *layouts)]  # one step each
 
 
 def test_the_worker_writes_the_result_arrays_and_the_server_the_record(service: Service) -> None:
