@@ -80,7 +80,7 @@ def naming_from_arrays(arrays: Arrays) -> Naming:
     table = [[name or None for name in row] for row in arrays["names"].tolist()]
     names = {t: {i: row[j] for i, row in zip(ids, table, strict=True) if row[j] is not None}
              for j, t in enumerate(thresholds)}
-    retired: dict[float, frozenset[str]] = {}
+    retired = {float(t): frozenset[str]() for t in arrays["next_threshold"].tolist()}
     for t, name in zip(arrays["retired_threshold"].tolist(), arrays["retired_name"].tolist(), strict=True):
         retired[float(t)] = retired.get(float(t), frozenset()) | {name}
     about = json.loads(str(arrays["about"]))
