@@ -26,7 +26,8 @@ def changes_frame(naming: Naming | None) -> pd.DataFrame:
 
 
 def parse_thresholds(text: str) -> list[float]:
-    """Thresholds typed as ``5, 10, 25`` (commas or spaces); ParameterError-like ValueError otherwise."""
+    """Thresholds typed as ``5, 10, 25`` (commas or spaces); ValueError naming an item that is not a
+    number >= 0."""
     values = []
     for item in text.replace(",", " ").split():
         try:
