@@ -12,7 +12,7 @@ from typing import Any
 
 from api.auth import PROVIDERS
 from api.handlers.datasets import CGMLST_DISTS, DISTANCE_LIMIT, DISTANCE_RULES, KINDS
-from api.handlers.results import FORMAT_NAMES
+from api.handlers.results import FORMAT_NAMES, PARTITION_FORMATS
 from api.json_body import MAX_DEPTH
 from api.problems import DETAIL_LIMIT, MESSAGES, PROBLEM_TYPE
 from api.wire import OPTION_LIMIT
@@ -23,6 +23,7 @@ from engine.jobs.runner import CANCELLED, FAILED, QUEUED, RUNNING, SUCCEEDED
 from engine.services.accounts import ROLES
 from engine.services.catalog import MEMBER_LIMIT, NAME_LIMIT, PRIVATE, TEXT_LIMIT, VISIBILITIES
 from engine.services.settings import Settings
+from engine.services.surveillance import CLUSTER_CODES, PARTITION, THRESHOLD_LIMIT
 from engine.services.throttle import FAILURES_ALLOWED
 
 Schema = dict[str, Any]
@@ -164,6 +165,48 @@ def _result_properties() -> dict[str, Schema]:
     }
 
 
+def _inference_properties() -> dict[str, Schema]:
+    return {
+        **_result_properties(),
+        "computed": _enum(("full", "incremental"), "incremental: the tree of a dataset version was extended "
+                          "from its parent's result (computed_from), identical to a full run; full: computed "
+                          "from all profiles."),
+        "computed_from": _nullable(_uuid("The parent version's inference this one extended.")),
+        "computed_reason": _nullable(_string("Why an inference of a version was computed in full.")),
+    }
+
+
+def _partition_schemas() -> dict[str, Schema]:
+    names = _nullable(_string("A cluster name (prefix C and a number); null: a single profile left unnamed."))
+    return {
+        "PartitionParameters": _object({
+            "thresholds": _array({"type": "number", "minimum": 0}, "Ascending, each once."),
+            "name_singletons": _boolean("Whether a single profile gets a name (the first run of a line of "
+                                        "partitions decides)."),
+        }, "A partition's parameters."),
+        "PartitionCodes": _object({"profile_id": _string(), "codes": _array(names, "One per threshold.")},
+                                  "The cluster of a profile at each threshold."),
+        "PartitionChange": _object({
+            "threshold": {"type": "number", "minimum": 0}, "name": names,
+            "kind": _enum(("kept", "grew", "split", "merged", "new")),
+            "previous": _array(_string(), "The names its profiles had in the partition it was named from."),
+            "absorbed": _array(_string(), "For merged: the names it absorbed (retired)."),
+            "size": _count("Profiles in the cluster."),
+            "added": _count("Profiles not in the old cluster whose name it has."),
+        }, "What happened to a cluster since the partition it was named from."),
+        "Partition": _object({
+            **{name: schema for name, schema in _result_properties().items() if name != "parameters"},
+            "parameters": _ref("PartitionParameters"),
+            "inference_id": _uuid("The inference cut."),
+            "named_from": _nullable(_uuid("The earlier partition (of this dataset or a version it grew from, "
+                                          "same thresholds) whose names this one inherited.")),
+            "thresholds": _array({"type": "number", "minimum": 0}),
+            "codes": _array(_ref("PartitionCodes"), "One per profile, in the dataset's order."),
+            "changes": _array(_ref("PartitionChange")),
+        }, "Cluster codes of an inference at many thresholds, with names that last."),
+    }
+
+
 def _visualization_summary_properties() -> dict[str, Schema]:
     return {**_result_properties(), "inference_id": _uuid("The inference laid out.")}
 
@@ -179,6 +222,7 @@ def _dataset_properties() -> dict[str, Schema]:
         "created": _time(),
         "content_hash": _string("SHA-256 of what an inference reads from the dataset.",
                                 pattern="^[0-9a-f]{64}$"),
+        "parent_id": _nullable(_uuid("The dataset this one is a version of (made by adding profiles).")),
     }
 
 
@@ -194,14 +238,18 @@ def _job_parameters() -> Schema:
                             {"type": "object", "description": "The algorithm's named options.",
                              "maxProperties": OPTION_LIMIT}],
             "description": "[dataset id, lvs] for an inference, [dataset id, inference id] for a "
-                           "visualization, optionally followed by an object of named options."}
+                           "visualization or a partition, optionally followed by an object of named "
+                           f"options (a partition's: thresholds, a list of at most {THRESHOLD_LIMIT:,} "
+                           "distances, default 0..100 then coarser up to the number of loci; "
+                           "name_singletons, default true)."}
 
 
 def _job_request() -> Schema:
     names = "; ".join(f"{kind}: {', '.join(registry.names(kind))}" for kind in (INFERENCE, VISUALIZATION))
     return _object({
-        "analysis": _enum((INFERENCE, VISUALIZATION)),
-        "algorithm": _string(f"An algorithm of that analysis ({names}); see GET /algorithms."),
+        "analysis": _enum((INFERENCE, VISUALIZATION, PARTITION)),
+        "algorithm": _string(f"An algorithm of that analysis ({names}; {PARTITION}: {CLUSTER_CODES}); see "
+                             "GET /algorithms."),
         "parameters": _ref("JobParameters"),
     }, "A job to queue, as PhyloDB takes it.")
 
@@ -212,12 +260,12 @@ def _job() -> Schema:
         "completed": _boolean("True once the job finished running (successfully or not)."),
         "cancelled": _boolean("True once the job was cancelled."),
         "status": _enum((QUEUED, RUNNING, SUCCEEDED, FAILED, CANCELLED)),
-        "analysis": _enum((INFERENCE, VISUALIZATION)),
+        "analysis": _enum((INFERENCE, VISUALIZATION, PARTITION)),
         "algorithm": _string(),
         "parameters": _ref("JobParameters"),
         "analysis_id": _uuid("Where the result appears once the job succeeded."),
         "dataset_id": _uuid(),
-        "inference_id": _nullable(_uuid("The inference laid out (visualizations only).")),
+        "inference_id": _nullable(_uuid("The inference laid out or cut (visualizations and partitions).")),
         "progress": {"type": "number", "minimum": 0, "maximum": 1},
         "created": _time(), "started": _nullable(_time()), "finished": _nullable(_time()),
         "error": _nullable(_string("Why the job failed, in a sentence.")),
@@ -296,8 +344,12 @@ def _schemas() -> dict[str, Schema]:
             "profile_id": _nullable(_string("null when its profile is missing or unknown.")),
             "metadata": _typed("object", "Column -> value.", additionalProperties=_string()),
         }, "An isolate."),
-        "ResultParameters": {"type": "object", "additionalProperties": _parameter_value(),
-                             "description": "Every parameter of the algorithm, defaults filled in."},
+        "ResultParameters": {"type": "object",
+                             "additionalProperties": {
+                                 "type": ["integer", "string", "boolean", "array", "null"],
+                                 "items": {"type": "number"}},
+                             "description": "Every parameter of the algorithm, defaults filled in (a "
+                                            "partition's thresholds are a list, name_singletons a boolean)."},
         "Provenance": _object({
             "input_hash": _string("Content hash of the input (dataset or inference)."),
             "algorithm": _string(), "version": _string(), "parameters": _ref("ResultParameters"),
@@ -315,8 +367,8 @@ def _schemas() -> dict[str, Schema]:
             "rule": _string("The tie-break rule that decided the edge.",
                             pattern="^(distance|frequency|id|identical|lv[1-9][0-9]*)$"),
         }, "An edge of a tree, parent -> child."),
-        "InferenceSummary": _object(_result_properties(), "An inference in a list."),
-        "Inference": _object({**_result_properties(), "edges": _array(_ref("Edge")),
+        "InferenceSummary": _object(_inference_properties(), "An inference in a list."),
+        "Inference": _object({**_inference_properties(), "edges": _array(_ref("Edge")),
                               "tree": _string("The tree in Newick.")}, "An inference with its tree."),
         "WrappedTree": _object({
             **{name: schema for name, schema in _result_properties().items()
@@ -331,6 +383,7 @@ def _schemas() -> dict[str, Schema]:
         "Visualization": _object({**_visualization_summary_properties(),
                                   "coordinates": _array(_ref("Coordinate"))},
                                  "A visualization with its coordinates."),
+        **_partition_schemas(),
     }
 
 
@@ -343,7 +396,7 @@ def _path_parameter(name: str) -> Schema:
 
 
 def _parameters() -> dict[str, Schema]:
-    ids = ("project", "dataset", "inference", "visualization", "job")
+    ids = ("project", "dataset", "inference", "visualization", "partition", "job")
     return {
         **{name: _path_parameter(name) for name in ids},
         "page": {"name": "page", "in": "query",
@@ -354,6 +407,10 @@ def _parameters() -> dict[str, Schema]:
         "format": {"name": "format", "in": "query", "schema": _enum(FORMAT_NAMES, default="json"),
                    "description": "json: edges and Newick; newick or nexus: the text wrapped as PhyloDB "
                                   "wraps it; graphml: application/xml."},
+        "partitionFormat": {"name": "format", "in": "query",
+                            "schema": _enum(PARTITION_FORMATS, default="json"),
+                            "description": "json: thresholds, codes and changes; tsv: a table, profile_id "
+                                           "and one column per threshold."},
         "missing": {"name": "missing", "in": "query", "schema": _enum(DISTANCE_RULES, default=CGMLST_DISTS),
                     "description": "cgmlst-dists: its rule (a call that is not a positive integer is "
                                    "missing; a locus counts where both calls are present and differ); "
@@ -492,7 +549,7 @@ def _job_paths() -> list[tuple[str, Schema]]:
     return [
         _path(f"{_PROJECT}/jobs",
               get=_list("listJobs", tag, "The project's jobs, newest first.", "Job"),
-              post=_operation("createJob", tag, "Queue an inference or a visualization.",
+              post=_operation("createJob", tag, "Queue an inference, a visualization or a partition.",
                               {202: _json("Queued.", _ref("JobCreated"))}, (400, 403, 404, 409),
                               body={_JSON: {"schema": _ref("JobRequest")}})),
         _path(f"{_PROJECT}/jobs/{{job}}",
@@ -516,6 +573,14 @@ def _dataset_paths() -> list[tuple[str, Schema]]:
         _path(_DATASET,
               get=_read("getDataset", tag, "One dataset with its read report.", "DatasetWithReport"),
               delete=_delete("deleteDataset", tag, "Delete a dataset with its results (deprecated).")),
+        _path(f"{_DATASET}/versions",
+              post=_operation("createDatasetVersion", tag, "Add profiles: a new version holding the "
+                              "dataset's profiles and isolates plus those of the files (only the new rows, "
+                              "read as an upload is, with the dataset's missing values and kind); the "
+                              "dataset stays.",
+                              {201: _json("The new version with the report of the new rows; parent_id is the "
+                                          "dataset.", _ref("DatasetWithReport"))},
+                              (400, 403, 404, 413), body=upload)),
         _path(f"{_DATASET}/profiles",
               get=_list("listProfiles", tag, "The profiles, in file order.", "Profile")),
         _path(f"{_DATASET}/profiles/files",
@@ -554,6 +619,12 @@ def _result_paths() -> list[tuple[str, Schema]]:
                         "Visualization"),
               delete=_delete("deleteVisualization", "visualizations",
                              "Delete a visualization (deprecated).")),
+        _path(f"{_INFERENCE}/partitions/{{partition}}",
+              get=_operation("getPartition", "partitions", "One partition (deleted ones too): cluster codes "
+                             "at each threshold, names inherited by the rules of the README, and changes.",
+                             {200: _answer("The partition.", {_JSON: _ref("Partition"),
+                                                              "text/tab-separated-values": _string()})},
+                             (400, 404), query=("partitionFormat",))),
     ]
 
 
@@ -588,6 +659,8 @@ def openapi_document(version: str) -> dict[str, Any]:
             {"name": "datasets", "description": "Uploaded typing data: profiles and isolates."},
             {"name": "inferences", "description": "Trees inferred from datasets."},
             {"name": "visualizations", "description": "Layouts of inferred trees."},
+            {"name": "partitions", "description": "Cluster codes of inferred trees at many thresholds, with "
+                                                  "names that last across dataset versions."},
         ],
         "paths": _paths(),
         "components": {

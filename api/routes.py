@@ -12,12 +12,14 @@ from api.handlers.datasets import (
     IsolatesHandler,
     ProfilesFileHandler,
     ProfilesHandler,
+    VersionsHandler,
 )
 from api.handlers.jobs import JobHandler, JobsHandler
 from api.handlers.projects import ProjectHandler, ProjectsHandler
 from api.handlers.results import (
     InferenceHandler,
     InferencesHandler,
+    PartitionHandler,
     VisualizationHandler,
     VisualizationsHandler,
 )
@@ -47,6 +49,7 @@ def make_routes(service: Service) -> list[Route]:
         (rf"{_PROJECT}/jobs/{_ID}", JobHandler),
         (rf"{_PROJECT}/datasets", DatasetsHandler),
         (_DATASET, DatasetHandler),
+        (rf"{_DATASET}/versions", VersionsHandler),
         (rf"{_DATASET}/profiles", ProfilesHandler),
         (rf"{_DATASET}/profiles/files", ProfilesFileHandler),
         (rf"{_DATASET}/distances", DistancesHandler),
@@ -55,6 +58,7 @@ def make_routes(service: Service) -> list[Route]:
         (_INFERENCE, InferenceHandler),
         (rf"{_INFERENCE}/visualizations", VisualizationsHandler),
         (rf"{_INFERENCE}/visualizations/{_ID}", VisualizationHandler),
+        (rf"{_INFERENCE}/partitions/{_ID}", PartitionHandler),
     ]
     context = {"context": Context(service)}
     return [(pattern, handler, context) for pattern, handler in table]

@@ -2,7 +2,9 @@
 
 A PhyloDB job body is positional: ``{"analysis": "inference", "algorithm": "goeburst", "parameters":
 [dataset, lvs]}`` or ``{"analysis": "visualization", "algorithm": "radial", "parameters": [dataset,
-inference]}``, with an optional third parameter, an object of the algorithm's named options.
+inference]}``, with an optional third parameter, an object of the algorithm's named options. PhyloDash
+adds ``{"analysis": "partition", "algorithm": "cluster-codes", "parameters": [dataset, inference,
+{"thresholds": [5, 10, 25]}]}`` (PhyloDB clients never send it).
 :func:`job_request` turns it into the engine's :class:`~engine.services.analyses.JobRequest`;
 :func:`job_view` renders a job back with PhyloDB's ``id``, ``completed`` and ``cancelled`` first
 (derived from its status) and PhyloDash's fields after them.
@@ -13,16 +15,19 @@ from __future__ import annotations
 from typing import Any
 
 from engine.algorithms import registry
+from engine.algorithms.nomenclature import Naming
 from engine.algorithms.parameters import parameter_names
 from engine.errors import ParameterError, quoted
 from engine.io.newick import to_newick
 from engine.jobs.runner import CANCELLED, FINAL
 from engine.models import Inference, Layout
 from engine.services.analyses import JobRequest
+from engine.services.surveillance import CLUSTER_CODES, PARTITION
 from engine.storage.records import (
     DatasetRecord,
     InferenceRecord,
     JobRecord,
+    PartitionRecord,
     ProjectRecord,
     StoredRecord,
     UserRecord,
@@ -34,7 +39,8 @@ _PROJECT = ("id", "name", "description", "visibility", "users", "created")
 #: A dataset's fields as clients see them, and the record field each is read from.
 _DATASET = {"id": "id", "project_id": "project_id", "name": "name", "description": "description",
             "kind": "kind", "profiles": "profile_count", "loci": "locus_count", "isolates": "isolate_count",
-            "isolate_columns": "isolate_columns", "created": "created", "content_hash": "content_hash"}
+            "isolate_columns": "isolate_columns", "created": "created", "content_hash": "content_hash",
+            "parent_id": "parent_id"}
 #: The most named options a job body may carry.
 OPTION_LIMIT = 32
 #: Fields of a job that clients see (PhyloDB's three first, then ours), each read by :func:`job_view`.
@@ -43,6 +49,10 @@ JOB_FIELDS = ("id", "completed", "cancelled", "status", "analysis", "algorithm",
               "finished", "error", "reused_from")
 _RESULT = ("id", "project_id", "dataset_id", "algorithm", "parameters", "deprecated", "created",
            "provenance")
+#: How an inference was computed (after :data:`_RESULT`).
+_COMPUTED = ("computed", "computed_from", "computed_reason")
+#: The analyses whose second positional parameter is an inference id.
+_OF_INFERENCE = (registry.VISUALIZATION, PARTITION)
 
 
 def _pick(record: StoredRecord, fields: tuple[str, ...]) -> dict[str, Any]:
@@ -71,8 +81,9 @@ def dataset_view(dataset: DatasetRecord, *, report: bool = False) -> dict[str, A
 
 
 def inference_summary(record: InferenceRecord) -> dict[str, Any]:
-    """An inference in a list: its record without the tree."""
-    return _pick(record, _RESULT)
+    """An inference in a list: its record without the tree, with ``computed`` (``incremental`` from the
+    parent version's result ``computed_from``, or ``full``) and ``computed_reason``."""
+    return _pick(record, (*_RESULT, *_COMPUTED))
 
 
 def inference_view(record: InferenceRecord, inference: Inference) -> dict[str, Any]:
@@ -103,6 +114,22 @@ def visualization_view(record: VisualizationRecord, layout: Layout) -> dict[str,
     return {**visualization_summary(record), "coordinates": coordinates}
 
 
+def partition_view(record: PartitionRecord, naming: Naming) -> dict[str, Any]:
+    """A partition: ``thresholds``, ``codes`` (``[{profile_id, codes: [name or null per threshold]}]`` in
+    row order) and the ``changes`` of its run, after its record's fields and ``named_from``."""
+    codes = [{"profile_id": profile, "codes": names}
+             for profile, names in zip(naming.isolates, naming.names, strict=True)]
+    changes = [{"threshold": _number(c.threshold), "name": c.name, "kind": c.kind,
+                "previous": list(c.previous), "absorbed": list(c.absorbed), "size": c.size, "added": c.added}
+               for c in naming.changes]
+    return {**_pick(record, (*_RESULT, "inference_id", "named_from")),
+            "thresholds": [_number(t) for t in naming.thresholds], "codes": codes, "changes": changes}
+
+
+def _number(value: float) -> int | float:
+    return int(value) if float(value).is_integer() else float(value)
+
+
 def job_request(body: object) -> JobRequest:
     """The engine's request for a PhyloDB job body; ParameterError names the field that is wrong.
 
@@ -115,12 +142,15 @@ def job_request(body: object) -> JobRequest:
     if unknown:
         raise ParameterError(f"a job has no field {', '.join(map(repr, unknown))}")
     analysis = body.get("analysis")
-    if not isinstance(analysis, str) or analysis not in (registry.INFERENCE, registry.VISUALIZATION):
-        raise ParameterError(f"analysis must be 'inference' or 'visualization', not {quoted(analysis)}")
+    if not isinstance(analysis, str) or analysis not in (registry.INFERENCE, *_OF_INFERENCE):
+        raise ParameterError(f"analysis must be 'inference', 'visualization' or 'partition', "
+                             f"not {quoted(analysis)}")
     name = body.get("algorithm")
+    choices = [CLUSTER_CODES] if analysis == PARTITION else registry.names(analysis)
     if not isinstance(name, str):
-        raise ParameterError(f"algorithm must be one of: {', '.join(registry.names(analysis))}")
-    algorithm = registry.get(name, analysis)
+        raise ParameterError(f"algorithm must be one of: {', '.join(choices)}")
+    if analysis == PARTITION and name != CLUSTER_CODES:
+        raise ParameterError(f"{quoted(name)} is not a partition algorithm; choose {CLUSTER_CODES}")
     given = body.get("parameters")
     if not isinstance(given, list) or len(given) not in (2, 3):
         second = "lvs" if analysis == registry.INFERENCE else "inference id"
@@ -134,10 +164,11 @@ def job_request(body: object) -> JobRequest:
         raise ParameterError("parameters[2] must be an object of named options")
     if len(options) > OPTION_LIMIT:
         raise ParameterError(f"a job takes at most {OPTION_LIMIT} named options, not {len(options):,}")
-    if analysis == registry.VISUALIZATION:
+    if analysis in _OF_INFERENCE:
         if not isinstance(second, str):
             raise ParameterError("parameters[1] must be the inference id (a string)")
         return JobRequest(analysis, name, dataset_id, second, options, given)
+    algorithm = registry.get(name, analysis)
     if isinstance(second, bool) or not isinstance(second, int) or second < 1:
         raise ParameterError("parameters[1] must be lvs, a whole number >= 1")
     if "lvs" in options:
@@ -162,6 +193,6 @@ def job_view(job: JobRecord) -> dict[str, Any]:
 
 def _positional(job: JobRecord) -> list[Any]:
     options = dict(job.options)
-    if job.analysis == registry.VISUALIZATION:
+    if job.analysis in _OF_INFERENCE:
         return [job.dataset_id, job.inference_id, options]
     return [job.dataset_id, options.pop("lvs", "all"), options]

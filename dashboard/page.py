@@ -38,7 +38,7 @@ class Dashboard:
     def __init__(self, service: Service, address: str = "") -> None:
         self.model = PageState(session=Session(service, address=address))
         self.session = self.model.session
-        self.tree = TreeTab(self.model.tree)
+        self.tree = TreeTab(self.model.tree, self.model.partitions)
         self.tabs = pn.Tabs(data_tab(self.model.projects, self.model.upload),
                             jobs_tab(self.model.form, self.model.jobs), self.tree.panel(), dynamic=False,
                             sizing_mode="stretch_both")

@@ -145,9 +145,9 @@ def submit_demo_job(service: Service) -> tuple[UserRecord, ProjectRecord, Datase
 
 def new_tree(client: Client, name: str, files: dict[str, tuple[str, bytes]]) -> dict[str, str]:
     """Through the API: a new private project ``name`` with a dataset of ``files`` (``profiles`` and
-    optionally ``isolates``), its goeBURST tree (lvs 3) and that tree's radial layout. Their ids under
-    ``project``, ``dataset``, ``inference``, ``visualization``, ``job`` (the inference's) and
-    ``layout_job``."""
+    optionally ``isolates``), its goeBURST tree (lvs 3), that tree's radial layout and its partition at
+    thresholds 1 and 3. Their ids under ``project``, ``dataset``, ``inference``, ``visualization``,
+    ``partition``, ``job`` (the inference's) and ``layout_job``."""
     project = client.json("POST", "/projects", {"name": name, "visibility": "private"}, expect=201)["id"]
     data, content_type = multipart(files, {"name": name})
     dataset = client.json("POST", f"/projects/{project}/datasets", data=data, content_type=content_type,
@@ -156,6 +156,10 @@ def new_tree(client: Client, name: str, files: dict[str, tuple[str, bytes]]) -> 
     assert client.wait_job(project, inference["job_id"])["status"] == "succeeded"
     layout = client.submit(project, "radial", dataset, inference["analysis_id"])
     assert client.wait_job(project, layout["job_id"])["status"] == "succeeded"
+    cut = {"analysis": "partition", "algorithm": "cluster-codes",
+           "parameters": [dataset, inference["analysis_id"], {"thresholds": [1, 3]}]}
+    partition = client.json("POST", f"/projects/{project}/jobs", cut, expect=202)
+    assert client.wait_job(project, partition["job_id"])["status"] == "succeeded"
     return {"project": project, "dataset": dataset, "inference": inference["analysis_id"],
-            "visualization": layout["analysis_id"], "job": inference["job_id"],
-            "layout_job": layout["job_id"]}
+            "visualization": layout["analysis_id"], "partition": partition["analysis_id"],
+            "job": inference["job_id"], "layout_job": layout["job_id"]}

@@ -1,4 +1,4 @@
-"""Datasets: multipart upload read by the engine's reader, listing, profiles and isolates.
+"""Datasets: multipart upload read by the engine's reader, listing, versions, profiles and isolates.
 
 An upload is streamed: a request whose Content-Length is above the limit is refused with 413
 before its body is read; from one without a length (chunked), nothing past the limit is kept and
@@ -31,8 +31,8 @@ DISTANCE_LIMIT = 10_000
 
 
 @tornado.web.stream_request_body
-class DatasetsHandler(BaseHandler):
-    """List a project's datasets; upload one (``profiles`` file, optional ``isolates`` file)."""
+class _UploadHandler(BaseHandler):
+    """A handler whose POST is a streamed multipart upload, limited in size (:meth:`form`)."""
 
     _chunks: list[bytes]
     _size: int
@@ -59,6 +59,17 @@ class DatasetsHandler(BaseHandler):
     def _too_large(self) -> str:
         return f"the upload is larger than the limit of {self.service.settings.upload_limit / 2**20:g} MB"
 
+    async def form(self) -> dict[str, Any]:
+        """The upload's files and fields, checked (413 when the body was over the limit)."""
+        if self._size > self.service.settings.upload_limit:
+            raise Problem(413, self._too_large())
+        chunks, self._chunks = self._chunks, []
+        return await self.call(_parse_form, self.request.headers, chunks)
+
+
+class DatasetsHandler(_UploadHandler):
+    """List a project's datasets; upload one (``profiles`` file, optional ``isolates`` file)."""
+
     async def get(self, project_id: str) -> None:
         user = await self.caller()
         page = self.page()
@@ -66,14 +77,21 @@ class DatasetsHandler(BaseHandler):
         await self.send_json([dataset_view(d) for d in self.paged(datasets, page)])
 
     async def post(self, project_id: str) -> None:
-        user = self._user
-        if self._size > self.service.settings.upload_limit:
-            raise Problem(413, self._too_large())
-        chunks, self._chunks = self._chunks, []
-        form = await self.call(_parse_form, self.request.headers, chunks)
-        del chunks
-        dataset = await self.call(self.service.catalog.add_dataset, user, project_id, form.pop("profiles"),
-                                  form.pop("isolates"), **form)
+        form = await self.form()
+        dataset = await self.call(self.service.catalog.add_dataset, self._user, project_id,
+                                  form.pop("profiles"), form.pop("isolates"), **form)
+        await self.send_json(dataset_view(dataset, report=True), 201)
+
+
+class VersionsHandler(_UploadHandler):
+    """Add profiles: a new version of a dataset from a file of new profiles (optional new isolates),
+    read as an upload is (the dataset's own missing values and kind); the dataset stays as it was."""
+
+    async def post(self, project_id: str, dataset_id: str) -> None:
+        form = await self.form()
+        dataset = await self.call(self.service.catalog.add_version, self._user, project_id, dataset_id,
+                                  form["profiles"], form["isolates"], name=form["name"],
+                                  description=form["description"], profile_column=form["profile_column"])
         await self.send_json(dataset_view(dataset, report=True), 201)
 
 

@@ -1,4 +1,4 @@
-"""Inferences and visualizations: lists, one result in the format asked for, soft DELETE."""
+"""Inferences, visualizations and partitions: lists, one result in the format asked for, soft DELETE."""
 
 from __future__ import annotations
 
@@ -7,11 +7,13 @@ from api.problems import Problem
 from api.wire import (
     inference_summary,
     inference_view,
+    partition_view,
     visualization_summary,
     visualization_view,
     wrapped_tree,
 )
 from engine.io.formats import TREE_FORMATS
+from engine.io.partition_table import partition_tsv
 
 #: ``?format=``: every tree format, the default first. ``json`` answers PhyloDB's view of the inference (its
 #: edges and Newick, :func:`~api.wire.inference_view`) rather than the engine's JSON file.
@@ -19,6 +21,8 @@ FORMAT_NAMES = ("json", *(name for name in TREE_FORMATS if name != "json"))
 #: The formats whose text PhyloDB answers wrapped in JSON (:func:`~api.wire.wrapped_tree`); the others
 #: are answered as text of their media type.
 _WRAPPED = ("newick", "nexus")
+#: ``?format=`` of a partition.
+PARTITION_FORMATS = ("json", "tsv")
 
 
 class InferencesHandler(BaseHandler):
@@ -57,6 +61,26 @@ class InferenceHandler(BaseHandler):
         await self.call(self.service.catalog.delete_inference, user, project_id, dataset_id, inference_id)
         self.set_status(204)
         self.finish()
+
+
+class PartitionHandler(BaseHandler):
+    """One partition: JSON (thresholds, codes per profile, changes) or ``?format=tsv`` (the table)."""
+
+    async def get(self, project_id: str, dataset_id: str, inference_id: str, partition_id: str) -> None:
+        user = await self.caller()
+        table_format = self.get_query_argument("format", "json")
+        if table_format not in PARTITION_FORMATS:
+            raise Problem(400, f"format must be one of {', '.join(PARTITION_FORMATS)}, "
+                               f"not {table_format[:40]!r}")
+        catalog = self.service.catalog
+        record = await self.call(catalog.partition, user, project_id, dataset_id, inference_id, partition_id)
+        naming = await self.call(catalog.partition_content, record)
+        if table_format == "json":
+            await self.send_json(await self.call(partition_view, record, naming))
+            return
+        self.set_header("Content-Disposition", f'attachment; filename="partition-{partition_id}.tsv"')
+        text = await self.call(partition_tsv, naming.isolates, naming.thresholds, naming.names)
+        self.send_text(text, "text/tab-separated-values; charset=UTF-8")
 
 
 class VisualizationsHandler(BaseHandler):

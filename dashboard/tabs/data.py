@@ -13,7 +13,9 @@ from dashboard.viewmodels.upload import Upload
 FILE_TYPES = ".tsv,.txt,.tab,.csv,.mlst,.profile,.profiles"
 UPLOAD_HELP = ("A profile file (MLST, cgMLST or SNP; tab-separated, first column the ST or isolate id) and, "
                "optionally, an isolate file with metadata (one row per isolate, with an ST column). Drop the "
-               "files on the buttons or choose them.")
+               "files on the buttons or choose them. *Add profiles* takes files of new rows only and makes a "
+               "new version of the dataset selected above (its profiles plus these); its trees are extended "
+               "from the dataset's.")
 
 
 def project_select(picker: ProjectPicker) -> pn.widgets.Select:
@@ -53,8 +55,10 @@ def data_tab(picker: ProjectPicker, upload: Upload) -> pn.viewable.Viewable:
                pn.Column("Isolate file (optional)", file_input(upload, "isolates"))),
         pn.widgets.TextInput.from_param(upload.param.dataset_name, placeholder="e.g. Campylobacter 2026",
                                         width=300, description=None),
-        pn.widgets.Button.from_param(upload.param.upload, color="primary", width=160,
-                                     disabled=upload.param.busy, description=None),
+        pn.Row(pn.widgets.Button.from_param(upload.param.upload, color="primary", width=160,
+                                            disabled=upload.param.busy, description=None),
+               pn.widgets.Button.from_param(upload.param.add_profiles, width=280, disabled=upload.param.busy,
+                                            css_classes=["pd-add-profiles"])),
         pn.pane.Markdown(upload.param.report, sizing_mode="stretch_width", name="upload report"),
     )
     return pn.Column(

@@ -1,5 +1,6 @@
 """The Tree tab: the tree :class:`~dashboard.viewmodels.tree.TreeState` has open, drawn by
-:class:`dashboard.tree.view.TreeView` over the state's controls."""
+:class:`dashboard.tree.view.TreeView` over the state's controls, and the form that computes its cluster
+codes (a partition job)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import logging
 import panel as pn
 
 from dashboard.tree.view import TreeView
+from dashboard.viewmodels.partitions import PartitionLauncher
 from dashboard.viewmodels.tree import TreeState
 
 _log = logging.getLogger(__name__)
@@ -17,8 +19,15 @@ _log = logging.getLogger(__name__)
 class TreeTab:
     """Help, a spinner, a message, or the open tree's view; the page switches to this tab on opening."""
 
-    def __init__(self, tree: TreeState) -> None:
+    def __init__(self, tree: TreeState, launcher: PartitionLauncher) -> None:
         self.tree = tree
+        self.launcher = pn.Row(
+            pn.widgets.TextInput.from_param(launcher.param.thresholds, width=220,
+                                            css_classes=["pd-partition-thresholds"]),
+            pn.widgets.Button.from_param(launcher.param.launch, width=200, align="end",
+                                         css_classes=["pd-partition-launch"]),
+            pn.pane.Markdown(launcher.param.message, css_classes=["pd-partition-message"]),
+            sizing_mode="stretch_width")
         self.body = pn.Column(pn.pane.Markdown(tree.message), name="Tree", sizing_mode="stretch_both")
         tree.param.watch(self._on_status, "status")
 
@@ -44,5 +53,6 @@ class TreeTab:
             view = None
         if tree.content is not content or tree.status != "open":  # another tree was asked for meanwhile
             return
-        self.body.objects = [view.panel() if view is not None else pn.pane.Markdown(
-            "**The tree could not be drawn** because of an error in the server; it was logged.")]
+        drawn = view.panel() if view is not None else pn.pane.Markdown(
+            "**The tree could not be drawn** because of an error in the server; it was logged.")
+        self.body.objects = [drawn, self.launcher]

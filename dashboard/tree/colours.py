@@ -180,18 +180,19 @@ def metadata_colours(dataset: Dataset, column: str) -> NodeColours:
     return category_colours(dataset, column)
 
 
-def cluster_colours(labels: np.ndarray, counts: np.ndarray, threshold: float) -> NodeColours:
+def cluster_colours(labels: np.ndarray, counts: np.ndarray, threshold: float,
+                    names: list[str] | None = None) -> NodeColours:
     """Nodes coloured by cluster
     (``labels`` as :func:`engine.algorithms.clusters.cut` numbers them, 1 = largest).
 
     The :data:`COLOURED_CLUSTERS` largest clusters get their own colour, the rest share the "other"
-    grey; the legend lists the coloured clusters, then "other (k clusters)", with isolate and profile
-    totals.
+    grey; the legend lists the coloured clusters ("cluster k", or ``names[k - 1]`` when given: a
+    partition's lasting names), then "other (k clusters)", with isolate and profile totals.
     """
     labels = np.asarray(labels, dtype=np.int64)
     total = int(labels.max(initial=0))
     shown = min(total, COLOURED_CLUSTERS)
-    categories = [f"cluster {k}" for k in range(1, shown + 1)]
+    categories = [f"cluster {k}" if names is None else names[k - 1] for k in range(1, shown + 1)]
     if total > shown:
         categories.append(f"{metadata.OTHER} ({total - shown} clusters)")
     colours = palette_for(categories[:shown]) + [OTHER_COLOUR] * (total > shown)
@@ -201,6 +202,19 @@ def cluster_colours(labels: np.ndarray, counts: np.ndarray, threshold: float) ->
     fill = np.asarray(colours, dtype=object)[slot]
     legend = _entries(categories, colours, isolates, profiles)
     return NodeColours(f"clusters at distance {threshold:g}", fill, legend)
+
+
+def new_profile_colours(new_rows: np.ndarray, counts: np.ndarray) -> NodeColours:
+    """The profiles a dataset version added (``new_rows`` True) in the first palette colour, the others in
+    the "other" grey; the legend counts both."""
+    new = np.asarray(new_rows, dtype=bool)
+    categories = ["new in this version", "in the earlier version"]
+    colours = [palette(1)[0], OTHER_COLOUR]
+    slot = np.where(new, 0, 1)
+    isolates = np.bincount(slot, weights=counts, minlength=2).astype(np.int64)
+    fill = np.asarray(colours, dtype=object)[slot]
+    return NodeColours("profiles added", fill, _entries(categories, colours, isolates,
+                                                         np.bincount(slot, minlength=2)))
 
 
 def cluster_table(labels: np.ndarray, counts: np.ndarray, ids: list[str],

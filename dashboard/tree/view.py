@@ -28,11 +28,13 @@ from dashboard.tree.colours import NodeColours, legend_html, plain_colours
 from dashboard.tree.figure import GlyphTree
 from dashboard.tree.geometry import RULE_GROUPS, RULE_STYLES, tree_geometry
 from dashboard.tree.overview import OverviewTree
+from dashboard.viewmodels.naming import changes_frame
 from dashboard.viewmodels.tree import NODE_LABELS_MAX, TreeControls, colouring
 from engine.algorithms import metadata
 from engine.algorithms.clusters import cluster_tsv
 from engine.algorithms.layouts import side_by_side
 from engine.io.formats import TREE_FORMATS
+from engine.io.partition_table import partition_tsv
 from engine.models import Dataset, Inference, Layout
 
 #: From this many nodes on, the tree is a datashaded overview instead of glyphs.
@@ -74,8 +76,9 @@ class TreeView:
     Widgets the page and the browser tests use, bound to those parameters (each has a ``label`` and a CSS
     class ``pd-tree-<attribute>``, underscores as dashes): ``colour_by`` (Select), ``search`` (TextInput),
     ``search_message``, ``node_labels``, ``edge_labels``, ``edge_rules``, ``cut_clusters`` (Checkboxes),
-    ``threshold`` (IntSlider), ``clusters`` (Tabulator), ``downloads`` (FileDownload by label: one per
-    tree format of :data:`~engine.io.formats.TREE_FORMATS` (Newick, Nexus, JSON, GraphML), Cluster TSV,
+    ``threshold`` (IntSlider), ``clusters`` (Tabulator), ``changes`` (Tabulator: the changes of the
+    partition shown, hidden without one), ``downloads`` (FileDownload by label: one per tree format of
+    :data:`~engine.io.formats.TREE_FORMATS` (Newick, Nexus, JSON, GraphML), Cluster TSV, Partition TSV,
     PNG, SVG), ``export_message`` and ``legend``. ``canvas`` is the drawing: a
     :class:`~dashboard.tree.figure.GlyphTree` (Bokeh figure named ``tree-figure``) or, from
     :data:`OVERVIEW_MIN_NODES` nodes, an :class:`~dashboard.tree.overview.OverviewTree`.
@@ -135,6 +138,9 @@ class TreeView:
         self.clusters = pn.widgets.Tabulator(pd.DataFrame(), css_classes=["pd-tree-clusters"], disabled=True,
                                              show_index=False, visible=False, pagination="local",
                                              page_size=15, sizing_mode="stretch_width")
+        self.changes = pn.widgets.Tabulator(changes_frame(controls.naming), css_classes=["pd-tree-changes"],
+                                            disabled=True, show_index=False, pagination="local", page_size=15,
+                                            visible=controls.naming is not None, sizing_mode="stretch_width")
         self.legend = pn.pane.HTML("", css_classes=["pd-tree-legend"], width=_WIDGET_WIDTH, margin=(0, 10))
         self.export_message = pn.pane.Markdown("", css_classes=["pd-tree-export-message"])
         self.downloads = self._build_downloads()
@@ -159,6 +165,10 @@ class TreeView:
             "Cluster TSV", f"{self._stem}_clusters.tsv", self._cluster_file,
             "The cluster of every profile at the threshold shown (turn on the cluster cut first).")
         downloads["Cluster TSV"].disabled = True
+        downloads["Partition TSV"] = self._download(
+            "Partition TSV", f"{self._stem}_partition.tsv", self._partition_file,
+            "The cluster names of every profile at each threshold of the partition shown.")
+        downloads["Partition TSV"].disabled = self.controls.naming is None
         no_browser = tree_export.missing_browser()
         downloads["PNG"] = self._download("PNG", f"{self._stem}.png", self._picture("canvas"),
                                           no_browser or "A picture of the current view (1200 x 900).")
@@ -194,6 +204,12 @@ class TreeView:
             raise ValueError("turn on the cluster cut first")
         return cluster_tsv(self.inference, self.cluster_labels, self.cluster_threshold)
 
+    def _partition_file(self) -> str:
+        naming = self.controls.naming
+        if naming is None:
+            raise ValueError("the tree has no partition")
+        return partition_tsv(naming.isolates, naming.thresholds, naming.names)
+
     def _picture(self, backend: str) -> Callable[[], bytes]:
         """What a picture button sends: the current view rendered by ``backend`` ("canvas" or "svg")."""
         render = tree_export.png if backend == "canvas" else tree_export.svg
@@ -212,7 +228,8 @@ class TreeView:
 
     def _colour_update(self, cut_on: bool, column: str, threshold: int) -> Callable[[], None]:
         """Compute the colouring the controls ask for and everything that goes with it (in a thread)."""
-        wanted = colouring(self.dataset, self.inference, column, cut_on, threshold)
+        wanted = colouring(self.dataset, self.inference, column, cut_on, threshold, self.controls.naming,
+                           self.controls.new_rows)
         draw = self.canvas.colour(wanted.colours)
         table = wanted.table if wanted.table is not None else pd.DataFrame()
 
@@ -301,6 +318,9 @@ class TreeView:
             self.export_message,
             width=_WIDGET_WIDTH + 30,
         )
-        drawing = pn.Column(self.canvas.pane, self.clusters, sizing_mode="stretch_width")
+        changes = pn.pane.Markdown("**Changes since the partition its names came from**",
+                                   visible=self.changes.visible)
+        drawing = pn.Column(self.canvas.pane, self.clusters, changes, self.changes,
+                            sizing_mode="stretch_width")
         return pn.Row(controls, drawing, sizing_mode="stretch_width", name="Tree view")
 

@@ -18,6 +18,7 @@ from dashboard.viewmodels.tree import TreeState
 from engine.algorithms import registry
 from engine.errors import PhyloDashError
 from engine.jobs.runner import FINAL, SUCCEEDED
+from engine.services.surveillance import PARTITION
 from engine.storage.records import JobRecord
 
 JOB_COLUMNS = ["status", "analysis", "algorithm", "parameters", "progress", "duration", "error", "created",
@@ -153,6 +154,8 @@ class JobWatcher(SessionModel):
             return
         if job.analysis == registry.INFERENCE:
             await self.tree.show(job.dataset_id, job.analysis_id)
+        elif job.analysis == PARTITION:
+            await self.tree.show(job.dataset_id, job.inference_id or "", partition_id=job.analysis_id)
         else:
             await self.tree.show(job.dataset_id, job.inference_id or "", job.analysis_id)
 

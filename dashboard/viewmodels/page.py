@@ -1,4 +1,5 @@
-"""One browser session's models, composed: sign-in, projects, upload, job form, jobs and the open tree."""
+"""One browser session's models, composed: sign-in, projects, upload, job form, jobs, the open tree and
+the partition launcher."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from typing import Any
 from dashboard.session import SessionModel, part
 from dashboard.viewmodels.job_form import JobForm
 from dashboard.viewmodels.jobs import JobWatcher
+from dashboard.viewmodels.partitions import PartitionLauncher
 from dashboard.viewmodels.projects import ProjectPicker
 from dashboard.viewmodels.sign_in import SignIn
 from dashboard.viewmodels.tree import TreeState
@@ -22,6 +24,7 @@ class PageState(SessionModel):
     tree = part(TreeState, "The open tree.")
     jobs = part(JobWatcher, "The project's jobs.")
     form = part(JobForm, "The launch form.")
+    partitions = part(PartitionLauncher, "The form computing cluster codes of the open tree.")
 
     def __init__(self, **params: Any) -> None:
         session = params["session"]
@@ -30,7 +33,8 @@ class PageState(SessionModel):
         jobs = JobWatcher(session=session, picker=picker, tree=tree)
         super().__init__(sign_in=SignIn(session=session), projects=picker,
                          upload=Upload(session=session, picker=picker), tree=tree, jobs=jobs,
-                         form=JobForm(session=session, picker=picker, jobs=jobs), **params)
+                         form=JobForm(session=session, picker=picker, jobs=jobs),
+                         partitions=PartitionLauncher(session=session, tree=tree, jobs=jobs), **params)
 
     def _init_callbacks(self) -> None:
         self.session.param.watch(self._on_user, "user")

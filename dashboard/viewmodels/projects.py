@@ -12,7 +12,7 @@ from engine.errors import PhyloDashError
 from engine.services.catalog import PRIVATE, PUBLIC
 from engine.storage.records import DatasetRecord, ProjectRecord
 
-DATASET_COLUMNS = ["name", "kind", "profiles", "loci", "isolates", "created", "id"]
+DATASET_COLUMNS = ["name", "kind", "profiles", "loci", "isolates", "version of", "created", "id"]
 
 
 def project_label(project: ProjectRecord) -> str:
@@ -21,9 +21,12 @@ def project_label(project: ProjectRecord) -> str:
 
 
 def dataset_rows(datasets: list[DatasetRecord]) -> pd.DataFrame:
-    """The datasets table: one row per dataset, in the order given."""
+    """The datasets table: one row per dataset, in the order given; ``version of`` names the dataset a
+    version grew from (when it is listed)."""
+    names = {d.id: d.name for d in datasets}
     rows = [{"name": d.name, "kind": d.kind, "profiles": d.profile_count, "loci": d.locus_count,
-             "isolates": d.isolate_count, "created": d.created, "id": d.id} for d in datasets]
+             "isolates": d.isolate_count, "version of": names.get(d.parent_id or "", ""),
+             "created": d.created, "id": d.id} for d in datasets]
     return pd.DataFrame(rows, columns=DATASET_COLUMNS)
 
 

@@ -1,5 +1,7 @@
 """The open tree: which dataset, inference and drawing the Tree tab shows, read off the UI, and the
-controls over it (colour by, search, cluster cut, labels).
+controls over it (colour by, search, cluster cut, labels). A tree opens with the newest partition of
+its inference (or the one asked for): its clusters, by their lasting names at each threshold, are
+among the colourings, and so are the profiles a dataset version added to its parent.
 
 :meth:`TreeState.show` reads the tree; :class:`TreeControls` holds what the controls say and
 :meth:`TreeControls.colouring` computes the node colours they ask for. The drawing itself is the
@@ -23,18 +25,27 @@ from dashboard.tree.colours import (
     cluster_colours,
     cluster_table,
     metadata_colours,
+    new_profile_colours,
     plain_colours,
 )
+from dashboard.viewmodels.naming import named_labels
 from dashboard.viewmodels.projects import ProjectPicker
 from dashboard.viewmodels.selection import Selection
 from engine.algorithms import registry
 from engine.algorithms.clusters import cut
+from engine.algorithms.nomenclature import Naming
 from engine.errors import PhyloDashError
+from engine.io.partition_table import threshold_label
 from engine.models import Dataset, Inference, Layout
+from engine.storage.records import DatasetRecord
 
 _log = logging.getLogger(__name__)
 #: The ``colour_by`` choice that colours nothing.
 NO_COLOUR = "none"
+#: The ``colour_by`` choice that shows the profiles a dataset version added.
+NEW_PROFILES = "profiles added in this version"
+#: The ``colour_by`` choices of a partition's names start so, then the threshold.
+PARTITION_CHOICE = "cluster names at "
 #: Profile ids are shown next to the nodes by default up to this many nodes.
 NODE_LABELS_MAX = 2_000
 HELP = ("Open a tree from the **Jobs** tab (the *Open* button of a finished job). An inference opens with "
@@ -43,12 +54,17 @@ HELP = ("Open a tree from the **Jobs** tab (the *Open* button of a finished job)
 
 @dataclass(frozen=True)
 class OpenTree:
-    """A tree read for drawing: its dataset, the inference, the layout to draw it at, and a title."""
+    """A tree read for drawing: its dataset, the inference, the layout to draw it at, a title, the
+    partition shown with it (its id and names; None when the inference has none) and which profile
+    rows the dataset version added to its parent (None for a dataset that is no version)."""
 
     dataset: Dataset
     inference: Inference
     layout: Layout
     title: str = ""
+    partition_id: str | None = None
+    naming: Naming | None = None
+    new_rows: np.ndarray | None = None
 
 
 @dataclass(frozen=True)
@@ -77,13 +93,22 @@ class TreeControls(param.Parameterized):
                                  doc="Colour the nodes by cluster at the threshold.")
     threshold = param.Integer(1, bounds=(0, 1), label="Cluster distance threshold",
                               doc="Edges with a distance above this are cut.")
+    naming = param.ClassSelector(class_=Naming, default=None, allow_None=True, precedence=-1,
+                                 doc="The names of the partition shown with the tree.")
+    new_rows = param.Array(default=None, allow_None=True, precedence=-1,
+                           doc="Which profile rows the dataset version added (None: not a version).")
 
     @classmethod
-    def for_tree(cls, dataset: Dataset, inference: Inference) -> TreeControls:
-        """Controls for this tree: its isolate columns to colour by, thresholds up to its longest edge,
-        ST labels on up to :data:`NODE_LABELS_MAX` nodes."""
-        controls = cls(node_labels=dataset.profiles.size <= NODE_LABELS_MAX)
-        controls.param.colour_by.objects = [NO_COLOUR, *metadata_columns(dataset)]
+    def for_tree(cls, dataset: Dataset, inference: Inference, naming: Naming | None = None,
+                 new_rows: np.ndarray | None = None) -> TreeControls:
+        """Controls for this tree: the colourings it offers (the added profiles of a version, the names
+        of the partition at each of its thresholds, its isolate columns), thresholds up to its longest
+        edge, ST labels on up to :data:`NODE_LABELS_MAX` nodes."""
+        controls = cls(node_labels=dataset.profiles.size <= NODE_LABELS_MAX, naming=naming, new_rows=new_rows)
+        added = [NEW_PROFILES] if new_rows is not None and new_rows.any() else []
+        thresholds = () if naming is None else naming.thresholds
+        named = [f"{PARTITION_CHOICE}{threshold_label(t)}" for t in thresholds]
+        controls.param.colour_by.objects = [NO_COLOUR, *added, *named, *metadata_columns(dataset)]
         longest = int(np.max(inference.distances, initial=0))
         controls.param.threshold.bounds = (0, max(longest, 1))
         controls.threshold = min(1, longest)
@@ -91,17 +116,30 @@ class TreeControls(param.Parameterized):
 
     def colouring(self, dataset: Dataset, inference: Inference) -> Colouring:
         """The colours the controls ask for now (see :func:`colouring`)."""
-        return colouring(dataset, inference, self.colour_by, self.cut_clusters, self.threshold)
+        return colouring(dataset, inference, self.colour_by, self.cut_clusters, self.threshold,
+                         self.naming, self.new_rows)
 
 
-def colouring(dataset: Dataset, inference: Inference, column: str, cut_on: bool, threshold: int) -> Colouring:
-    """The node colours of a tree: its clusters at ``threshold`` when ``cut_on``, else isolate ``column``
-    (:data:`NO_COLOUR`: one colour). Slow on big trees: call it in a thread."""
+def colouring(dataset: Dataset, inference: Inference, column: str, cut_on: bool, threshold: int,
+              naming: Naming | None = None, new_rows: np.ndarray | None = None) -> Colouring:
+    """The node colours of a tree: its clusters at ``threshold`` when ``cut_on``, else ``column``: the
+    added profiles (:data:`NEW_PROFILES`, with ``new_rows``), a partition's names at one threshold
+    (:data:`PARTITION_CHOICE` and the threshold, with ``naming``), an isolate column, or
+    :data:`NO_COLOUR` (one colour). Slow on big trees: call it in a thread."""
     counts = np.asarray(dataset.counts)
     if cut_on:
         labels = cut(inference, threshold)
         table = pd.DataFrame(cluster_table(labels, counts, inference.ids[:inference.profile_count]))
         return Colouring(cluster_colours(labels, counts, threshold), threshold, labels, table)
+    if column == NEW_PROFILES and new_rows is not None:
+        return Colouring(new_profile_colours(new_rows, counts), threshold)
+    if column.startswith(PARTITION_CHOICE) and naming is not None:
+        at = column[len(PARTITION_CHOICE):]
+        j = [threshold_label(t) for t in naming.thresholds].index(at)
+        labels, names = named_labels([row[j] for row in naming.names])
+        table = pd.DataFrame(cluster_table(labels, counts, naming.isolates)).assign(cluster=names)
+        colours = cluster_colours(labels, counts, naming.thresholds[j], names)
+        return Colouring(colours, threshold, labels, table)
     if column != NO_COLOUR:
         return Colouring(metadata_colours(dataset, column), threshold)
     return Colouring(plain_colours(dataset.profiles.size), threshold)
@@ -138,17 +176,20 @@ class TreeState(SessionModel):
             self.selection = Selection()
         self._ticket = 0  # the latest show(): an older one that ends later is dropped
 
-    async def show(self, dataset_id: str, inference_id: str, visualization_id: str | None = None) -> None:
+    async def show(self, dataset_id: str, inference_id: str, visualization_id: str | None = None,
+                   partition_id: str | None = None) -> None:
         """Read and open a tree: the drawing ``visualization_id``, else the newest, else the layout that fits
-        its method (equal-angle for NJ, rectangular for dendrograms, radial for the others)."""
+        its method (equal-angle for NJ, rectangular for dendrograms, radial for the others); with the
+        partition ``partition_id``, else the inference's newest one (if any)."""
         self._ticket += 1
         ticket = self._ticket
         self.param.update(dataset_id=dataset_id, inference_id=inference_id, visualization_id=visualization_id,
                           status="loading", message="Loading the tree...")
         try:
             content = await self.session.run(self._read, self.picker.project, dataset_id, inference_id,
-                                             visualization_id)
-            controls = TreeControls.for_tree(content.dataset, content.inference)
+                                             visualization_id, partition_id)
+            controls = TreeControls.for_tree(content.dataset, content.inference, content.naming,
+                                             content.new_rows)
         except PhyloDashError as error:
             if ticket == self._ticket:
                 self.param.update(status="failed", content=None, controls=None,
@@ -171,9 +212,11 @@ class TreeState(SessionModel):
         self.param.update(dataset_id=None, inference_id=None, visualization_id=None, status="closed",
                           message=HELP, content=None, controls=None)
 
-    def _read(self, project: str, dataset_id: str, inference_id: str, drawing_id: str | None) -> OpenTree:
+    def _read(self, project: str, dataset_id: str, inference_id: str, drawing_id: str | None,
+              partition_id: str | None) -> OpenTree:
         """Read the dataset, the tree and its layout (the chosen drawing, the newest, or the layout that
-        fits the method, computed now)."""
+        fits the method, computed now), its partition (the chosen one or the newest) and, for a version
+        of a dataset, which profile rows it added."""
         user, catalog = self.session.user, self.session.service.catalog
         dataset_record = catalog.dataset(user, project, dataset_id)
         inference_record = catalog.inference(user, project, dataset_id, inference_id)
@@ -190,4 +233,15 @@ class TreeState(SessionModel):
             layout = catalog.layout_content(drawing)
             drawn = f"{drawing.algorithm} layout"
         title = f"{dataset_record.name}: {inference_record.algorithm}, {drawn}"
-        return OpenTree(catalog.dataset_content(dataset_record), inference, layout, title)
+        if partition_id is None:
+            partitions = catalog.partitions(user, project, dataset_id, inference_id)
+            partition_id = partitions[-1].id if partitions else None
+        naming = None
+        if partition_id is not None:
+            partition = catalog.partition(user, project, dataset_id, inference_id, partition_id)
+            naming = catalog.partition_content(partition)
+        parent = None if dataset_record.parent_id is None else catalog.store.find(DatasetRecord,
+                                                                                 dataset_record.parent_id)
+        new_rows = None if parent is None else np.arange(dataset_record.profile_count) >= parent.profile_count
+        return OpenTree(catalog.dataset_content(dataset_record), inference, layout, title, partition_id,
+                        naming, new_rows)

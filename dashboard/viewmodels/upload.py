@@ -1,8 +1,10 @@
 """Uploading a dataset: a profile file and an optional isolate file, stored in the selected project,
-and the reader's report in words a biologist reads at a glance (Markdown)."""
+and the reader's report in words a biologist reads at a glance (Markdown). "Add profiles" stores the
+files as a new version of the selected dataset instead (its profiles plus the new ones)."""
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 import param
@@ -54,30 +56,41 @@ class Upload(SessionModel):
                            doc="Isolate metadata: one row per isolate, with an ST column.")
     dataset_name = param.String("", label="Dataset name", doc="The new dataset's name.")
     upload = param.Event(label="Upload dataset", doc="Read and store the files.")
+    add_profiles = param.Event(label="Add profiles to the selected dataset",
+                               doc="Read the files (only new profiles and isolates) and store a new version "
+                                   "of the selected dataset: its profiles plus these. The dataset stays.")
     picker = part(ProjectPicker, "The project the dataset goes to.")
     busy = param.Boolean(False, precedence=-1, doc="True while the files are read.")
     report = param.String("", doc="The reader's report on the last upload, or why it failed (Markdown).")
 
     def _init_callbacks(self) -> None:
-        self.param.watch(self._on_upload, "upload")
+        self.param.watch(self._on_upload, ["upload", "add_profiles"])
         self.picker.param.watch(self._on_project, "project")
 
     def _on_project(self, _event: object) -> None:
         self.report = ""
 
-    async def _on_upload(self, _event: object) -> None:
+    async def _on_upload(self, event: Any) -> None:
+        version = event.name == "add_profiles"
         if not self.profiles:
             self.report = "**Choose a profile file first.**"
+            return
+        if version and not self.picker.dataset:
+            self.report = "**Select the dataset to add profiles to first** (in the table above)."
             return
         if self.busy:
             return
         self.param.update(busy=True, report="Reading the files...")
-        name = self.dataset_name.strip() or self.profiles_filename or "dataset"
-        add = self.session.service.catalog.add_dataset
-        user, project = self.session.user, self.picker.project
-        profiles, isolates = self.profiles, self.isolates or None
+        catalog, user, project = self.session.service.catalog, self.session.user, self.picker.project
+        profiles, isolates, parent = self.profiles, self.isolates or None, self.picker.dataset
+        if version:
+            name = self.dataset_name.strip()
+            store = partial(catalog.add_version, user, project, parent, profiles, isolates, name=name)
+        else:
+            name = self.dataset_name.strip() or self.profiles_filename or "dataset"
+            store = partial(catalog.add_dataset, user, project, profiles, isolates, name=name)
         try:
-            dataset = await self.session.run(lambda: add(user, project, profiles, isolates, name=name))
+            dataset = await self.session.run(store)
         except PhyloDashError as error:
             self.report = f"**The dataset was not stored:** {plain(error)}"
             return

@@ -25,6 +25,8 @@ taken before any other, so a full MST still spans every profile.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numba
 import numpy as np
 
@@ -109,8 +111,8 @@ def merge_identical(matrix: np.ndarray, missing: str) -> tuple[np.ndarray, np.nd
     return representatives.astype(np.int64), node_of_row.astype(np.int64)
 
 
-def _id_ranks(ids: list[str]) -> tuple[np.ndarray, np.ndarray]:
-    """Rank of each id in length-then-characters order and in plain string order."""
+def id_ranks(ids: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """Rank of each id in length-then-characters order and in plain string order (the id rules' keys)."""
     by_length = sorted(range(len(ids)), key=lambda i: (len(ids[i]), ids[i]))
     by_string = sorted(range(len(ids)), key=lambda i: ids[i])
     rank_lc = np.empty(len(ids), np.int64)
@@ -171,8 +173,7 @@ def _spanning_forest(
     itemsize = 1 if matrix.shape[1] < 256 else 2
     keep_matrix = n > 1 and n * n * itemsize <= DISTANCE_MATRIX_LIMIT_BYTES
     lv, dist = _distance_pass(matrix, mode, levels, keep_matrix, progress, cancel, 0.4)
-    rank_lc, rank_lex = _id_ranks(ids)
-    order = EdgeOrder(lv, freq, rank_lc, rank_lex, node_ranks(lv, freq, levels), levels, tiebreak)
+    order = edge_order(lv, freq, ids, levels, tiebreak)
     pairs = PairDistances(matrix, mode, dist, keep_matrix, max_distance)
     if keep_matrix:
         candidates = _candidate_csr(dist, max_distance, matrix.shape[1])
@@ -197,6 +198,121 @@ def _rule_codes(magnitudes: np.ndarray, levels: int) -> np.ndarray:
     codes[magnitudes == levels + 3] = RULE_ID
     codes[magnitudes == 1] = RULE_DISTANCE
     return codes
+
+
+@dataclass(frozen=True)
+class NodeForest:
+    """A goeBURST forest over nodes (distinct profiles), before it becomes an :class:`Inference`.
+
+    Attributes
+    ----------
+    representatives, node_of_row : numpy.ndarray
+        As :func:`merge_identical` returns them.
+    freq : numpy.ndarray
+        ``(nodes,)`` int64 frequency of each node (the sum of its rows' counts).
+    order : EdgeOrder
+        The edge order the forest was grown under (its LV counts, frequencies and id ranks).
+    edges : KeptEdges
+        The forest's edges over node indices in the order Prim took them, each with the rule that
+        decided it and the runner-up it beat.
+    """
+
+    representatives: np.ndarray
+    node_of_row: np.ndarray
+    freq: np.ndarray
+    order: EdgeOrder
+    edges: KeptEdges
+
+
+def node_ids_and_freq(dataset: Dataset, representatives: np.ndarray,
+                      node_of_row: np.ndarray) -> tuple[list[str], np.ndarray]:
+    """The id (its representative's) and frequency (its rows' summed counts) of every node."""
+    counts = np.asarray(dataset.counts, dtype=np.int64)
+    ids = [dataset.profiles.ids[r] for r in representatives.tolist()]
+    freq = np.bincount(node_of_row, weights=counts, minlength=representatives.shape[0]).astype(np.int64)
+    return ids, freq
+
+
+def edge_order(lv: np.ndarray, freq: np.ndarray, ids: list[str], levels: int, tiebreak: int) -> EdgeOrder:
+    """The goeBURST :class:`EdgeOrder` of nodes with LV counts ``lv``, frequencies and ids."""
+    rank_lc, rank_lex = id_ranks(ids)
+    return EdgeOrder(lv, freq, rank_lc, rank_lex, node_ranks(lv, freq, levels), levels, tiebreak)
+
+
+def node_forest(
+    dataset: Dataset,
+    *,
+    max_distance: int,
+    levels: int,
+    tiebreak: int,
+    missing: str = "difference",
+    progress: ProgressCallback | None = None,
+    cancel: CancelCheck | None = None,
+) -> NodeForest:
+    """The goeBURST forest over the distinct profiles of a dataset (the first half of :func:`infer`).
+
+    Parameters are those of :func:`infer`; ``levels`` is clamped to 1..loci. Progress runs from 0
+    to 0.95.
+    """
+    mode = mode_code(missing)
+    profiles = dataset.profiles
+    representatives, node_of_row = merge_identical(profiles.matrix, missing)
+    node_matrix = np.ascontiguousarray(profiles.matrix[representatives])
+    node_ids, freq = node_ids_and_freq(dataset, representatives, node_of_row)
+    levels = max(1, min(levels, profiles.matrix.shape[1]))
+    report(progress, 0.0)
+    edges, order = _spanning_forest(
+        node_matrix, mode, max_distance, levels, freq, tiebreak, node_ids, progress, cancel
+    )
+    return NodeForest(representatives, node_of_row, freq, order, edges)
+
+
+def assemble(
+    dataset: Dataset,
+    representatives: np.ndarray,
+    node_of_row: np.ndarray,
+    edges: KeptEdges,
+    order: EdgeOrder,
+    *,
+    algorithm: str,
+    parameters: dict[str, object] | None = None,
+) -> Inference:
+    """The :class:`Inference` of a forest over nodes (the second half of :func:`infer`).
+
+    Sorts the edges into goeBURST (Kruskal) order, orients them from each tree's root, and adds
+    the distance-0 edges from each representative to its identical rows. The result depends on
+    the edge *set* only, not on the order ``edges`` come in.
+    """
+    profiles = dataset.profiles
+    counts = np.asarray(dataset.counts, dtype=np.int64)
+    n = representatives.shape[0]
+    kruskal = argsort_edges(edges.u, edges.v, edges.d, order)
+    eu, ev, ed, magnitudes = edges.u[kruskal], edges.v[kruskal], edges.d[kruskal], edges.rule[kruskal]
+    low, high = np.minimum(eu, ev), np.maximum(eu, ev)
+    parent_node, root_nodes = orient(low, high, n)
+    child = np.where(parent_node[high] == low, high, low)
+    parent = np.where(child == high, low, high)
+    singles = np.setdiff1d(np.arange(n), np.concatenate([root_nodes, child]), assume_unique=False)
+    rows = np.arange(profiles.size)
+    duplicates = rows[representatives[node_of_row] != rows]
+    parents = np.concatenate([representatives[node_of_row[duplicates]], representatives[parent]])
+    children = np.concatenate([duplicates, representatives[child]])
+    distances = np.concatenate([np.zeros(duplicates.shape[0], np.int64), ed])
+    rules = np.concatenate(
+        [np.full(duplicates.shape[0], RULE_IDENTICAL, np.int64), _rule_codes(magnitudes, order.levels)]
+    )
+    roots = np.concatenate([representatives[root_nodes], representatives[singles]])
+    return Inference(
+        algorithm=algorithm,
+        parameters=dict(parameters or {}),
+        ids=list(profiles.ids),
+        parents=parents.astype(np.int64),
+        children=children.astype(np.int64),
+        distances=distances.astype(np.int64),
+        rules=rules.astype(np.int64),
+        roots=roots.astype(np.int64),
+        counts=counts,
+    )
 
 
 def infer(
@@ -245,47 +361,12 @@ def infer(
     memory plus an ``n x n`` ``uint8`` (``uint16`` past 255 loci) distance matrix while it stays
     under ``DISTANCE_MATRIX_LIMIT_BYTES``; above that, distances are computed on the fly.
     """
-    mode = mode_code(missing)
-    profiles = dataset.profiles
-    counts = np.asarray(dataset.counts, dtype=np.int64)
-    representatives, node_of_row = merge_identical(profiles.matrix, missing)
-    n = representatives.shape[0]
-    node_matrix = np.ascontiguousarray(profiles.matrix[representatives])
-    node_ids = [profiles.ids[r] for r in representatives.tolist()]
-    freq = np.bincount(node_of_row, weights=counts, minlength=n).astype(np.int64)
-    levels = max(1, min(levels, profiles.matrix.shape[1]))
-    report(progress, 0.0)
-    edges, order = _spanning_forest(
-        node_matrix, mode, max_distance, levels, freq, tiebreak, node_ids, progress, cancel
-    )
-    kruskal = argsort_edges(edges.u, edges.v, edges.d, order)
-    eu, ev, ed, magnitudes = (column[kruskal] for column in edges)
-    low, high = np.minimum(eu, ev), np.maximum(eu, ev)
-    parent_node, root_nodes = orient(low, high, n)
-    child = np.where(parent_node[high] == low, high, low)
-    parent = np.where(child == high, low, high)
-    singles = np.setdiff1d(np.arange(n), np.concatenate([root_nodes, child]), assume_unique=False)
-    rows = np.arange(profiles.size)
-    duplicates = rows[representatives[node_of_row] != rows]
-    parents = np.concatenate([representatives[node_of_row[duplicates]], representatives[parent]])
-    children = np.concatenate([duplicates, representatives[child]])
-    distances = np.concatenate([np.zeros(duplicates.shape[0], np.int64), ed])
-    rules = np.concatenate(
-        [np.full(duplicates.shape[0], RULE_IDENTICAL, np.int64), _rule_codes(magnitudes, levels)]
-    )
-    roots = np.concatenate([representatives[root_nodes], representatives[singles]])
+    forest = node_forest(dataset, max_distance=max_distance, levels=levels, tiebreak=tiebreak,
+                         missing=missing, progress=progress, cancel=cancel)
+    result = assemble(dataset, forest.representatives, forest.node_of_row, forest.edges, forest.order,
+                      algorithm=algorithm, parameters=parameters)
     report(progress, 1.0)
-    return Inference(
-        algorithm=algorithm,
-        parameters=dict(parameters or {}),
-        ids=list(profiles.ids),
-        parents=parents.astype(np.int64),
-        children=children.astype(np.int64),
-        distances=distances.astype(np.int64),
-        rules=rules.astype(np.int64),
-        roots=roots.astype(np.int64),
-        counts=counts,
-    )
+    return result
 
 
 def goeburst(

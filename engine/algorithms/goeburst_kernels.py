@@ -142,13 +142,18 @@ class KeptEdges(NamedTuple):
     """The forest's edges ``(u[e], v[e], d[e])``, v the node the edge brought in.
 
     ``rule[e]`` is the magnitude of :func:`compare_edges` that made edge e beat the next best edge
-    across the cut (1 distance, 1 + k LV level k, levels + 2 frequency, levels + 3 id).
+    across the cut (1 distance, 1 + k LV level k, levels + 2 frequency, levels + 3 id). That
+    runner-up is ``(runner_u[e], runner_v[e], runner_d[e])``, ``runner_u[e] == -1`` when no other
+    edge crossed the cut; :mod:`engine.algorithms.incremental` keeps it as the witness of the rule.
     """
 
     u: np.ndarray
     v: np.ndarray
     d: np.ndarray
     rule: np.ndarray
+    runner_u: np.ndarray
+    runner_v: np.ndarray
+    runner_d: np.ndarray
 
     empty = classmethod(_empty_columns)
 
@@ -643,12 +648,15 @@ def _deciding_rule(u, x, d, heap, size, best, order):
     """The rule by which edge (u, x, d), just taken, beat the next best edge across the cut.
 
     That runner-up is the better of x's second-best edge and the edge now on top of the heap
-    (stale entries dropped); with no runner-up the distance decided (1).
+    (stale entries dropped); with no runner-up the distance decided (1). Returns the magnitude and
+    the runner-up ``(cu, cv, cd)``, ``cu == -1`` when there is none.
     """
     cu, cv, cd = best.second_u[x], x, best.second_d[x]
     if size > 0 and (cu < 0 or compare_edges(heap.u[0], heap.v[0], heap.d[0], cu, cv, cd, order) < 0):
         cu, cv, cd = heap.u[0], heap.v[0], heap.d[0]
-    return 1 if cu < 0 else -compare_edges(u, x, d, cu, cv, cd, order)
+    if cu < 0:
+        return 1, np.int64(-1), np.int64(-1), np.int64(0)
+    return -compare_edges(u, x, d, cu, cv, cd, order), cu, cv, cd
 
 
 @numba.njit(cache=True)
@@ -805,7 +813,11 @@ def prim_steps(pairs, candidates, order, options, state, best, heap, edges):
             edges.u[kept] = u
             edges.v[kept] = x
             edges.d[kept] = d
-            edges.rule[kept] = _deciding_rule(u, x, d, heap, size, best, order)
+            rule, cu, cv, cd = _deciding_rule(u, x, d, heap, size, best, order)
+            edges.rule[kept] = rule
+            edges.runner_u[kept] = cu
+            edges.runner_v[kept] = cv
+            edges.runner_d[kept] = cd
             kept += 1
         in_tree[x] = True
         added += 1

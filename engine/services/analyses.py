@@ -1,8 +1,9 @@
 """Analysis jobs: requests checked, queued, computed, stored.
 
 A request is the engine's own :class:`JobRequest`: which analysis (``inference`` builds a tree from a
-dataset, ``visualization`` lays out an inference), which algorithm of the registry, the dataset, the
-inference to lay out, and the algorithm's named options. The API turns PhyloDB's positional job body
+dataset, ``visualization`` lays out an inference, ``partition`` cuts one into named clusters at many
+thresholds: :mod:`engine.services.surveillance`), which algorithm, the dataset, the inference to lay
+out or cut, and the algorithm's named options. The API turns PhyloDB's positional job body
 into one (``api/wire.py``); the dashboard builds one directly. The job's result appears under its
 ``analysis_id`` once the job has succeeded, and never before.
 
@@ -16,7 +17,8 @@ The work of a job (:func:`run_job`) runs in a worker process. With the local run
 also writes the result's arrays beside the store, so only a small message comes back and the server
 stores just the record that makes the result visible; a job that does not succeed has its arrays
 removed. :func:`warm_up` is what a worker does while it waits for jobs: every registered algorithm
-once on a tiny dataset, so that numba's cached kernels are loaded when real jobs come.
+once on a tiny dataset (and the surveillance kernels: extending a tree, partitions), so that numba's
+cached kernels are loaded when real jobs come.
 """
 
 from __future__ import annotations
@@ -35,12 +37,15 @@ from typing import Any
 import numpy as np
 
 from engine.algorithms import registry
+from engine.algorithms.incremental import ALGORITHMS as EXTENSIBLE
 from engine.algorithms.registry import INFERENCE, VISUALIZATION
 from engine.clock import now
 from engine.errors import ConflictError, NotFoundError, ParameterError, PhyloDashError, quoted
 from engine.jobs.runner import FINAL, QUEUED, RUNNING, SUCCEEDED, Listener
 from engine.models import CancelCheck, Dataset, Profiles, ProgressCallback, ReadReport
+from engine.services import surveillance
 from engine.services.catalog import Catalog, check_id
+from engine.services.surveillance import CLUSTER_CODES, CLUSTER_CODES_VERSION, PARTITION
 from engine.storage.codec import (
     dataset_from_arrays,
     dataset_to_arrays,
@@ -48,12 +53,21 @@ from engine.storage.codec import (
     inference_to_arrays,
     layout_to_arrays,
 )
-from engine.storage.records import DatasetRecord, InferenceRecord, JobRecord, UserRecord, VisualizationRecord
+from engine.storage.records import (
+    DatasetRecord,
+    InferenceRecord,
+    JobRecord,
+    PartitionRecord,
+    UserRecord,
+    VisualizationRecord,
+)
 from engine.storage.store import ArrayReader, ArrayWriter, Store
 
 #: The record type of each analysis's results.
 RESULTS: dict[str, type[InferenceRecord]] = {INFERENCE: InferenceRecord,
-                                             VISUALIZATION: VisualizationRecord}
+                                             VISUALIZATION: VisualizationRecord, PARTITION: PartitionRecord}
+#: The analyses that read an inference rather than a dataset.
+_OF_INFERENCE = (VISUALIZATION, PARTITION)
 _log = logging.getLogger(__name__)
 
 
@@ -63,14 +77,15 @@ class JobRequest:
 
     Parameters
     ----------
-    analysis : {"inference", "visualization"}
-        An inference builds a tree from ``dataset_id``; a visualization lays out ``inference_id``.
+    analysis : {"inference", "visualization", "partition"}
+        An inference builds a tree from ``dataset_id``; a visualization lays out ``inference_id``; a
+        partition cuts it into clusters at many thresholds.
     algorithm : str
-        A registry algorithm of that analysis.
+        A registry algorithm of that analysis (``cluster-codes`` for a partition).
     dataset_id : str
-        The dataset (for a visualization: the dataset of the inference).
+        The dataset (for a visualization or partition: the dataset of the inference).
     inference_id : str, optional
-        The inference to lay out (visualizations only).
+        The inference to lay out or cut (visualizations and partitions only).
     options : mapping, optional
         The algorithm's named options; left-out ones take their defaults.
     client_parameters : list, optional
@@ -85,15 +100,21 @@ class JobRequest:
     options: Mapping[str, object] = field(default_factory=dict)
     client_parameters: list[Any] | None = None
 
-    def checked(self) -> tuple[registry.Algorithm, dict[str, object]]:
-        """The algorithm and the complete, checked options; ParameterError names what is wrong."""
+    def checked(self) -> tuple[str, str, dict[str, object]]:
+        """The algorithm's name and version and the complete, checked options (a partition's default
+        thresholds, which depend on the dataset, are None); ParameterError names what is wrong."""
         if not isinstance(self.analysis, str) or self.analysis not in RESULTS:
-            raise ParameterError("analysis must be 'inference' or 'visualization', "
+            raise ParameterError("analysis must be 'inference', 'visualization' or 'partition', "
                                  f"not {quoted(self.analysis)}")
+        if (self.analysis in _OF_INFERENCE) != (self.inference_id is not None):
+            raise ParameterError("a visualization or partition takes one inference; an inference takes none")
+        if self.analysis == PARTITION:
+            if self.algorithm != CLUSTER_CODES:
+                raise ParameterError(f"{quoted(self.algorithm)} is not a partition algorithm; "
+                                     f"choose {CLUSTER_CODES}")
+            return CLUSTER_CODES, CLUSTER_CODES_VERSION, surveillance.check_partition_options(self.options)
         algorithm = registry.get(self.algorithm, self.analysis)
-        if (self.analysis == VISUALIZATION) != (self.inference_id is not None):
-            raise ParameterError("a visualization lays out one inference; an inference takes none")
-        return algorithm, algorithm.check(self.options)
+        return algorithm.name, algorithm.version, algorithm.check(self.options)
 
 
 def result_key(job: JobRecord) -> str:
@@ -106,37 +127,47 @@ def run_job(arrays: ArrayReader, job: JobRecord, progress: ProgressCallback, can
     """Compute a job's result in a worker process.
 
     Reads its input arrays with ``arrays``. With ``results`` it writes the result's arrays itself,
-    under :func:`result_key`, and returns ``{"seconds": float}``; without, it returns them:
-    ``{"arrays": named arrays, "seconds": float}``. The server stores the record either way.
+    under :func:`result_key`, and returns ``{"seconds": float, "record": fields}``; without, it
+    returns them too: ``{"arrays": named arrays, ...}``. ``record`` holds fields of the result record
+    known only once it is computed (how an inference was computed). The server stores the record.
     """
     started = time.perf_counter()
     source = arrays.get(job.input_arrays)
     hooks = {"progress": progress, "cancel": cancel}
-    if job.analysis == INFERENCE:
+    computed: dict[str, Any] = {}
+    if job.analysis == INFERENCE and job.algorithm in EXTENSIBLE:
+        result, computed = surveillance.infer_goeburst(arrays, job, dataset_from_arrays(source), **hooks)
+    elif job.analysis == INFERENCE:
         inference = registry.infer(job.algorithm, dataset_from_arrays(source), job.options, **hooks)
         result = inference_to_arrays(inference)
+        computed = {"computed_reason": job.base_reason}
+    elif job.analysis == PARTITION:
+        result = surveillance.partition_job(arrays, job, source, **hooks)
     else:
         tree = inference_from_arrays(source, job.input_algorithm or "", {})
         result = layout_to_arrays(registry.lay_out(job.algorithm, tree, job.options, **hooks))
     if results is None:
-        return {"arrays": result, "seconds": time.perf_counter() - started}
+        return {"arrays": result, "seconds": time.perf_counter() - started, "record": computed}
     results.put(result_key(job), result)
-    return {"seconds": time.perf_counter() - started}
+    return {"seconds": time.perf_counter() - started, "record": computed}
 
 
 def warm_up() -> Iterator[str]:
     """Run every registered algorithm on a tiny dataset, as :func:`run_job` would, one step at a time:
     a generator that yields an algorithm's name after each run.
 
-    For each inference, in the registry's order (goeBURST first): one step with its default options,
-    then one step per visualization laying out that tree, then one step per other choice of each of
-    its options that has choices. A worker process runs these steps while it waits for jobs, so that
-    a job finds numba's cached kernels loaded (a fresh process pays about a second for them, and
-    compiles them on a fresh machine); as a step is short, a job sent meanwhile waits for one run of
-    one algorithm at most, and the commonest jobs (goeBURST with its defaults, its layouts) are
-    ready first. An algorithm that refuses the tiny dataset is skipped; any other error is logged.
+    First the surveillance steps (:func:`engine.services.surveillance.warm_up`: goeBURST extended
+    and cut into cluster codes). Then for each inference, in the registry's order (goeBURST first):
+    one step with its default options, then one step per visualization laying out that tree, then
+    one step per other choice of each of its options that has choices. A worker process runs these
+    steps while it waits for jobs, so that a job finds numba's cached kernels loaded (a fresh process
+    pays about a second for them, and compiles them on a fresh machine); as a step is short, a job
+    sent meanwhile waits for one run of one algorithm at most, and the commonest jobs (goeBURST with
+    its defaults, its layouts) are ready first. An algorithm that refuses the tiny dataset is
+    skipped; any other error is logged.
     """
     source = dataset_to_arrays(_tiny_dataset())
+    yield from surveillance.warm_up(dataset_from_arrays(source))
     for name in registry.names(INFERENCE):
         variants = _option_variants(registry.get(name))
         tree = _try(name, registry.infer, name, dataset_from_arrays(source), variants[0])
@@ -211,9 +242,11 @@ class Analyses:
             return self._submit(user, project_id, request)
 
     def _submit(self, user: UserRecord, project_id: str, request: JobRequest) -> JobRecord:
-        algorithm, options = request.checked()
+        name, version, options = request.checked()
         project = self.catalog.project(user, project_id, write=True)
         dataset = self.catalog.dataset(user, project_id, request.dataset_id)
+        if request.analysis == PARTITION:
+            options = surveillance.with_default_thresholds(options, dataset.locus_count)
         if dataset.profile_count < 2:
             raise ConflictError(f"the dataset has {dataset.profile_count} profile(s); "
                                 "a tree needs at least 2")
@@ -224,9 +257,10 @@ class Analyses:
                                 "some to finish or cancel them")
         job = JobRecord(
             id=str(uuid.uuid4()), analysis_id=str(uuid.uuid4()), project_id=project.id, user=user.email,
-            analysis=request.analysis, algorithm=algorithm.name, version=algorithm.version, options=options,
+            analysis=request.analysis, algorithm=name, version=version, options=options,
             client_parameters=None if request.client_parameters is None else tuple(request.client_parameters),
-            **self._input(user, project_id, dataset, request.inference_id))
+            **self._input(user, project_id, dataset, request.inference_id),
+            **self._base(request.analysis, dataset, name, options))
         job = job.replace(content_key=_content_key(job))
         earlier = self._equal_result(job)
         if earlier is not None:
@@ -241,9 +275,20 @@ class Analyses:
         runner's own thread and must return quickly. Returns the function that unsubscribes."""
         return self.runner.subscribe(listener)
 
+    def _base(self, analysis: str, dataset: DatasetRecord, algorithm: str,
+              options: dict[str, object]) -> dict[str, Any]:
+        """The job's base fields: the parent's result an inference of a version extends (or why there
+        is none), the earlier partition a partition inherits its names from."""
+        if analysis == INFERENCE:
+            fields, reason = surveillance.extension_base(self.store, dataset, algorithm, options)
+            return {**fields, "base_reason": reason}
+        if analysis == PARTITION:
+            return surveillance.naming_base(self.store, dataset, options)
+        return {}
+
     def _input(self, user: UserRecord, project_id: str, dataset: DatasetRecord,
                inference_id: str | None) -> dict[str, Any]:
-        """The job's input fields: the dataset, or the live inference to lay out."""
+        """The job's input fields: the dataset, or the live inference to lay out or cut."""
         if inference_id is None:
             return {"dataset_id": dataset.id, "input_arrays": dataset.arrays,
                     "input_hash": dataset.content_hash}
@@ -293,7 +338,7 @@ class Analyses:
             self.store.put_arrays(key, result["arrays"])
         provenance = {"seconds": round(float(result["seconds"]), 6), "started": job.started,
                       "finished": now()}
-        self.store.insert(_result_record(job, key, provenance))
+        self.store.insert(_result_record(job, key, provenance, result.get("record", {})))
 
     def _discard(self, job: JobRecord) -> None:
         """Remove what the work of a job that did not succeed may have written (its result's arrays)."""
@@ -321,7 +366,7 @@ class Analyses:
         done = {"status": SUCCEEDED, "progress": 1.0, "started": stamp, "finished": stamp, "error": None,
                 "reused_from": earlier.id}
         with self.store.together():
-            self.store.insert(_result_record(job, earlier.arrays, provenance))
+            self.store.insert(_result_record(job, earlier.arrays, provenance, _computed(earlier)))
             if job.created:  # the runner queued it (a new job is not stored yet, so it has no creation time)
                 return self.store.update(JobRecord, job.id, **done)
             return self.store.insert(job.replace(**done, created=stamp))
@@ -329,10 +374,21 @@ class Analyses:
 
 def _content_key(job: JobRecord) -> str:
     what = [job.analysis, job.algorithm, job.version, dict(job.options), job.input_hash]
+    if job.analysis == PARTITION:  # the names depend on the partition they are inherited from
+        what.append(job.base_id)
     return hashlib.sha256(json.dumps(what, sort_keys=True).encode()).hexdigest()
 
 
-def _result_record(job: JobRecord, arrays_key: str, provenance: dict[str, Any]) -> InferenceRecord:
+def _computed(record: InferenceRecord) -> dict[str, Any]:
+    """How ``record`` was computed, for a result that reuses it (its tree is the same)."""
+    if type(record) is not InferenceRecord:
+        return {}
+    return {"computed": record.computed, "computed_from": record.computed_from,
+            "computed_reason": record.computed_reason}
+
+
+def _result_record(job: JobRecord, arrays_key: str, provenance: dict[str, Any],
+                   computed: dict[str, Any]) -> InferenceRecord:
     fields = {
         "id": job.analysis_id, "project_id": job.project_id, "dataset_id": job.dataset_id,
         "algorithm": job.algorithm, "parameters": dict(job.options), "created": now(), "arrays": arrays_key,
@@ -342,4 +398,7 @@ def _result_record(job: JobRecord, arrays_key: str, provenance: dict[str, Any]) 
     }
     if job.analysis == VISUALIZATION:
         return VisualizationRecord(**fields, inference_id=job.inference_id or "")
-    return InferenceRecord(**fields)
+    if job.analysis == PARTITION:
+        return PartitionRecord(**fields, inference_id=job.inference_id or "",
+                               thresholds=tuple(job.options["thresholds"]), named_from=job.base_id)
+    return InferenceRecord(**fields, **computed)

@@ -18,10 +18,12 @@ from typing import Any
 
 import numpy as np
 
+from engine.algorithms.nomenclature import Naming
 from engine.clock import now
 from engine.errors import ForbiddenError, NotFoundError, ParameterError, UnauthorizedError, quoted
 from engine.io.datasets import read_dataset
-from engine.models import Dataset, Inference, Layout
+from engine.io.versions import append_rows
+from engine.models import Dataset, Inference, Layout, ReadReport
 from engine.services.accounts import ADMIN, check_email
 from engine.storage.codec import (
     dataset_from_arrays,
@@ -32,6 +34,7 @@ from engine.storage.codec import (
 from engine.storage.records import (
     DatasetRecord,
     InferenceRecord,
+    PartitionRecord,
     ProjectRecord,
     R,
     UserRecord,
@@ -39,6 +42,7 @@ from engine.storage.records import (
 )
 from engine.storage.reports import report_to_dict
 from engine.storage.store import Store
+from engine.storage.surveillance_codec import naming_from_arrays
 
 PUBLIC, PRIVATE = "public", "private"
 VISIBILITIES = (PUBLIC, PRIVATE)
@@ -150,7 +154,7 @@ class Catalog:
     def delete_project(self, user: UserRecord, project_id: str) -> None:
         """Deprecate the project and everything in it."""
         project = self.project(user, project_id, write=True)
-        for kind in (DatasetRecord, InferenceRecord, VisualizationRecord):
+        for kind in (DatasetRecord, InferenceRecord, VisualizationRecord, PartitionRecord):
             self._deprecate(kind, lambda r: r.project_id == project.id)
         self.store.update(ProjectRecord, project.id, deprecated=True)
 
@@ -181,9 +185,26 @@ class Catalog:
                                profile_column=profile_column or None, kind=kind)
         return self.store_dataset(project.id, dataset, name=name, description=description)
 
-    def store_dataset(self, project_id: str, dataset: Dataset, *, name: str,
-                      description: str) -> DatasetRecord:
-        """Store a dataset that was read already (arrays first, then the record that points at them)."""
+    def add_version(self, user: UserRecord, project_id: str, dataset_id: str, profiles: bytes,
+                    isolates: bytes | None = None, *, name: str = "", description: str = "",
+                    profile_column: str | None = None) -> DatasetRecord:
+        """A new version of a dataset: its profiles and isolates plus the new rows of the files, read as
+        an upload is (:func:`~engine.io.versions.append_rows`); the record names the dataset in
+        ``parent_id`` and keeps the read report of the new rows. The dataset itself stays as it was.
+
+        A file that cannot be used raises InputError (with its line) and stores nothing.
+        """
+        project = self.project(user, project_id, write=True)
+        parent = self.dataset(user, project_id, dataset_id)
+        dataset, report = append_rows(self.dataset_content(parent), profiles, isolates,
+                                      profile_column=profile_column or None)
+        return self.store_dataset(project.id, dataset, name=name or f"{parent.name} +{report.profiles}",
+                                  description=description, report=report, parent_id=parent.id)
+
+    def store_dataset(self, project_id: str, dataset: Dataset, *, name: str, description: str,
+                      report: ReadReport | None = None, parent_id: str | None = None) -> DatasetRecord:
+        """Store a dataset that was read already (arrays first, then the record that points at them);
+        the record keeps ``report`` (default: the dataset's own) and ``parent_id``."""
         dataset_id = str(uuid.uuid4())
         key = f"datasets/{dataset_id}"
         self.store.put_arrays(key, dataset_to_arrays(dataset))
@@ -194,14 +215,14 @@ class Catalog:
             profile_count=dataset.profiles.size, locus_count=len(dataset.profiles.loci),
             isolate_count=0 if isolates is None else len(isolates.rows),
             isolate_columns=() if isolates is None else tuple(isolates.columns),
-            content_hash=dataset_content_hash(dataset), arrays=key,
-            report=stored_report(report_to_dict(dataset.report))))
+            content_hash=dataset_content_hash(dataset), arrays=key, parent_id=parent_id,
+            report=stored_report(report_to_dict(report or dataset.report))))
 
     def delete_dataset(self, user: UserRecord, project_id: str, dataset_id: str) -> None:
         """Deprecate the dataset, its inferences and their visualizations."""
         self.project(user, project_id, write=True)
         dataset = self.dataset(user, project_id, dataset_id)
-        for kind in (InferenceRecord, VisualizationRecord):
+        for kind in (InferenceRecord, VisualizationRecord, PartitionRecord):
             self._deprecate(kind, lambda r: r.dataset_id == dataset.id)
         self.store.update(DatasetRecord, dataset.id, deprecated=True)
 
@@ -234,7 +255,8 @@ class Catalog:
         """Deprecate an inference and its visualizations."""
         self.project(user, project_id, write=True)
         inference = self._live(self.inference(user, project_id, dataset_id, inference_id), "inference")
-        self._deprecate(VisualizationRecord, lambda r: r.inference_id == inference.id)
+        for kind in (VisualizationRecord, PartitionRecord):
+            self._deprecate(kind, lambda r: r.inference_id == inference.id)
         self.store.update(InferenceRecord, inference.id, deprecated=True)
 
     def inference_content(self, record: InferenceRecord) -> Inference:
@@ -265,6 +287,26 @@ class Catalog:
         found = self.visualization(user, project_id, dataset_id, inference_id, visualization_id)
         self._live(found, "visualization")
         self.store.update(VisualizationRecord, found.id, deprecated=True)
+
+    def partitions(self, user: UserRecord, project_id: str, dataset_id: str,
+                   inference_id: str) -> list[PartitionRecord]:
+        """The live partitions of an inference, oldest first."""
+        inference = self.inference(user, project_id, dataset_id, inference_id)
+        return self.store.select(PartitionRecord, lambda r: r.inference_id == inference.id
+                                 and not r.deprecated)
+
+    def partition(self, user: UserRecord, project_id: str, dataset_id: str, inference_id: str,
+                  partition_id: str) -> PartitionRecord:
+        """A partition of an inference, deprecated ones included."""
+        inference = self.inference(user, project_id, dataset_id, inference_id)
+        found = self.store.find(PartitionRecord, check_id(partition_id, "partition"))
+        if found is None or found.inference_id != inference.id:
+            raise NotFoundError(f"there is no partition {partition_id} of this inference")
+        return found
+
+    def partition_content(self, record: PartitionRecord) -> Naming:
+        """The names (one row per profile, one column per threshold) and changes of a partition."""
+        return naming_from_arrays(self.store.get_arrays(record.arrays))
 
     def layout_content(self, record: VisualizationRecord) -> Layout:
         """The coordinates of a visualization record."""

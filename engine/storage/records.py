@@ -82,6 +82,7 @@ class DatasetRecord(StoredRecord):
     report: Mapping[str, Any]
     created: str
     deprecated: bool = False
+    parent_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -89,7 +90,10 @@ class JobRecord(StoredRecord):
     """An analysis job: what was asked (analysis, algorithm and version, checked options, input), its
     state (``status``, ``progress``, times, ``error``) and where its result goes (``analysis_id``).
 
-    ``client_parameters`` are kept only to be shown back to the client that sent them.
+    ``client_parameters`` are kept only to be shown back to the client that sent them. A job that
+    builds on an earlier result names it in ``base_id`` and reads its arrays (``base_arrays``): an
+    inference of a version extends the parent's result, a partition inherits the names of an earlier
+    one. ``base_reason`` says why an inference of a version has no result to extend.
     """
 
     TABLE: ClassVar[str] = "jobs"
@@ -106,6 +110,9 @@ class JobRecord(StoredRecord):
     input_arrays: str = ""
     input_hash: str = ""
     input_algorithm: str | None = None
+    base_id: str | None = None
+    base_arrays: tuple[str, ...] = ()
+    base_reason: str | None = None
     content_key: str = ""
     status: str = "queued"
     progress: float = 0.0
@@ -120,7 +127,12 @@ class JobRecord(StoredRecord):
 @dataclass(frozen=True)
 class InferenceRecord(StoredRecord):
     """A tree: the algorithm and checked parameters that made it, its arrays, and its provenance
-    (input hash, algorithm, version, parameters, job, timings, the result it reused)."""
+    (input hash, algorithm, version, parameters, job, timings, the result it reused).
+
+    ``computed`` is ``"incremental"`` when the tree was extended from the result ``computed_from`` of
+    the parent version, else ``"full"``; ``computed_reason`` says why an inference of a version was
+    not extended (None when there was nothing to extend).
+    """
 
     TABLE: ClassVar[str] = "inferences"
     project_id: str
@@ -133,6 +145,9 @@ class InferenceRecord(StoredRecord):
     provenance: Mapping[str, Any]
     created: str
     deprecated: bool = False
+    computed: str = "full"
+    computed_from: str | None = None
+    computed_reason: str | None = None
 
 
 @dataclass(frozen=True)
@@ -143,10 +158,21 @@ class VisualizationRecord(InferenceRecord):
     inference_id: str = ""
 
 
+@dataclass(frozen=True)
+class PartitionRecord(InferenceRecord):
+    """Cluster codes of an inference (``inference_id``) at ``thresholds``; the names were inherited
+    from the partition ``named_from`` (None for the first of its line)."""
+
+    TABLE: ClassVar[str] = "partitions"
+    inference_id: str = ""
+    thresholds: tuple[float, ...] = ()
+    named_from: str | None = None
+
+
 #: Every record type, by table name.
 RECORD_TYPES: dict[str, type[StoredRecord]] = {
     kind.TABLE: kind for kind in (UserRecord, ProjectRecord, DatasetRecord, JobRecord, InferenceRecord,
-                                  VisualizationRecord)
+                                  VisualizationRecord, PartitionRecord)
 }
 
 

@@ -29,6 +29,7 @@ import json
 import os
 import re
 import sys
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -97,7 +98,9 @@ class Endpoint:
 
 def _query_names(operation: dict[str, Any]) -> tuple[str, ...]:
     refs = (parameter.get("$ref", "") for parameter in operation.get("parameters", []))
-    return tuple(ref.rsplit("/", 1)[-1] for ref in refs if ref.rsplit("/", 1)[-1] in ("page", "format"))
+    declared = DOCUMENT["components"]["parameters"]
+    names = (declared.get(ref.rsplit("/", 1)[-1], {}).get("name") for ref in refs)
+    return tuple(name for name in names if name in ("page", "format"))
 
 
 ENDPOINTS: tuple[Endpoint, ...] = tuple(
@@ -144,12 +147,18 @@ def _upload_body(ids: dict[str, str]) -> Sent:
     return Sent(*multipart({"profiles": ("profiles.tsv", PROFILES)}, {"name": "intruder's data"}))
 
 
+def _version_body(ids: dict[str, str]) -> Sent:
+    added = PROFILES.split(b"\n", 1)[0] + b"\n" + b"\t".join([b"99", *[b"1"] * 7]) + b"\n"
+    return Sent(*multipart({"profiles": ("added.tsv", added)}, {"name": "intruder's version"}))
+
+
 #: A valid body of every operation that takes one: refusals must not come from a bad body.
 BODIES: dict[tuple[str, str], Callable[[dict[str, str]], Sent]] = {
     ("POST", "/projects"): _project_body,
     ("PUT", "/projects/{project}"): _project_body,
     ("POST", "/projects/{project}/jobs"): _job_body,
     ("POST", "/projects/{project}/datasets"): _upload_body,
+    ("POST", "/projects/{project}/datasets/{dataset}/versions"): _version_body,
 }
 
 # -- credentials and ids that must be refused -----------------------------------------------------
@@ -281,9 +290,19 @@ class AccessCase(ApiTestCase):
             assert problem["message"] == "unauthorized", (what, problem)
         return problem
 
+    def all_workers_started(self, timeout: float = 120) -> None:
+        """Wait until the job runner has started all its worker processes: the spare starts once the first
+        has warmed up, whenever that is, and starting a process opens /dev/null in this one."""
+        pool = self.service.runner.pool
+        deadline = time.monotonic() + timeout
+        while len(pool.pids()) < pool.size:
+            assert time.monotonic() < deadline, "the job workers did not start"
+            time.sleep(0.05)
+
     @contextlib.contextmanager
     def unchanged(self, what: str) -> Iterator[None]:
         """Assert that the block changes no record, no file of the data folder and no file outside it."""
+        self.all_workers_started()
         before = self.snapshot()
         with watch_files() as touched:
             yield
@@ -293,7 +312,8 @@ class AccessCase(ApiTestCase):
 
 class WorldCase(AccessCase):
     """Ana's private project and her public one, each with a dataset, a goeBURST inference (and its
-    finished job) and a radial visualization; ``self.private`` and ``self.public`` are their ids.
+    finished job), a radial visualization and a partition; ``self.private`` and ``self.public`` are their
+    ids.
     """
 
     def setUp(self) -> None:
@@ -307,8 +327,12 @@ class WorldCase(AccessCase):
         dataset = self.upload(project, PROFILES, ISOLATES, token=self.ana)["id"]
         inference = self.finished(project, job_request("goeburst", dataset, 3))
         visualization = self.finished(project, job_request("radial", dataset, inference["analysis_id"]))
+        cut = [dataset, inference["analysis_id"], {"thresholds": [1]}]
+        partition = self.finished(project, {"analysis": "partition", "algorithm": "cluster-codes",
+                                            "parameters": cut})
         return {"project": project, "dataset": dataset, "inference": inference["analysis_id"],
-                "visualization": visualization["analysis_id"], "job": inference["job_id"]}
+                "visualization": visualization["analysis_id"], "partition": partition["analysis_id"],
+                "job": inference["job_id"]}
 
     def finished(self, project: str, body: dict[str, Any]) -> dict[str, str]:
         """Run a job of Ana's to success: ``{job_id, analysis_id}``."""

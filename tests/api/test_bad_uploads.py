@@ -93,6 +93,22 @@ class BadUploads(ApiTestCase):
         # and the server still takes a good upload
         assert self.upload(project, PROFILES)["profiles"] == 3
 
+    def test_bad_profiles_added_to_a_dataset_get_the_uploads_answer_and_store_nothing(self) -> None:
+        project = self.project()
+        parent = self.upload(project, PROFILES)["id"]
+        datasets, stored = self.all_datasets(), self.stored()
+        for name, (data, _words, _line) in corpus().items():
+            if not name.startswith("profiles_") or name.startswith("profiles_snp_"):
+                continue  # a version is read with its dataset's kind (MLST here) and isolate table (none)
+            with self.subTest(name):
+                upload = self.upload(project, data, expect=400)
+                files, content_type = multipart({"profiles": ("added.tsv", data)}, {})
+                version = self.json("POST", f"/projects/{project}/datasets/{parent}/versions", raw=files,
+                                    headers={"Content-Type": content_type}, expect=400)
+                assert version == upload
+        assert self.all_datasets() == datasets
+        assert self.stored() == stored
+
     def test_formula_and_markup_details_name_line_column_and_reason(self) -> None:
         project = self.project()
         for name, column in [("isolates_formula_cmd.tsv", "Column 2 ('country')"),

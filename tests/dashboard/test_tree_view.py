@@ -16,12 +16,15 @@ from dashboard.tree import view as tree_view
 from dashboard.tree.geometry import RULE_GROUPS, node_sizes, pie_wedges, zoom_box
 from dashboard.tree.overview import OverviewTree
 from dashboard.tree.view import TreeView
-from dashboard.viewmodels.tree import NO_COLOUR
+from dashboard.viewmodels.tree import NO_COLOUR, PARTITION_CHOICE, TreeControls
 from engine.algorithms import metadata, registry
 from engine.algorithms.clusters import cluster_tsv, cut
 from engine.algorithms.layouts import side_by_side
+from engine.algorithms.nomenclature import name_clusters
+from engine.algorithms.partitions import partition
 from engine.io.datasets import read_dataset
 from engine.io.formats import TREE_FORMATS
+from engine.io.partition_table import partition_tsv
 from engine.models import Dataset, Inference, Layout
 
 
@@ -214,3 +217,22 @@ def test_a_dataset_without_isolates_has_plain_nodes_and_no_metadata_colours(demo
     assert set(view.canvas.nodes.data["summary"]) == {""}
     view.search.value = "5"
     assert view.search_message.object == "1 node matches."
+
+
+def test_a_partition_colours_by_its_names_lists_its_changes_and_is_downloaded(demo) -> None:
+    dataset, inference, layout = demo
+    cut_at = partition(inference, [1, 2])
+    naming = name_clusters(None, cut_at.ids, cut_at.labels, cut_at.thresholds)
+    controls = TreeControls.for_tree(dataset, inference, naming)
+    view = TreeView(dataset, inference, layout, title="demo: goeBURST", controls=controls)
+    assert view.changes.visible and view.changes.value["kind"].unique().tolist() == ["new"]
+    assert not view.downloads["Partition TSV"].disabled
+    assert download(view, "Partition TSV").decode() == partition_tsv(naming.isolates, naming.thresholds,
+                                                                     naming.names)
+    view.colour_by.value = f"{PARTITION_CHOICE}2"
+    fills = np.asarray(view.canvas.nodes.data["fill"], dtype=object)
+    names = [row[1] for row in naming.names]
+    assert view.colours.legend[0].label == "C1" and view.clusters.visible is False
+    assert len({fill for fill, name in zip(fills, names, strict=True) if name == "C1"}) == 1
+    plain = TreeView(*demo, title="demo: goeBURST")
+    assert not plain.changes.visible and plain.downloads["Partition TSV"].disabled

@@ -150,7 +150,7 @@ def test_the_launch_form_holds_a_registry_parameter_object_and_builds_a_job_requ
     assert (request.analysis, request.algorithm, request.dataset_id, request.inference_id) == (
         "inference", "goeburst", form.dataset, None)
     assert dict(request.options) == {"lvs": 2, "missing": "ignore"}
-    assert request.checked()[1] == {"lvs": 2, "missing": "ignore"}
+    assert request.checked()[2] == {"lvs": 2, "missing": "ignore"}
 
     act(form, algorithm="goeburst-full")
     assert option_values(form.parameters) == {"missing": "difference"}

@@ -1,0 +1,80 @@
+"""The placement report of new isolates (engine/algorithms/placement.py).
+
+Expected values are worked out by hand in the comments from the literal tables.
+"""
+
+from __future__ import annotations
+
+import doctest
+
+import numpy as np
+import pytest
+from test_goeburst import dataset
+
+import engine.algorithms.placement
+from engine.algorithms.goeburst import goeburst_full
+from engine.algorithms.nomenclature import name_clusters
+from engine.algorithms.partitions import isolate_labels, partition
+from engine.algorithms.placement import ClusterPlacement, placement_report
+from engine.errors import InputError, ParameterError
+
+# Old profiles "1" [1,1,1], "2" [1,1,2], "3" [5,5,5]; new "4" [1,2,2] (1 from "2", 2 from "1",
+# 3 from "3") and "5" [7,7,7] (3 from everything).
+ROWS = [[1, 1, 1], [1, 1, 2], [5, 5, 5], [1, 2, 2], [7, 7, 7]]
+
+
+def test_profiles_as_isolates_nearest_and_distance() -> None:
+    report = placement_report(dataset(ROWS), 3, nearest=2)
+    assert [(p.isolate, p.profile, p.distance, p.nearest) for p in report] == [
+        ("4", "4", 1, (("2", 1), ("1", 2))),
+        ("5", "5", 3, (("1", 3), ("2", 3))),  # three old profiles 3 apart: ties by id, two listed
+    ]
+    assert all(p.clusters == () for p in report)
+
+
+def test_clusters_with_lasting_names_and_founders() -> None:
+    # Threshold 1: old clusters {1, 2} (C1) and {3} (C2). New: 4 joins {1, 2} (1 from 2); 5 alone
+    # founds a cluster (C3). Threshold 3: everything is one cluster, the old one (C1).
+    old, new = dataset(ROWS[:3]), dataset(ROWS)
+    ids = ["1", "2", "3", "4", "5"]
+    first = name_clusters(None, ids[:3], isolate_labels(partition(goeburst_full(old), [1, 3]), np.arange(3)),
+                          [1, 3], name_singletons=True)
+    labels = isolate_labels(partition(goeburst_full(new), [1, 3]), np.arange(5))
+    naming = name_clusters(first.state, ids, labels, [1, 3])
+    report = placement_report(new, 3, naming)
+    assert [p.clusters for p in report] == [
+        (ClusterPlacement(1, "C1", False), ClusterPlacement(3, "C1", False)),
+        (ClusterPlacement(1, "C3", True), ClusterPlacement(3, "C1", False)),
+    ]
+
+
+def test_isolate_tables() -> None:
+    # Isolates a, b (old, profiles 1 and 3), c (new, profile 1: 0 from a), d (new, no profile),
+    # e (new, profile 4: 1 from profile 2, which has no isolate, so 2 from a and 3 from b).
+    report = placement_report(dataset(ROWS), 3, isolate_ids=["a", "b", "c", "d", "e"],
+                              profile_rows=np.array([0, 2, 0, -1, 3]),
+                              new_isolates=np.array([False, False, True, True, True]))
+    assert [(p.isolate, p.profile, p.distance, p.nearest) for p in report] == [
+        ("c", "1", 0, (("a", 0), ("b", 3))),
+        ("d", "", -1, ()),
+        ("e", "4", 2, (("a", 2), ("b", 3))),
+    ]
+
+
+def test_bad_input() -> None:
+    data = dataset(ROWS)
+    with pytest.raises(ParameterError):
+        placement_report(data, 3, nearest=-1)
+    with pytest.raises(InputError, match="differ in length"):
+        placement_report(data, 3, isolate_ids=["a"], profile_rows=np.array([0, 1]),
+                         new_isolates=np.array([True]))
+    with pytest.raises(InputError, match="new in this version"):
+        placement_report(data, 3, isolate_ids=["a"], profile_rows=np.array([4]),
+                         new_isolates=np.array([False]))
+    naming = name_clusters(None, ["1"], np.array([[1]]), [0])
+    with pytest.raises(InputError, match="not in the naming"):
+        placement_report(data, 3, naming)
+
+
+def test_the_docstring_examples() -> None:
+    assert doctest.testmod(engine.algorithms.placement).failed == 0
