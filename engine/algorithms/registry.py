@@ -18,6 +18,7 @@ from engine.algorithms import goeburst as _goeburst
 from engine.algorithms import layouts as _layouts
 from engine.algorithms import mstree as _mstree
 from engine.algorithms import mstree_v2 as _mstree_v2
+from engine.algorithms import static_layout as _static_layout
 from engine.algorithms import tree_inference as _tree_inference
 from engine.algorithms import tree_layouts as _tree_layouts
 from engine.algorithms.grapetree_input import MISSING_MODES as GRAPETREE_MISSING
@@ -209,6 +210,16 @@ ALGORITHMS: Choices[Algorithm] = Choices(
             "edges 100 x distance + 10 long.",
             version="1",
             run=_layouts.radial,
+            parameters=NoParameters,
+        ),
+        "grapetree": Algorithm(
+            name="grapetree",
+            kind=VISUALIZATION,
+            description="GrapeTree's static layout: each tree fanned out from its root, subtrees given "
+            "angles by their number of nodes, edges 100 x distance long between the node discs, which "
+            "never overlap; the trees of a forest in a grid, largest first, singletons in one block.",
+            version="1",
+            run=_static_layout.grapetree,
             parameters=NoParameters,
         ),
         "force": Algorithm(

@@ -36,7 +36,7 @@ LVS, MODE = Example.param.lvs, Example.param.missing
 
 INFERENCES = ["goeburst", "goeburst-full", "mstree-v2", "mstree", "nj", "upgma", "wpgma", "single-linkage",
               "complete-linkage"]
-LAYOUTS = ["radial", "force", "equal-angle", "rectangular"]
+LAYOUTS = ["radial", "grapetree", "force", "equal-angle", "rectangular"]
 
 
 def test_the_algorithms_and_their_kinds() -> None:
