@@ -1,4 +1,4 @@
-"""Benchmark of the ``grapetree`` static layout on big trees.
+"""Benchmark of the ``grapetree`` static layout (and the force layout refined from it) on big trees.
 
 Trees of each size: a goeBURST forest of a clonal MLST table (:mod:`synthetic`, the shape real
 typing data gives: a few big hubs, many singletons), a random recursive tree (many small fans) and a
@@ -8,7 +8,11 @@ issue's target for the static layout: under 2 s at 15,000 nodes.
 
 Usage::
 
-    python bench/bench_static_layout.py [--sizes 15000,20000] [--repeat 3]
+    python bench/bench_static_layout.py [--sizes 15000,20000] [--repeat 3] [--force-iterations N]
+
+``--force-iterations N`` also times, once per tree, the force layout started from the static one
+(``start=grapetree``) and from the radial one, N rounds each, with the median relative gap between
+drawn edge lengths and ``100 * d + 10``; 0 (the default) skips it.
 """
 
 from __future__ import annotations
@@ -24,8 +28,9 @@ import numpy as np
 import synthetic
 
 from engine.algorithms import registry
+from engine.algorithms.layouts import ZERO_DISTANCE
 from engine.io.datasets import open_dataset
-from engine.models import RULE_DISTANCE, Inference
+from engine.models import RULE_DISTANCE, Inference, Layout
 
 TARGET_SECONDS = 2.0
 TARGET_NODES = 15_000
@@ -74,10 +79,30 @@ def median_seconds(run: Callable[[], object], repeat: int) -> float:
     return statistics.median(times)
 
 
+def length_error(layout: Layout, inference: Inference) -> float:
+    """Median relative gap between drawn edge lengths and ``100 * d + 10`` (what the force layout aims at)."""
+    drawn = np.hypot(layout.x[inference.parents] - layout.x[inference.children],
+                     layout.y[inference.parents] - layout.y[inference.children])
+    return float(np.median(np.abs(drawn / (100.0 * inference.distances + ZERO_DISTANCE) - 1)))
+
+
+def time_force(name: str, inference: Inference, iterations: int) -> None:
+    """Print one line per start of the force layout: seconds and edge-length error."""
+    for start in ("grapetree", "radial"):
+        began = time.perf_counter()
+        layout = registry.lay_out("force", inference, {"start": start, "iterations": iterations})
+        seconds = time.perf_counter() - began
+        label = f"force from {start} x{iterations}"
+        print(f"{name:<22}{len(inference.ids):>8}{len(inference.roots):>8}  {label:<26}{seconds:>9.3f}  "
+              f"length error {length_error(layout, inference):.3f}")
+
+
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default=f"{TARGET_NODES},20000", help="comma-separated node counts")
     parser.add_argument("--repeat", type=int, default=3, help="timed runs per case (median)")
+    parser.add_argument("--force-iterations", type=int, default=0,
+                        help="also time the force layout from the static and the radial start, N rounds")
     return parser.parse_args(argv)
 
 
@@ -98,6 +123,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 if n >= TARGET_NODES * 0.95 and n <= TARGET_NODES * 1.05:
                     verdict = "met" if seconds < TARGET_SECONDS else "MISSED"
                 print(f"{name:<22}{n:>8}{trees:>8}  {'grapetree':<26}{seconds:>9.3f}  {verdict}")
+                if args.force_iterations:
+                    time_force(name, inference, args.force_iterations)
     return 0
 
 
