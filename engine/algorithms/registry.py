@@ -231,7 +231,7 @@ ALGORITHMS: Choices[Algorithm] = Choices(
             kind=VISUALIZATION,
             description="Force-directed layout (igraph), edge lengths following distance, the trees "
             "of a forest side by side.",
-            version="1",
+            version="2",
             run=_layouts.force,
             parameters=ForceParameters,
         ),
