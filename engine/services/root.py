@@ -59,8 +59,7 @@ class Service:
         """Start running jobs; on the first start (no users yet) set up the admin and the demo project,
         whose goeBURST tree and its ``grapetree`` layout are then computed by two jobs
         (:func:`~engine.services.demo_tree.start_demo_tree`, unless ``settings.demo_tree`` is off); on
-        every start the workers warm the
-        algorithms' kernels while they wait for jobs.
+        every start the workers warm the algorithms' kernels while they wait for jobs.
 
         Returns the lines to show the person who started the server (empty after the first start).
         """
@@ -78,8 +77,9 @@ class Service:
         """The greeting, and the demo's owner, project and dataset (None when the demo was not loaded)."""
         try:  # read before anything is created: the admin and its token must come out of this start
             demo: Dataset | None = open_dataset(DEMO_FOLDER / "profiles.tsv", DEMO_FOLDER / "isolates.tsv")
-            loaded = ("and a public Demo project with a demo dataset; its goeBURST tree is being computed "
-                      "(a minute at most).")
+            loaded = "and a public Demo project with a demo dataset" + (
+                "; its goeBURST tree is being computed (on a new install this compiles the kernels first)."
+                if self.settings.demo_tree else ".")
         except PhyloDashError as error:
             demo, loaded = None, f"(the demo dataset was not loaded: {error})."
         admin, token = self.accounts.add(FIRST_ADMIN, admin=True)
