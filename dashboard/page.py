@@ -52,6 +52,7 @@ class Dashboard:
         self.sign_out.on_click(self._on_sign_out)
         self.session.param.watch(self._on_user, "user")
         self.model.tree.param.watch(self._on_tree, "status")
+        self.tabs.param.watch(self._on_tab, "active")
 
     def template(self) -> pn.template.BaseTemplate:
         """The page in Panel's FastListTemplate."""
@@ -76,6 +77,11 @@ class Dashboard:
         if self._unfollow is not None:
             self._unfollow()
             self._unfollow = None
+
+    async def _on_tab(self, _event: object) -> None:
+        """The Tree tab opened with no tree yet: show the project's newest (the demo's, on a first visit)."""
+        if self.tabs.active == TREE_TAB and self.model.tree.status == "closed":
+            await self.model.tree.open_newest()
 
     def _on_tree(self, event: object) -> None:
         if self.model.tree.status == "loading":

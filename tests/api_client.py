@@ -38,7 +38,9 @@ class ApiTestCase(AsyncHTTPTestCase):
 
     def get_app(self) -> tornado.web.Application:
         self.folder = Path(tempfile.mkdtemp(prefix="phylodash-api-"))
-        self.service = Service(Settings(data=self.folder, workers=1, **self.extra_settings()))
+        # No demo tree: each test's own jobs are the only ones (tests/engine/services/test_demo_tree.py).
+        self.service = Service(Settings(data=self.folder, workers=1, **{"demo_tree": False,
+                                                                          **self.extra_settings()}))
         self.admin = self.service.start()[-1]
         return tornado.web.Application(make_routes(self.service))
 

@@ -37,6 +37,9 @@ from engine.io.formats import TREE_FORMATS
 from engine.io.partition_table import partition_tsv
 from engine.models import Dataset, Inference, Layout
 
+#: Layouts that place the trees of a forest themselves (the force layout side by side, the grapetree layout
+#: in a grid with the singletons in a block); the others are moved apart side by side here.
+ARRANGED = frozenset({"force", "grapetree"})
 #: From this many nodes on, the tree is a datashaded overview instead of glyphs.
 OVERVIEW_MIN_NODES = 50_000
 _WIDGET_WIDTH = 280
@@ -91,7 +94,8 @@ class TreeView:
                              f"{inference.profile_count}; they must be the same rows")
         self.dataset, self.inference, self.title = dataset, inference, title
         self.controls = controls if controls is not None else TreeControls.for_tree(dataset, inference)
-        self.geometry = tree_geometry(inference, side_by_side(layout), dataset.counts)
+        placed = layout if layout.algorithm in ARRANGED else side_by_side(layout)
+        self.geometry = tree_geometry(inference, placed, dataset.counts)
         nodes = self.geometry.nodes
         if nodes >= OVERVIEW_MIN_NODES:
             self.canvas: GlyphTree | OverviewTree = OverviewTree(self.geometry)

@@ -206,6 +206,33 @@ class TreeState(SessionModel):
             self.selection.clear()
             self.param.update(content=content, controls=controls, status="open", message="")
 
+    async def open_newest(self) -> bool:
+        """Open the project's newest drawing (the demo's start-up tree on a first visit), else its newest
+        tree; False (nothing changes) when the project has no tree or no project is chosen."""
+        if self.session.user is None or not self.picker.project:
+            return False
+        newest = await self.session.run(self._newest, self.picker.project)
+        if newest is None:
+            return False
+        await self.show(*newest)
+        return True
+
+    def _newest(self, project: str) -> tuple[str, str, str | None] | None:
+        """``(dataset, inference, drawing or None)`` of the newest drawing of the project's live trees, else
+        of its newest tree; None when it has none."""
+        user, catalog = self.session.user, self.session.service.catalog
+        trees = [tree for dataset in catalog.datasets(user, project)
+                 for tree in catalog.inferences(user, project, dataset.id)]
+        drawn = [(drawing.created, tree.dataset_id, tree.id, drawing.id) for tree in trees
+                 for drawing in catalog.visualizations(user, project, tree.dataset_id, tree.id)]
+        if drawn:
+            _, dataset_id, tree_id, drawing_id = max(drawn)
+            return dataset_id, tree_id, drawing_id
+        if not trees:
+            return None
+        newest = max(trees, key=lambda tree: (tree.created, tree.id))
+        return newest.dataset_id, newest.id, None
+
     def close(self) -> None:
         """Show no tree (when the user signs out)."""
         self._ticket += 1

@@ -18,6 +18,7 @@ from engine.algorithms import goeburst as _goeburst
 from engine.algorithms import layouts as _layouts
 from engine.algorithms import mstree as _mstree
 from engine.algorithms import mstree_v2 as _mstree_v2
+from engine.algorithms import static_layout as _static_layout
 from engine.algorithms import tree_inference as _tree_inference
 from engine.algorithms import tree_layouts as _tree_layouts
 from engine.algorithms.grapetree_input import MISSING_MODES as GRAPETREE_MISSING
@@ -81,6 +82,10 @@ class ForceParameters(AlgorithmParameters):
     seed = param.Integer(0, bounds=(0, 2**31 - 1),
                          doc="Seed of the starting positions: same seed, same drawing.")
     iterations = param.Integer(50, bounds=(1, 10000), doc="Rounds of the force simulation.")
+    start = param.Selector(objects=list(_layouts.FORCE_STARTS), default="radial",
+                           doc="Where the nodes start: 'radial' (PhyloDB's layout) or 'grapetree' (the "
+                           "static layout, which the simulation then refines: a few hundred rounds suffice "
+                           "even at 15,000 nodes).")
 
 
 @dataclass(frozen=True)
@@ -211,12 +216,22 @@ ALGORITHMS: Choices[Algorithm] = Choices(
             run=_layouts.radial,
             parameters=NoParameters,
         ),
+        "grapetree": Algorithm(
+            name="grapetree",
+            kind=VISUALIZATION,
+            description="GrapeTree's static layout: each tree fanned out from its root, subtrees given "
+            "angles by their number of nodes, edges 100 x distance long between the node discs, which "
+            "never overlap; the trees of a forest in a grid, largest first, singletons in one block.",
+            version="1",
+            run=_static_layout.grapetree,
+            parameters=NoParameters,
+        ),
         "force": Algorithm(
             name="force",
             kind=VISUALIZATION,
             description="Force-directed layout (igraph), edge lengths following distance, the trees "
             "of a forest side by side.",
-            version="1",
+            version="2",
             run=_layouts.force,
             parameters=ForceParameters,
         ),

@@ -19,9 +19,10 @@ from engine.models import Dataset
 from engine.services.accounts import Accounts
 from engine.services.analyses import Analyses, warm_up
 from engine.services.catalog import PUBLIC, Catalog
+from engine.services.demo_tree import start_demo_tree
 from engine.services.settings import Settings
 from engine.services.throttle import SignInThrottle
-from engine.storage.records import JobRecord
+from engine.storage.records import JobRecord, UserRecord
 from engine.storage.store import Store, TinyDBStore
 
 DEMO_FOLDER = Path(__file__).resolve().parents[2] / "assets" / "demo"
@@ -55,31 +56,41 @@ class Service:
         return self.analyses.runner
 
     def start(self) -> list[str]:
-        """Start running jobs; on the first start (no users yet) set up the admin and the demo.
+        """Start running jobs; on the first start (no users yet) set up the admin and the demo project,
+        whose goeBURST tree and its ``grapetree`` layout are then computed by two jobs
+        (:func:`~engine.services.demo_tree.start_demo_tree`, unless ``settings.demo_tree`` is off); on
+        every start the workers warm the algorithms' kernels while they wait for jobs.
 
         Returns the lines to show the person who started the server (empty after the first start).
         """
-        greeting = self._first_start() if not self.accounts.all() else []
+        greeting, demo = self._first_start() if not self.accounts.all() else ([], None)
         self.runner.start()
+        if demo is not None and self.settings.demo_tree:
+            start_demo_tree(self.analyses, *demo)
         return greeting
 
     def stop(self) -> None:
         """Stop the runner; jobs still running are recovered as failed on the next start."""
         self.runner.stop()
 
-    def _first_start(self) -> list[str]:
+    def _first_start(self) -> tuple[list[str], tuple[UserRecord, str, str] | None]:
+        """The greeting, and the demo's owner, project and dataset (None when the demo was not loaded)."""
         try:  # read before anything is created: the admin and its token must come out of this start
             demo: Dataset | None = open_dataset(DEMO_FOLDER / "profiles.tsv", DEMO_FOLDER / "isolates.tsv")
-            loaded = "and a public Demo project with a demo dataset."
+            loaded = "and a public Demo project with a demo dataset" + (
+                "; its goeBURST tree is being computed (on a new install this compiles the kernels first)."
+                if self.settings.demo_tree else ".")
         except PhyloDashError as error:
             demo, loaded = None, f"(the demo dataset was not loaded: {error})."
         admin, token = self.accounts.add(FIRST_ADMIN, admin=True)
+        stored = None
         if demo is not None:
             project = self.catalog.create_project(admin, {
                 "name": "Demo", "visibility": PUBLIC,
                 "description": "A small synthetic MLST dataset (260 STs, 570 isolates) to try PhyloDash on."})
-            self.catalog.store_dataset(project.id, demo, name="Demo MLST", description=(
+            dataset = self.catalog.store_dataset(project.id, demo, name="Demo MLST", description=(
                 "Synthetic clonal MLST profiles with country, year and source."))
+            stored = (admin, project.id, dataset.id)
         return [
             f"PhyloDash: first start in {self.settings.data}; created the admin user {FIRST_ADMIN}",
             loaded,
@@ -87,7 +98,7 @@ class Service:
             f"API token of {FIRST_ADMIN} (shown only now; `python -m api users token {FIRST_ADMIN}` makes "
             "a new one):",
             token,
-        ]
+        ], stored
 
 
 _shared: Service | None = None

@@ -15,6 +15,7 @@
 | ``PHYLODASH_JOB_MEMORY_MB`` | 80% of the RAM / workers | address space of one worker process (one job) |
 | ``PHYLODASH_MAX_QUEUED_JOBS`` | ``100`` | jobs one user may have queued or running at once |
 | ``PHYLODASH_SIGN_IN_FAILURES`` | ``10`` | failed sign-ins one address may make a minute |
+| ``PHYLODASH_DEMO_TREE`` | ``1`` | ``0``: a first start stores the demo dataset but computes no tree |
 """
 
 from __future__ import annotations
@@ -47,6 +48,7 @@ class Settings:
     job_memory_mb: int | None = None
     max_queued_jobs: int = 100
     sign_in_failures: int = 10
+    demo_tree: bool = True
 
     @property
     def job_memory_limit(self) -> int:
@@ -79,7 +81,17 @@ class Settings:
             job_memory_mb=_positive(env, "PHYLODASH_JOB_MEMORY_MB", 0) or None,
             max_queued_jobs=_positive(env, "PHYLODASH_MAX_QUEUED_JOBS", defaults.max_queued_jobs),
             sign_in_failures=_positive(env, "PHYLODASH_SIGN_IN_FAILURES", defaults.sign_in_failures),
+            demo_tree=_flag(env, "PHYLODASH_DEMO_TREE", defaults.demo_tree),
         )
+
+
+def _flag(env: Mapping[str, str], name: str, default: bool) -> bool:
+    text = env.get(name)
+    if not text:
+        return default
+    if text not in ("0", "1"):
+        raise ParameterError(f"{name} must be 0 or 1, not {text!r}")
+    return text == "1"
 
 
 def _positive(env: Mapping[str, str], name: str, default: int) -> int:

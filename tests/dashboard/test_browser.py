@@ -7,6 +7,7 @@ The fixtures (``page`` from pytest-playwright, whose ``base_url`` is the dashboa
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 from api_client import FIXTURES
@@ -30,6 +31,37 @@ from engine.io.datasets import read_dataset
 
 #: A goeBURST job on the demo dataset: seconds, plus numba's compilation in a new worker.
 JOB_WAIT_MS = 180_000
+
+
+def startup_jobs(client: Client, timeout: float = JOB_WAIT_MS / 1000) -> tuple[str, list[dict]]:
+    """The Demo project's id and its jobs once the start-up's goeBURST and grapetree jobs have ended."""
+    demo = next(project["id"] for project in client.json("GET", "/projects") if project["name"] == "Demo")
+    deadline = time.monotonic() + timeout
+    while True:
+        jobs = client.json("GET", f"/projects/{demo}/jobs")
+        if any(job["algorithm"] == "grapetree" and job["completed"] for job in jobs):
+            return demo, jobs
+        assert not any(job["completed"] and job["status"] != "succeeded" for job in jobs), jobs
+        assert time.monotonic() < deadline, f"the demo tree was not drawn within {timeout} s: {jobs}"
+        time.sleep(0.5)
+
+
+def test_the_demo_tree_is_drawn_on_first_sign_in_without_launching_anything(
+    page: Page, dashboard_server: LiveServer, admin_token: str, shots: Shots
+) -> None:
+    # The server's first start queued the demo's goeBURST tree and its grapetree layout itself.
+    demo, jobs = startup_jobs(Client(dashboard_server.url, admin_token))
+    assert sorted((job["algorithm"], job["status"]) for job in jobs) == [("goeburst", "succeeded"),
+                                                                         ("grapetree", "succeeded")]
+    open_dashboard(page)
+    sign_in(page, admin_token)
+    expect(selected_project(page)).to_have_text("Demo (public)")
+    tab(page, "Tree").click()
+    expect(page.get_by_role("heading", name="Demo MLST: goeburst, grapetree layout")).to_be_visible()
+    expect(page.get_by_text("260 profiles, 570 isolates")).to_be_visible()
+    expect(page.locator("canvas").first).to_be_visible()
+    shots(page, "demo-tree")
+    assert len(Client(dashboard_server.url, admin_token).json("GET", f"/projects/{demo}/jobs")) == 2
 
 
 def test_signing_in_shows_the_demo_and_a_job_posted_through_the_api(

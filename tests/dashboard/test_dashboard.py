@@ -74,8 +74,10 @@ def test_the_launch_form_is_pn_param_of_the_registry_parameter_object(service: S
     act(form, algorithm="force")
     [options] = jobs.select(pn.Param)
     assert isinstance(options.object, ForceParameters) and options.object is form.parameters
-    assert [w.name for w in options.layout.select(pn.widgets.Widget)] == ["seed", "iterations"]
-    assert all(isinstance(w, pn.widgets.IntInput) for w in options.layout.select(pn.widgets.Widget))
+    assert [w.name for w in options.layout.select(pn.widgets.Widget)] == ["seed", "iterations", "start"]
+    seed, iterations, start = options.layout.select(pn.widgets.Widget)
+    assert isinstance(seed, pn.widgets.IntInput) and isinstance(iterations, pn.widgets.IntInput)
+    assert isinstance(start, pn.widgets.Select) and list(start.options) == ["radial", "grapetree"]
     assert widget(jobs, pn.widgets.Select, "Tree to draw").visible
     assert not parameter_form(GoeburstParameters()).show_name
 

@@ -45,6 +45,13 @@ def download(view: TreeView, label: str) -> bytes:
     return asyncio.run(view.downloads[label].callback()).read()
 
 
+def test_a_grapetree_layout_is_drawn_where_it_placed_its_trees_and_singletons(demo) -> None:
+    dataset, inference, _ = demo
+    layout = registry.lay_out("grapetree", inference)  # its own grid, the singletons in one block
+    x = TreeView(dataset, inference, layout).canvas.edges.data["x"]
+    np.testing.assert_allclose(x[0::3], layout.x[inference.parents])
+
+
 def test_edges_are_one_nan_broken_line_at_the_side_by_side_layout(view: TreeView, demo) -> None:
     _, inference, layout = demo
     placed = side_by_side(layout)

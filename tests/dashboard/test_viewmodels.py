@@ -27,6 +27,7 @@ from engine.algorithms.clusters import cut
 from engine.algorithms.registry import ForceParameters, GoeburstParameters, NoParameters
 from engine.io.datasets import open_dataset
 from engine.jobs.runner import FINAL
+from engine.services.analyses import JobRequest
 from engine.services.root import Service
 from engine.storage.records import JobRecord
 
@@ -294,3 +295,27 @@ def test_a_selection_is_kept_as_profile_rows_whoever_makes_it() -> None:
     assert set(np.asarray(dataset.isolates.profile_rows)[chosen].tolist()) == set(picked)
     selection.clear("tree")
     assert selection.rows == [] and selection.source == "tree"
+
+
+def test_the_tree_tab_opens_the_projects_newest_drawing_else_its_newest_tree(service: Service) -> None:
+    page = signed_in(service)
+    tree = page.tree
+    assert page.projects.project is not None  # the demo project, whose dataset has no tree yet
+    assert asyncio.run(tree.open_newest()) is False and tree.status == "closed"
+
+    user = page.session.user
+    dataset = page.projects.datasets[0].id
+    goeburst = service.analyses.submit(user, page.projects.project,
+                                       JobRequest("inference", "goeburst", dataset, options={"lvs": 3}))
+    assert finished(page, goeburst.id).status == "succeeded"
+    assert asyncio.run(tree.open_newest()) is True
+    assert (tree.status, tree.inference_id, tree.visualization_id) == ("open", goeburst.analysis_id, None)
+    assert tree.content.title == "Demo MLST: goeburst, radial layout"  # none drawn: the fitting layout
+
+    drawing = service.analyses.submit(user, page.projects.project, JobRequest(
+        "visualization", "grapetree", dataset, inference_id=goeburst.analysis_id))
+    assert finished(page, drawing.id).status == "succeeded"
+    assert asyncio.run(tree.open_newest()) is True
+    assert (tree.inference_id, tree.visualization_id) == (goeburst.analysis_id, drawing.analysis_id)
+    assert tree.content.title == "Demo MLST: goeburst, grapetree layout"
+    assert len(tree.content.layout.x) == 260

@@ -180,7 +180,7 @@ def test_the_cap_on_queued_jobs_holds_when_many_post_at_once(tmp_path: Path,
                                                             monkeypatch: pytest.MonkeyPatch) -> None:
     """Twenty submits at once, as the API's executor threads make them, queue exactly the cap's number,
     even when reading the store is slow (as on a busy server: every other submit reads meanwhile)."""
-    service = Service(Settings(data=tmp_path, workers=1, max_queued_jobs=3))
+    service = Service(Settings(data=tmp_path, workers=1, max_queued_jobs=3, demo_tree=False))
     service.start()  # the first start makes the admin and the demo dataset
     service.stop()  # and no job runs, so none leaves the queue meanwhile
     admin = service.accounts.find(FIRST_ADMIN)

@@ -112,7 +112,7 @@ def test_force_is_deterministic_for_a_seed():
     np.testing.assert_array_equal(first.x, again.x)
     np.testing.assert_array_equal(first.y, again.y)
     assert not np.array_equal(first.x, other.x)
-    assert first.parameters == {"seed": 7, "iterations": 50}
+    assert first.parameters == {"seed": 7, "iterations": 50, "start": "radial"}
 
 
 def test_force_places_every_node_with_radial_components():
@@ -213,6 +213,34 @@ def test_force_restores_igraphs_random_generator():
     first = graph.layout_random().coords
     random.seed(11)
     assert graph.layout_random().coords == first
+
+
+def length_error(layout, inference: Inference) -> float:
+    """Median relative gap between drawn edge lengths and ``100 * d + 10`` (the force layout's aim)."""
+    wanted = 100.0 * inference.distances + ZERO_DISTANCE
+    return float(np.median(np.abs(edge_lengths(layout, inference) / wanted - 1)))
+
+
+def test_force_refined_from_grapetree_converges_in_300_rounds_at_15000_nodes():
+    # From the static layout, 300 rounds of Fruchterman-Reingold draw the distances more faithfully than
+    # 1,000 rounds from the radial start (measured: median error 0.22 against 0.34).
+    inference = random_tree(15_000, seed=15)
+    refined = force(inference, seed=2, iterations=300, start="grapetree")
+    assert refined.parameters == {"seed": 2, "iterations": 300, "start": "grapetree"}
+    assert np.isfinite(refined.x).all() and np.isfinite(refined.y).all()
+    from_radial = force(inference, seed=2, iterations=1000)
+    assert length_error(refined, inference) < length_error(from_radial, inference)
+
+
+def test_force_refines_small_forests_from_grapetree_too():
+    inference = make_inference("abcdefgh", [("a", "b", 1), ("a", "c", 3), ("c", "d", 1), ("e", "f", 2)])
+    layout = force(inference, seed=1, start="grapetree")
+    again = force(inference, seed=1, start="grapetree")
+    assert np.array_equal(layout.x, again.x) and np.array_equal(layout.y, again.y)
+    assert length_error(layout, inference) < 0.05  # Kamada-Kawai from an exact start keeps the lengths
+    assert sorted(set(layout.component.tolist())) == [1, 2, 3, 4]
+    with pytest.raises(ParameterError, match="start must be one of radial, grapetree, not 'spiral'"):
+        force(inference, start="spiral")
 
 
 def test_force_rejects_zero_iterations():

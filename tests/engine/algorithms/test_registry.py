@@ -36,7 +36,7 @@ LVS, MODE = Example.param.lvs, Example.param.missing
 
 INFERENCES = ["goeburst", "goeburst-full", "mstree-v2", "mstree", "nj", "upgma", "wpgma", "single-linkage",
               "complete-linkage"]
-LAYOUTS = ["radial", "force", "equal-angle", "rectangular"]
+LAYOUTS = ["radial", "grapetree", "force", "equal-angle", "rectangular"]
 
 
 def test_the_algorithms_and_their_kinds() -> None:
@@ -54,7 +54,7 @@ def test_parameters_and_defaults() -> None:
     assert ALGORITHMS["goeburst"].check() == {"lvs": 3, "missing": "difference"}
     assert ALGORITHMS["goeburst-full"].check() == {"missing": "difference"}
     assert ALGORITHMS["radial"].check() == {}
-    assert ALGORITHMS["force"].check({"seed": "7"}) == {"seed": 7, "iterations": 50}
+    assert ALGORITHMS["force"].check({"seed": "7"}) == {"seed": 7, "iterations": 50, "start": "radial"}
 
 
 def test_describe_is_json_ready() -> None:
@@ -204,7 +204,7 @@ def test_lay_out_runs() -> None:
     assert radial.component.tolist() == [1, 1, 1, 2]
     assert np.allclose(radial.x, [0, -110, -220, 0]) and np.allclose(radial.y, 0, atol=1e-9)
     force = registry.lay_out("force", inference, {"seed": 3, "iterations": "20"})
-    assert force.parameters == {"seed": 3, "iterations": 20}
+    assert force.parameters == {"seed": 3, "iterations": 20, "start": "radial"}
     again = registry.lay_out("force", inference, {"seed": 3, "iterations": 20})
     assert np.array_equal(force.x, again.x) and np.array_equal(force.y, again.y)
     with pytest.raises(ParameterError, match="iterations must be at least 1"):

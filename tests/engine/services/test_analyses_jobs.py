@@ -24,7 +24,7 @@ from engine.storage.records import InferenceRecord, JobRecord
 @pytest.fixture
 def service(tmp_path: Path) -> Iterator[Service]:
     """A started service of one worker (and its spare) over a temporary data folder."""
-    started = Service(Settings(data=tmp_path, workers=1))
+    started = Service(Settings(data=tmp_path, workers=1, demo_tree=False))  # only the test's jobs
     started.start()
     yield started
     started.stop()
