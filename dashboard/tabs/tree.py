@@ -8,6 +8,7 @@ import logging
 
 import panel as pn
 
+from dashboard.tree.linked import LinkedViews
 from dashboard.tree.view import TreeView
 from dashboard.viewmodels.tree import TreeState
 
@@ -20,6 +21,7 @@ class TreeTab:
     def __init__(self, tree: TreeState) -> None:
         self.tree = tree
         self.body = pn.Column(pn.pane.Markdown(tree.message), name="Tree", sizing_mode="stretch_both")
+        self.linked = LinkedViews(tree)  # the epidemic curve and the map, under the tree
         tree.param.watch(self._on_status, "status")
 
     def panel(self) -> pn.viewable.Viewable:
@@ -44,5 +46,10 @@ class TreeTab:
             view = None
         if tree.content is not content or tree.status != "open":  # another tree was asked for meanwhile
             return
-        self.body.objects = [view.panel() if view is not None else pn.pane.Markdown(
-            "**The tree could not be drawn** because of an error in the server; it was logged.")]
+        if view is None:
+            self.body.objects = [pn.pane.Markdown(
+                "**The tree could not be drawn** because of an error in the server; it was logged.")]
+            return
+        # --- linked views: the epidemic curve and the map share tree.selection with the tree ---
+        self.linked.attach(view)
+        self.body.objects = [view.panel(), self.linked.panel()]
