@@ -134,6 +134,18 @@ def window_isolates(dataset: Dataset, column: str, unit: str, start: float, end:
     return np.flatnonzero(np.isin(bins.index, hit)), (int(bins.starts[hit[0]]), int(bins.ends[hit[-1]]))
 
 
+def selected_words(isolates: int, profiles: int, who: str) -> str:
+    """The selected part in words: ``the 12 isolates of the 3 profiles of <who>`` (singular for one).
+
+    Examples
+    --------
+    >>> selected_words(1, 1, "the link")
+    'the 1 isolate of the 1 profile of the link'
+    """
+    return (f"the {isolates:,} isolate{'' if isolates == 1 else 's'} of the {profiles:,} "
+            f"profile{'' if profiles == 1 else 's'} of {who}")
+
+
 def day_text(day: int) -> str:
     """``YYYY-MM-DD`` of a day counted from 1970-01-01."""
     return str(np.datetime64(int(day), "D"))
@@ -261,9 +273,7 @@ class EpiCurve(param.Parameterized):
             shown = int(found.selected.sum())
             who = SOURCE_WORDS.get(self.selection.source, "the selection")
             window = f" ({span_text(self.window, found.unit)})" if self.window else ""
-            profiles = len(self.selection.rows)
-            parts.append(f"In full colour: the {shown:,} isolates of the {profiles:,} profiles of "
-                         f"{who}{window}.")
+            parts.append(f"In full colour: {selected_words(shown, len(self.selection.rows), who + window)}.")
         else:
             parts.append("Drag across the curve to select a time window (the profiles of its isolates are "
                          "selected in the tree); click a bar to select its bin.")

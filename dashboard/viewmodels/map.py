@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 import param
 
-from dashboard.viewmodels.epicurve import SOURCE_WORDS
+from dashboard.viewmodels.epicurve import SOURCE_WORDS, selected_words
 from dashboard.viewmodels.selection import Selection, rows_of_isolates
 from dashboard.viewmodels.tree import TreeState
 from dashboard.viewmodels.world import is_place, world
@@ -276,8 +276,8 @@ class MapState(param.Parameterized):
         if self.selection.rows:
             who = f"'{self.picked}'" if self.selection.source == "map" and self.picked else \
                 SOURCE_WORDS.get(self.selection.source, "the selection")
-            parts.append(f"In full colour: the {int(found.selected.sum()):,} isolates of the "
-                         f"{len(self.selection.rows):,} profiles of {who}.")
+            shown = selected_words(int(found.selected.sum()), len(self.selection.rows), who)
+            parts.append(f"In full colour: {shown}.")
         else:
             parts.append("Click a country or a circle to select the profiles of its isolates.")
         return " ".join(parts)

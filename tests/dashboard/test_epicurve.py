@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import doctest
+
 import numpy as np
 import pytest
 
+import dashboard.viewmodels.epicurve
 from dashboard.tree.colours import PLAIN_FILL, palette_for
 from dashboard.viewmodels.epicurve import ALL_ISOLATES, EpiCurve, span_text, stacks
 from dashboard.viewmodels.tree import OpenTree, TreeControls, TreeState
@@ -127,7 +130,7 @@ def test_a_selection_made_elsewhere_is_shown_and_drops_the_window(tree):
     tree.selection.choose([0], "tree")
     assert model.window is None
     assert model.curve.selected.tolist() == [[2], [0], [0], [0]]
-    assert "the 2 isolates of the 1 profiles of the nodes selected in the tree" in model.message
+    assert "the 2 isolates of the 1 profile of the nodes selected in the tree" in model.message
     model.clear()
     assert tree.selection.rows == [] and model.curve.selected.tolist() == model.curve.counts.tolist()
 
@@ -140,6 +143,10 @@ def test_changing_the_bins_drops_the_curves_own_selection_but_not_anothers(tree)
     tree.selection.choose([3], "map")
     model.unit = "month"
     assert tree.selection.rows == [3]
+
+
+def test_doctests():
+    assert doctest.testmod(dashboard.viewmodels.epicurve).failed == 0
 
 
 def test_a_new_tree_resets_the_column_and_unit(tree):
