@@ -90,19 +90,28 @@ class Curve:
         return self.bins.unit
 
 
-def column_values(dataset: Dataset, column: str) -> list[str]:
-    """Every isolate's value in ``column``."""
-    index = dataset.isolates.columns.index(column)
-    return [row[index] for row in dataset.isolates.rows]
+@dataclass(frozen=True)
+class DateColumn:
+    """An isolate column read as dates: its ``name``, every isolate's value and the parsed dates."""
+
+    name: str
+    values: list[str]
+    parsed: dates.Dates
+
+    @classmethod
+    def of(cls, dataset: Dataset, column: str) -> DateColumn:
+        """Read ``dataset``'s isolate column ``column``."""
+        index = dataset.isolates.columns.index(column)
+        values = [row[index] for row in dataset.isolates.rows]
+        return cls(column, values, dates.parse(values))
 
 
-def curve(dataset: Dataset, column: str, unit: str, stacked: Stacks, chosen: np.ndarray | None) -> Curve:
-    """The curve of ``dataset``'s isolates by ``column`` in ``unit`` bins, split into ``stacked``.
+def curve(dated: DateColumn, unit: str, stacked: Stacks, chosen: np.ndarray | None) -> Curve:
+    """The curve of the isolates by their dates in ``dated``, in ``unit`` bins, split into ``stacked``.
 
     ``chosen`` are the indices of the isolates whose part is shown apart (None: nothing selected).
     """
-    values = column_values(dataset, column)
-    parsed = dates.parse(values)
+    parsed = dated.parsed
     bins = dates.binned(parsed, unit)
     counted = stacked.slots >= 0
     width = len(stacked.categories)
@@ -113,21 +122,21 @@ def curve(dataset: Dataset, column: str, unit: str, stacked: Stacks, chosen: np.
     if chosen is None:
         selected = counts.copy()
     else:
-        mask = np.zeros(len(values), bool)
+        mask = np.zeros(len(dated.values), bool)
         mask[np.asarray(chosen, np.int64)] = True
         keep = mask[placed]
         selected = np.bincount(flat[keep], minlength=shape[0] * width).reshape(shape)
     no_date = counted & ~parsed.dated()
-    examples = sorted({values[i] for i in np.flatnonzero(no_date).tolist()})[:3]
-    return Curve(column, bins, stacked, counts, selected, int(no_date.sum()),
+    examples = sorted({dated.values[i] for i in np.flatnonzero(no_date).tolist()})[:3]
+    return Curve(dated.name, bins, stacked, counts, selected, int(no_date.sum()),
                  int((counted & parsed.dated() & (bins.index < 0)).sum()), examples)
 
 
-def window_isolates(dataset: Dataset, column: str, unit: str, start: float, end: float
+def window_isolates(dated: DateColumn, unit: str, start: float, end: float
                     ) -> tuple[np.ndarray, tuple[int, int] | None]:
     """The isolates (indices, ascending) in the ``unit`` bins that overlap the window from day ``start``
     to day ``end``, and the span ``(first day, day after the last)`` of those bins (None: no bin)."""
-    bins = dates.binned(dates.parse(column_values(dataset, column)), unit)
+    bins = dates.binned(dated.parsed, unit)
     hit = dates.in_window(bins, start, end)
     if not len(hit):
         return np.zeros(0, np.int64), None
@@ -159,6 +168,12 @@ def span_text(span: tuple[int, int], unit: str) -> str:
     return low if low == high else f"{low} to {high}"
 
 
+def _same(old: list, new: list) -> bool:
+    """Whether two lists of inputs are the same: objects by identity, plain values (str, tuples) by value."""
+    return len(old) == len(new) and all(
+        a == b if isinstance(a, str | tuple | None) else a is b for a, b in zip(old, new, strict=True))
+
+
 class EpiCurve(param.Parameterized):
     """The epidemic curve's state over the open tree (see the module docstring).
 
@@ -186,6 +201,10 @@ class EpiCurve(param.Parameterized):
         self._quiet = False
         self._controls: TreeControls | None = None
         self._controls_watcher: Any = None
+        # What a selection does not change, kept between refreshes: the dates and the stacks, each with
+        # what it was made of (compared by identity for the dataset and the tree).
+        self._dated: tuple[list, DateColumn] | None = None
+        self._stacked: tuple[list, Stacks] | None = None
         self._init_callbacks()
         self._on_content()
 
@@ -211,7 +230,7 @@ class EpiCurve(param.Parameterized):
         found = dates.date_columns(dataset.isolates.columns, dataset.isolates.rows) if dataset else []
         self.param.column.objects = found
         column = found[0] if found else None
-        unit = dates.default_unit(dates.parse(column_values(dataset, column))) if column else "year"
+        unit = dates.default_unit(self._dates(dataset, column).parsed) if column else "year"
         with param.edit_constant(self):
             self.available = bool(found)
         self._watch_controls(self.tree.controls)
@@ -254,10 +273,26 @@ class EpiCurve(param.Parameterized):
         if dataset is None or self.column is None:
             self.param.update(curve=None, message="")
             return
-        stacked = stacks(dataset, content.inference, self.tree.controls)
         chosen = self.selection.isolates(dataset.isolates) if self.selection.rows else None
-        found = curve(dataset, self.column, self.unit, stacked, chosen)
+        found = curve(self._dates(dataset, self.column), self.unit, self._stacks(dataset, content.inference),
+                      chosen)
         self.param.update(curve=found, message=self._describe(found))
+
+    def _dates(self, dataset: Dataset, column: str) -> DateColumn:
+        """``column`` of ``dataset`` read as dates (kept until another dataset or column is asked for)."""
+        made_of = [dataset, column]
+        if self._dated is None or not _same(self._dated[0], made_of):
+            self._dated = (made_of, DateColumn.of(dataset, column))
+        return self._dated[1]
+
+    def _stacks(self, dataset: Dataset, inference: Inference) -> Stacks:
+        """The stacks of the tree's colouring (:func:`stacks`, kept until the colouring changes)."""
+        controls = self.tree.controls
+        made_of = [dataset, inference, None if controls is None else
+                   (controls.colour_by, controls.cut_clusters, controls.threshold)]
+        if self._stacked is None or not _same(self._stacked[0], made_of):
+            self._stacked = (made_of, stacks(dataset, inference, controls))
+        return self._stacked[1]
 
     def _describe(self, found: Curve) -> str:
         total = int(found.counts.sum())
@@ -285,7 +320,7 @@ class EpiCurve(param.Parameterized):
         dataset = self.dataset
         if dataset is None or self.column is None:
             return []
-        picked, span = window_isolates(dataset, self.column, self.unit, start, end)
+        picked, span = window_isolates(self._dates(dataset, self.column), self.unit, start, end)
         rows = rows_of_isolates(dataset.isolates, picked)
         self.window = span if rows else None
         before = (self.selection.rows, self.selection.source)

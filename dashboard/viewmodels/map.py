@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -152,13 +152,20 @@ def _places(column: str, kind: str, names: list[str], centres: list, country: np
             members: list[np.ndarray], chosen: np.ndarray | None, unmatched: list[tuple[str, int]],
             no_place: int) -> Places:
     totals = np.array([len(m) for m in members], np.int64)
-    if chosen is None:
-        selected = totals.copy()
-    else:
-        selected = np.array([np.count_nonzero(np.isin(m, chosen)) for m in members], np.int64)
     xy = np.asarray(centres, np.float64).reshape(-1, 2)
-    return Places(column, kind, names, xy[:, 0], xy[:, 1], np.asarray(country, np.int64), members, totals,
-                  selected, unmatched, no_place)
+    found = Places(column, kind, names, xy[:, 0], xy[:, 1], np.asarray(country, np.int64), members, totals,
+                   totals.copy(), unmatched, no_place)
+    return found if chosen is None else with_selection(found, chosen)
+
+
+def with_selection(found: Places, chosen: np.ndarray | None) -> Places:
+    """``found`` with ``selected`` counting the isolates ``chosen`` (indices; None: all of them)."""
+    if chosen is None:
+        return replace(found, selected=found.totals.copy())
+    members = np.concatenate(found.isolates) if found.isolates else np.zeros(0, np.int64)
+    owner = np.repeat(np.arange(len(found.isolates)), found.totals)
+    hit = np.isin(members, np.asarray(chosen, np.int64))
+    return replace(found, selected=np.bincount(owner[hit], minlength=len(found.isolates)).astype(np.int64))
 
 
 def place_at(places: Places, lon: float, lat: float, tolerance: float) -> int | None:
@@ -200,6 +207,7 @@ class MapState(param.Parameterized):
         super().__init__(**params)
         self._quiet = False
         self._points: dict[str, tuple[str, str]] = {}
+        self._found: tuple[Dataset, str, Places] | None = None
         self._init_callbacks()
         self._on_content()
 
@@ -258,11 +266,19 @@ class MapState(param.Parameterized):
             self.param.update(places=None, message="")
             return
         chosen = self.selection.isolates(dataset.isolates) if self.selection.rows else None
-        if self.column in self._points:
-            found = point_places(dataset, *self._points[self.column], chosen)
-        else:
-            found = country_places(dataset, self.column, chosen)
+        found = with_selection(self._all_places(dataset, self.column), chosen)
         self.param.update(places=found, message=self._describe(found))
+
+    def _all_places(self, dataset: Dataset, column: str) -> Places:
+        """The places of ``column`` with nothing selected (kept until another dataset or column is asked
+        for: a selection does not change them)."""
+        if self._found is None or self._found[0] is not dataset or self._found[1] != column:
+            if column in self._points:
+                found = point_places(dataset, *self._points[column], None)
+            else:
+                found = country_places(dataset, column, None)
+            self._found = (dataset, column, found)
+        return self._found[2]
 
     def _describe(self, found: Places) -> str:
         what = "countries" if found.kind == "country" else "points"
