@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 import panel as pn
+from bokeh.models import TapTool
 
 from dashboard.tree.epicurve import EpiCurveView
 from dashboard.tree.figure import GlyphTree
@@ -41,6 +42,8 @@ class LinkedViews:
         self.canvas = canvas if isinstance(canvas, GlyphTree) else None
         if self.canvas is None:
             return
+        for tool in self.canvas.figure.select(type=TapTool):
+            tool.mode = "replace"  # Bokeh's default toggles: a tap on a node of a selection cleared it all
         self.canvas.nodes.selected.on_change("indices", self._on_tree_tap)
         self.canvas.wedges.on_change("data", lambda _attr, _old, _new: self._show())
         self._show()

@@ -7,6 +7,7 @@ from types import SimpleNamespace
 
 import numpy as np
 import pytest
+from bokeh.models import TapTool
 from paths import DEMO
 
 from dashboard.tree.colours import FADED_ALPHA, LAND_FILL, count_shades
@@ -77,6 +78,8 @@ def test_a_brushed_window_is_shown_on_the_tree_and_a_tap_on_the_tree_selects(lin
     rows = tree.selection.rows
     assert rows and tree.selection.source == "epicurve"
     assert view.canvas.nodes.selected.indices == rows
+    # a tap replaces the selection (Bokeh's default toggle would clear it on a node already selected)
+    assert {tool.mode for tool in view.canvas.figure.select(type=TapTool)} == {"replace"}
     view.canvas.nodes.selected.indices = [5, 1]  # as a tap or a box select in the browser
     assert tree.selection.rows == [1, 5] and tree.selection.source == "tree"
     assert views.epicurve.model.window is None
