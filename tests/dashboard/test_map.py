@@ -166,3 +166,13 @@ def test_another_column_drops_the_maps_own_selection_but_not_anothers():
     tree.selection.choose([3], "table")
     model.column = "country"
     assert tree.selection.rows == [3]
+
+
+def test_a_new_tree_is_counted_afresh():
+    tree = open_tree(ISOLATES)
+    model = MapState(tree=tree)
+    other = open_tree(b"name\tST\tcountry\ni1\t1\tJapan\ni2\t2\tJapan\n")
+    tree.param.update(content=other.content, controls=other.controls)
+    assert model.places.names == ["Japan"] and model.places.totals.tolist() == [2]
+    tree.selection.choose([1], "tree")
+    assert model.places.selected.tolist() == [1]
