@@ -173,6 +173,22 @@ def selected_indices(page: Page, figure: str, column: str) -> list[int] | None:
     return page.evaluate(_SELECTED_JS, [figure, column])
 
 
+_DATA_POINT_JS = """
+([name, column, index]) => {
+  const views = [...Bokeh.index.query((view) => view.model.name === name && view.frame != null)];
+  const sources = views[0].model.renderers.map((r) => r.data_source).filter((s) => s && s.data[column]);
+  return [sources[0].data.x[index], sources[0].data.y[index]];
+}
+"""
+
+
+def data_point(page: Page, figure: str, column: str, index: int) -> tuple[float, float]:
+    """The ``x, y`` data of row ``index`` of the first data source of figure ``figure`` that has ``column``
+    (a tree node: ``"isolates"``)."""
+    found = page.evaluate(_DATA_POINT_JS, [figure, column, index])
+    return float(found[0]), float(found[1])
+
+
 def drag(page: Page, start: tuple[float, float], end: tuple[float, float]) -> None:
     """Press the mouse at ``start``, move to ``end`` in steps, release (a box select or a brush)."""
     page.mouse.move(*start)

@@ -14,6 +14,7 @@ import numpy as np
 from api_client import FIXTURES
 from browser_support import (
     Shots,
+    data_point,
     drag,
     open_dashboard,
     plot_point,
@@ -29,6 +30,7 @@ from live_server import Client, LiveServer, cgmlst_file, upload
 from paths import DEMO
 from playwright.sync_api import Page, expect
 
+from dashboard.viewmodels.epicurve import selected_words
 from engine.algorithms import registry
 from engine.algorithms.clusters import cluster_tsv, cut
 from engine.algorithms.registry import infer
@@ -283,3 +285,15 @@ def test_epidemic_curve_brush_and_map_click_select_the_tree_nodes(
         f"the {isolates} isolates of the {len(portugal)} profiles of 'Portugal'")
     page.mouse.move(0, 0)
     shots(page, "map-clicked")
+
+    # a node tapped on the tree selects its profile: the curve and the map show that profile's isolates
+    node = 0  # the profile row of the demo's first ST, drawn as node 0
+    page.locator(".pd-tree-colour-by").scroll_into_view_if_needed()
+    page.mouse.click(*plot_point(page, "tree-figure", *data_point(page, "tree-figure", "isolates", node)))
+    _wait_for_selected_nodes(page, [node])
+    count = int(open_dataset(DEMO / "profiles.tsv", DEMO / "isolates.tsv").counts[node])
+    expect(message).to_contain_text(selected_words(count, 1, "the nodes selected in the tree"))
+    expect(page.locator(".pd-map-message")).to_contain_text(selected_words(count, 1, ""))
+    page.mouse.move(0, 0)
+    curve.scroll_into_view_if_needed()
+    shots(page, "tree-tapped")
