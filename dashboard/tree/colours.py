@@ -267,7 +267,7 @@ def coarse_fill(colours: NodeColours) -> np.ndarray:
 
 # --- the epidemic curve and the map ------------------------------------------------------------------
 
-#: Opacity of the part of the epidemic curve (and of the map's markers) outside the selection.
+#: Opacity of the part of the epidemic curve outside the selection.
 FADED_ALPHA = 0.25
 #: The map's land without isolates (or without selected ones), and its borders.
 LAND_FILL = "#f2f2f2"
