@@ -2,8 +2,9 @@
 
 The data are made up (no real isolate is described) but shaped like a PubMLST export: 7 loci named
 after the *Campylobacter jejuni* scheme, a few clonal complexes each grown from a founder by single-
-and double-locus variation, some singletons, and isolates with country, year, source and clonal
-complex, more of them on the founders, as real collections have. Run it from the project root to
+and double-locus variation, some singletons, and isolates with country, year, collection date (ISO
+``YYYY-MM-DD`` in that year, more often in summer, as campylobacteriosis is), source and clonal complex,
+more of them on the founders, as real collections have. Run it from the project root to
 regenerate ``assets/demo/``; the same seed always gives the same files.
 """
 
@@ -17,6 +18,8 @@ import numpy as np
 LOCI = ("aspA", "glnA", "gltA", "glyA", "pgm", "tkt", "uncA")
 COUNTRIES = ("United Kingdom", "Netherlands", "Portugal", "Finland", "New Zealand", "Canada", "Japan")
 SOURCES = ("human stool", "chicken", "cattle", "sheep", "wild bird", "environmental water")
+#: Relative weight of each month (January first) of a collection date: a summer peak.
+MONTH_WEIGHTS = (2, 2, 3, 4, 6, 9, 10, 9, 6, 4, 3, 2)
 HERE = Path(__file__).resolve().parent
 
 
@@ -59,9 +62,23 @@ def demo_profiles(rng: np.random.Generator, complexes: int = 8, size: int = 30,
     return profiles, complex_of
 
 
+def collection_date(rng: np.random.Generator, year: int) -> str:
+    """An ISO date in ``year``: the month by :data:`MONTH_WEIGHTS`, the day uniform in that month."""
+    weights = np.asarray(MONTH_WEIGHTS, dtype=np.float64)
+    month = int(rng.choice(12, p=weights / weights.sum())) + 1
+    first = np.datetime64(f"{year}-{month:02d}", "M")
+    days = int(((first + 1).astype("datetime64[D]") - first.astype("datetime64[D]")).astype(np.int64))
+    return str(first.astype("datetime64[D]") + int(rng.integers(0, days)))
+
+
 def write_demo(folder: Path, seed: int = 2024) -> None:
-    """Write ``profiles.tsv`` and ``isolates.tsv`` into ``folder``."""
+    """Write ``profiles.tsv`` and ``isolates.tsv`` into ``folder``.
+
+    The dates come from a generator of their own (seeded from ``seed``), so that adding them left every
+    other value as it was.
+    """
     rng = np.random.default_rng(seed)
+    dates = np.random.default_rng([seed, 1])
     profiles, complex_of = demo_profiles(rng)
     folder.mkdir(parents=True, exist_ok=True)
     with open(folder / "profiles.tsv", "w", encoding="utf-8", newline="\n") as out:
@@ -69,7 +86,7 @@ def write_demo(folder: Path, seed: int = 2024) -> None:
         for st, profile in enumerate(profiles, start=1):
             out.write(f"{st}\t" + "\t".join(map(str, profile)) + "\n")
     with open(folder / "isolates.tsv", "w", encoding="utf-8", newline="\n") as out:
-        out.write("id\tisolate\tcountry\tyear\tsource\tST\tclonal_complex\n")
+        out.write("id\tisolate\tcountry\tyear\tdate\tsource\tST\tclonal_complex\n")
         isolate = 0
         for st, label in enumerate(complex_of, start=1):
             founder = label == f"ST-{st} complex"
@@ -79,7 +96,9 @@ def write_demo(folder: Path, seed: int = 2024) -> None:
                 country = home if rng.random() < 0.7 else COUNTRIES[int(rng.integers(0, len(COUNTRIES)))]
                 year = int(rng.integers(1998, 2025))
                 source = SOURCES[int(rng.integers(0, len(SOURCES)))]
-                out.write(f"{isolate}\tDEMO-{isolate:04d}\t{country}\t{year}\t{source}\t{st}\t{label}\n")
+                date = collection_date(dates, year)
+                out.write(f"{isolate}\tDEMO-{isolate:04d}\t{country}\t{year}\t{date}\t{source}\t{st}\t"
+                          f"{label}\n")
 
 
 def main() -> None:

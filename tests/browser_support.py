@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 import shutil
+import time
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +33,8 @@ MISSING_CHROMIUM = ("chromium is not installed: `make browser` installs Debian's
                     "chromium-driver (as root), or run `sudo apt-get install chromium chromium-driver`")
 #: Playwright's 5 s default is short for a Panel page on a busy 2-core machine.
 WAIT_MS = 30_000
+#: The first page of a new server: its session is built while the server also warms its workers.
+PAGE_LOAD_MS = 120_000
 
 expect.set_options(timeout=WAIT_MS)
 
@@ -115,7 +118,7 @@ def row_button(page: Page, row_text: str, label: str) -> Locator:
 
 def open_dashboard(page: Page) -> None:
     """Go to the dashboard (``/app`` below the context's ``base_url``) and wait for the sign-in form."""
-    page.goto("/app")
+    page.goto("/app", timeout=PAGE_LOAD_MS)
     expect(sign_in_button(page)).to_be_visible()
 
 
@@ -123,3 +126,72 @@ def sign_in(page: Page, token: str) -> None:
     """Type ``token`` into the sign-in form and press the button (the result is for the caller to see)."""
     token_field(page).fill(token)
     sign_in_button(page).click()
+
+
+# --- Bokeh plots: data coordinates to the page's pixels -------------------------------------------
+
+_PLOT_POINT_JS = """
+([name, x, y]) => {
+  const views = [...Bokeh.index.query((view) => view.model.name === name && view.frame != null)];
+  if (!views.length) return null;
+  const view = views[0];
+  const box = view.canvas_view.el.getBoundingClientRect();
+  return [box.left + view.frame.x_scale.compute(x), box.top + view.frame.y_scale.compute(y)];
+}
+"""
+
+
+def plot_point(page: Page, figure: str, x: float, y: float) -> tuple[float, float]:
+    """Where the data point ``(x, y)`` of the Bokeh figure named ``figure`` is on the page, in pixels,
+    once the page has stopped moving (a screenshot or a scroll makes Bokeh lay its plots out again).
+
+    Bokeh keeps its views in ``Bokeh.index``; a figure's frame scales map data to canvas pixels.
+    """
+    deadline = time.monotonic() + WAIT_MS / 1000
+    last = None
+    while True:
+        page.wait_for_timeout(250)
+        found = page.evaluate(_PLOT_POINT_JS, [figure, x, y])
+        if found is not None and found == last:
+            return float(found[0]), float(found[1])
+        assert time.monotonic() < deadline, f"no Bokeh figure named {figure!r} is drawn, or it keeps moving"
+        last = found
+
+
+_SELECTED_JS = """
+([name, column]) => {
+  const views = [...Bokeh.index.query((view) => view.model.name === name && view.frame != null)];
+  const sources = views[0].model.renderers.map((r) => r.data_source).filter((s) => s && s.data[column]);
+  return sources.length ? [...sources[0].selected.indices].sort((a, b) => a - b) : null;
+}
+"""
+
+
+def selected_indices(page: Page, figure: str, column: str) -> list[int] | None:
+    """The selected indices, in the browser, of the first data source of figure ``figure`` that has
+    ``column`` (the tree's nodes: ``"isolates"``)."""
+    return page.evaluate(_SELECTED_JS, [figure, column])
+
+
+_DATA_POINT_JS = """
+([name, column, index]) => {
+  const views = [...Bokeh.index.query((view) => view.model.name === name && view.frame != null)];
+  const sources = views[0].model.renderers.map((r) => r.data_source).filter((s) => s && s.data[column]);
+  return [sources[0].data.x[index], sources[0].data.y[index]];
+}
+"""
+
+
+def data_point(page: Page, figure: str, column: str, index: int) -> tuple[float, float]:
+    """The ``x, y`` data of row ``index`` of the first data source of figure ``figure`` that has ``column``
+    (a tree node: ``"isolates"``)."""
+    found = page.evaluate(_DATA_POINT_JS, [figure, column, index])
+    return float(found[0]), float(found[1])
+
+
+def drag(page: Page, start: tuple[float, float], end: tuple[float, float]) -> None:
+    """Press the mouse at ``start``, move to ``end`` in steps, release (a box select or a brush)."""
+    page.mouse.move(*start)
+    page.mouse.down()
+    page.mouse.move(*end, steps=12)
+    page.mouse.up()

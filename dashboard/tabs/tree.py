@@ -9,6 +9,7 @@ import logging
 
 import panel as pn
 
+from dashboard.tree.linked import LinkedViews
 from dashboard.tree.view import TreeView
 from dashboard.viewmodels.partitions import PartitionLauncher
 from dashboard.viewmodels.tree import TreeState
@@ -29,6 +30,7 @@ class TreeTab:
             pn.pane.Markdown(launcher.param.message, css_classes=["pd-partition-message"]),
             sizing_mode="stretch_width")
         self.body = pn.Column(pn.pane.Markdown(tree.message), name="Tree", sizing_mode="stretch_both")
+        self.linked = LinkedViews(tree)  # the epidemic curve and the map, under the tree
         tree.param.watch(self._on_status, "status")
 
     def panel(self) -> pn.viewable.Viewable:
@@ -53,6 +55,10 @@ class TreeTab:
             view = None
         if tree.content is not content or tree.status != "open":  # another tree was asked for meanwhile
             return
-        drawn = view.panel() if view is not None else pn.pane.Markdown(
-            "**The tree could not be drawn** because of an error in the server; it was logged.")
-        self.body.objects = [drawn, self.launcher]
+        if view is None:
+            self.body.objects = [pn.pane.Markdown(
+                "**The tree could not be drawn** because of an error in the server; it was logged.")]
+            return
+        # --- linked views: the epidemic curve and the map share tree.selection with the tree ---
+        self.linked.attach(view)
+        self.body.objects = [view.panel(), self.launcher, self.linked.panel()]

@@ -277,3 +277,35 @@ def coarse_fill(colours: NodeColours) -> np.ndarray:
     if colours.scale is None:
         return colours.fill
     return np.asarray(gradient(colours.scale.values, colours.scale.colours), dtype=object)
+
+
+# --- the epidemic curve and the map ------------------------------------------------------------------
+
+#: Opacity of the part of the epidemic curve outside the selection.
+FADED_ALPHA = 0.25
+#: The map's land without isolates (or without selected ones), and its borders.
+LAND_FILL = "#f2f2f2"
+LAND_LINE = "#a8a8a8"
+#: The map's circles: the selected isolates of a place (all of them when nothing is selected).
+PLACE_FILL = PLAIN_FILL
+#: Shades of the countries by isolate count, light to dark (colorcet's blues without its palest third).
+COUNT_SHADES: list[str] = colorcet.blues[len(colorcet.blues) // 3:]
+
+
+def count_shades(counts: np.ndarray) -> list[str]:
+    """A colour per count for the map: :data:`LAND_FILL` for 0, else :data:`COUNT_SHADES` on a log scale
+    from 1 (lightest) to the largest count (darkest).
+
+    Examples
+    --------
+    >>> shades = count_shades(np.array([0, 1, 10, 100]))
+    >>> shades[0] == LAND_FILL, shades[1] == COUNT_SHADES[0], shades[3] == COUNT_SHADES[-1]
+    (True, True, True)
+    """
+    counts = np.asarray(counts, dtype=np.float64)
+    if counts.max(initial=0.0) <= 0:
+        return [LAND_FILL] * len(counts)
+    index = np.rint(np.log1p(np.maximum(counts - 1, 0)) / np.log1p(max(counts.max() - 1, 1))
+                    * (len(COUNT_SHADES) - 1)).astype(np.int64)
+    return [COUNT_SHADES[i] if c > 0 else LAND_FILL
+            for i, c in zip(index.tolist(), counts.tolist(), strict=True)]

@@ -150,9 +150,19 @@ def composition(dataset: Dataset, column: str, max_categories: int = 20) -> Comp
     -----
     O(isolates + profiles * categories).
     """
+    categories, slots = _categories(dataset, column, max_categories)
+    rows = np.asarray(_isolates(dataset).profile_rows, dtype=np.int64)
+    members = rows >= 0
+    width = len(categories)
+    flat = np.bincount(rows[members] * width + slots[members], minlength=dataset.profiles.size * width)
+    return Composition(categories, flat.reshape(dataset.profiles.size, width).astype(np.int64))
+
+
+def _categories(dataset: Dataset, column: str, max_categories: int) -> tuple[list[str], np.ndarray]:
+    """The categories of :func:`composition` and the category of every isolate (-1 without a profile)."""
     if max_categories < 1:
         raise ParameterError(f"max_categories must be at least 1, got {max_categories}")
-    values, rows = _values(dataset, column)
+    values, _ = _values(dataset, column)
     names, codes = _factorize([value or NO_VALUE for value in values])
     totals = np.bincount(codes, minlength=len(names))
     ranked = np.lexsort((np.arange(len(names)), -totals)).tolist()  # codes are in name order
@@ -162,9 +172,47 @@ def composition(dataset: Dataset, column: str, max_categories: int = 20) -> Comp
     categories = [names[code] for code in ranked] + ([OTHER] if merge else [])
     slot = np.full(len(names), len(ranked), dtype=np.int64)  # unranked codes go to OTHER
     slot[ranked] = np.arange(len(ranked))
-    width = len(categories)
-    flat = np.bincount(rows * width + slot[codes], minlength=dataset.profiles.size * width)
-    return Composition(categories, flat.reshape(dataset.profiles.size, width).astype(np.int64))
+    rows = np.asarray(_isolates(dataset).profile_rows, dtype=np.int64)
+    slots = np.full(len(rows), -1, dtype=np.int64)
+    slots[rows >= 0] = slot[codes]
+    return categories, slots
+
+
+def isolate_categories(dataset: Dataset, column: str,
+                       max_categories: int = 20) -> tuple[list[str], np.ndarray]:
+    """The categories of :func:`composition`, in its order, and the category of every isolate.
+
+    Parameters
+    ----------
+    dataset : Dataset
+        A dataset with isolates.
+    column : str
+        An isolate column.
+    max_categories : int, default 20
+        As for :func:`composition`.
+
+    Returns
+    -------
+    tuple of (list of str, numpy.ndarray)
+        The categories exactly as :func:`composition` lists them, and, for every isolate (row of the
+        isolate table), the index of its category: ``int64``, -1 for an isolate without a profile
+        (those are not counted, as in :func:`composition`).
+
+    Raises
+    ------
+    ParameterError
+        As :func:`composition`.
+
+    Examples
+    --------
+    >>> from engine.io.datasets import read_dataset
+    >>> dataset = read_dataset(b"ST\\ta\\n1\\t1\\n2\\t2\\n",
+    ...                        b"ST\\tcountry\\n1\\tPT\\n1\\tES\\n2\\tPT\\n9\\tFR\\n")
+    >>> categories, slots = isolate_categories(dataset, "country")
+    >>> categories, slots.tolist()
+    (['PT', 'ES'], [0, 1, 0, -1])
+    """
+    return _categories(dataset, column, max_categories)
 
 
 def numeric_means(dataset: Dataset, column: str) -> np.ndarray:

@@ -10,11 +10,16 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+import numpy as np
 from api_client import FIXTURES
 from browser_support import (
     Shots,
+    data_point,
+    drag,
     open_dashboard,
+    plot_point,
     row_button,
+    selected_indices,
     selected_project,
     sign_in,
     tab,
@@ -22,15 +27,19 @@ from browser_support import (
     table_row,
 )
 from live_server import Client, LiveServer, cgmlst_file, upload
+from paths import DEMO
 from playwright.sync_api import Page, expect
 
+from dashboard.viewmodels.epicurve import selected_words
 from engine.algorithms import registry
 from engine.algorithms.clusters import cluster_tsv, cut
 from engine.algorithms.registry import infer
-from engine.io.datasets import read_dataset
+from engine.io.datasets import open_dataset, read_dataset
 
 #: A goeBURST job on the demo dataset: seconds, plus numba's compilation in a new worker.
 JOB_WAIT_MS = 180_000
+#: The same job as the first of a new server on a busy machine, with its workers still warming up.
+FIRST_JOB_WAIT_MS = 600_000
 
 
 def startup_jobs(client: Client, timeout: float = JOB_WAIT_MS / 1000) -> tuple[str, list[dict]]:
@@ -231,3 +240,91 @@ def test_nj_and_mstree_v2_trees_are_launched_and_drawn(
         expect(page.get_by_text("260 profiles, 570 isolates")).to_be_visible()
         shots(page, f"{algorithm}-tree")
         tab(page, "Jobs").click()
+
+
+def _profile_rows_where(column: str, keep) -> list[int]:
+    """The demo's profile rows of the isolates whose ``column`` value passes ``keep``, from the engine."""
+    dataset = open_dataset(DEMO / "profiles.tsv", DEMO / "isolates.tsv")
+    index = dataset.isolates.columns.index(column)
+    rows = np.asarray(dataset.isolates.profile_rows)
+    return sorted({int(rows[i]) for i, row in enumerate(dataset.isolates.rows)
+                   if keep(row[index]) and rows[i] >= 0})
+
+
+def _wait_for_selected_nodes(page: Page, expected: list[int]) -> None:
+    """Wait until the tree's selected nodes, in the browser, are ``expected``."""
+    deadline = time.monotonic() + 30
+    while (found := selected_indices(page, "tree-figure", "isolates")) != expected:
+        assert time.monotonic() < deadline, f"selected nodes {found} instead of {expected}"
+        time.sleep(0.2)
+
+
+def _ms(day: str) -> float:
+    return float(np.datetime64(day, "ms").astype(np.int64))
+
+
+def test_epidemic_curve_brush_and_map_click_select_the_tree_nodes(
+    page: Page, dashboard_server: LiveServer, admin_token: str, shots: Shots
+) -> None:
+    open_dashboard(page)
+    sign_in(page, admin_token)
+    expect(selected_project(page)).to_have_text("Demo (public)")
+    tab(page, "Jobs").click()
+    page.get_by_label("Algorithm").select_option("goeburst")
+    page.get_by_role("button", name="Launch").click()
+    expect(table_cell(page, "goeburst", "status").first).to_have_text("succeeded", timeout=FIRST_JOB_WAIT_MS)
+    row_button(page, "goeburst", "Open").first.click()
+    expect(page.get_by_text("260 profiles, 570 isolates")).to_be_visible()
+
+    # the demo's isolates have dates: the curve is shown under the tree, stacked as the tree is coloured
+    curve = page.locator(".pd-epicurve")
+    expect(curve).to_be_visible()
+    expect(page.locator(".pd-epicurve-message")).to_contain_text("570 isolates by date, per year")
+    page.locator(".pd-tree-colour-by select").select_option("country")
+    expect(page.locator(".pd-epicurve-legend")).to_contain_text("Portugal")
+    curve.scroll_into_view_if_needed()
+    shots(page, "epicurve")
+
+    # brushing 2010-2011 selects the profiles of the isolates dated in those years, and the tree marks them
+    drag(page, plot_point(page, "epicurve-figure", _ms("2010-03-01"), 4),
+         plot_point(page, "epicurve-figure", _ms("2011-10-01"), 4))
+    message = page.locator(".pd-epicurve-message")
+    expect(message).to_contain_text("the time window brushed on the curve (2010 to 2011)")
+    expected = _profile_rows_where("date", lambda value: value[:4] in ("2010", "2011"))
+    expect(message).to_contain_text(f"of the {len(expected)} profiles")
+    _wait_for_selected_nodes(page, expected)
+    page.mouse.move(0, 0)  # no tooltip in the pictures
+    shots(page, "epicurve-brushed")
+    page.locator(".pd-tree-colour-by").scroll_into_view_if_needed()
+    shots(page, "epicurve-brushed-tree")
+
+    # the map: a circle per country; clicking Portugal's selects its isolates' profiles
+    world_map = page.locator(".pd-map")
+    expect(world_map).to_be_visible()
+    expect(page.locator(".pd-map-message")).to_contain_text("570 isolates in 7 countries")
+    world_map.scroll_into_view_if_needed()
+    shots(page, "map")
+    page.mouse.click(*plot_point(page, "map-figure", -8.06, 39.63))
+    expect(page.locator(".pd-map-message")).to_contain_text("profiles of 'Portugal'")
+    portugal = _profile_rows_where("country", lambda value: value == "Portugal")
+    _wait_for_selected_nodes(page, portugal)
+    # the curve shows the part of the map's selection
+    expect(message).to_contain_text(f"of the {len(portugal)} profiles of the place picked on the map")
+    # the map counts every isolate of those profiles: Portugal's and those of the same STs elsewhere
+    isolates = int(open_dataset(DEMO / "profiles.tsv", DEMO / "isolates.tsv").counts[portugal].sum())
+    expect(page.locator(".pd-map-message")).to_contain_text(
+        f"the {isolates} isolates of the {len(portugal)} profiles of 'Portugal'")
+    page.mouse.move(0, 0)
+    shots(page, "map-clicked")
+
+    # a node tapped on the tree selects its profile: the curve and the map show that profile's isolates
+    node = 0  # the profile row of the demo's first ST, drawn as node 0
+    page.locator(".pd-tree-colour-by").scroll_into_view_if_needed()
+    page.mouse.click(*plot_point(page, "tree-figure", *data_point(page, "tree-figure", "isolates", node)))
+    _wait_for_selected_nodes(page, [node])
+    count = int(open_dataset(DEMO / "profiles.tsv", DEMO / "isolates.tsv").counts[node])
+    expect(message).to_contain_text(selected_words(count, 1, "the nodes selected in the tree"))
+    expect(page.locator(".pd-map-message")).to_contain_text(selected_words(count, 1, ""))
+    page.mouse.move(0, 0)
+    curve.scroll_into_view_if_needed()
+    shots(page, "tree-tapped")

@@ -95,8 +95,12 @@ def test_opening_a_tree_switches_to_the_tree_tab_and_draws_it(service: Service) 
         job = model.jobs.find(job.id)
     act(model.jobs, job=job.id, open=True)
     assert page.tabs.active == TREE_TAB and model.tree.status == "open"
-    [colour_by] = page.tree.body.select(pn.widgets.Select)
-    assert colour_by.name == "Colour nodes by" and "country" in colour_by.values
+    selects = {select.name: select for select in page.tree.body.select(pn.widgets.Select)}
+    # the tree's colour-by, and under it the epidemic curve's dates and the map's places (the demo's)
+    assert set(selects) == {"Colour nodes by", "Date column", "Place column"}
+    assert selects["Date column"].value == "date" and selects["Place column"].value == "country"
+    colour_by = selects["Colour nodes by"]
+    assert "country" in colour_by.values
     colour_by.value = "country"
     assert model.tree.controls.colour_by == "country"
 

@@ -15,6 +15,7 @@ from engine.algorithms.metadata import (
     OTHER,
     composition,
     is_numeric,
+    isolate_categories,
     numeric_means,
     search,
     summaries,
@@ -51,6 +52,18 @@ def column_values(dataset: Dataset, column: str) -> list[tuple[int, str]]:
     index = isolates.columns.index(column)
     return [(int(row), cells[index])
             for row, cells in zip(isolates.profile_rows, isolates.rows, strict=True) if row >= 0]
+
+
+@pytest.mark.parametrize("cap", [2, 20])
+def test_isolate_categories_are_the_composition_per_isolate(demo, cap):
+    categories, slots = isolate_categories(demo, "country", cap)
+    result = composition(demo, "country", cap)
+    assert categories == result.categories
+    rows = np.asarray(demo.isolates.profile_rows)
+    assert ((slots >= 0) == (rows >= 0)).all()
+    counted = np.zeros_like(result.counts)
+    np.add.at(counted, (rows[rows >= 0], slots[rows >= 0]), 1)
+    assert counted.tolist() == result.counts.tolist()
 
 
 def test_composition_orders_categories_by_size_then_name(small):

@@ -54,3 +54,13 @@ def _tree_of_rows(inference: Inference, n: int) -> np.ndarray:
             break
         tree = moved
     return np.unique(tree, return_inverse=True)[1]
+
+
+def test_demo_isolates_have_a_country_and_a_date_in_their_year() -> None:
+    dataset = open_dataset(ASSETS / "demo" / "profiles.tsv", ASSETS / "demo" / "isolates.tsv")
+    columns = dataset.isolates.columns
+    assert columns == ["id", "isolate", "country", "year", "date", "source", "ST", "clonal_complex"]
+    year, date, country = (columns.index(name) for name in ("year", "date", "country"))
+    for row in dataset.isolates.rows:
+        assert row[country]
+        assert str(np.datetime64(row[date], "D")) == row[date] and row[date][:4] == row[year]
