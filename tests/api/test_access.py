@@ -230,12 +230,13 @@ def watch_files() -> Iterator[list[tuple[str, str]]]:
 def outside(touched: list[tuple[str, str]], folder: Path) -> list[tuple[str, str]]:
     """The touched paths outside ``folder``, but for code: reading Python imported lazily, and the
     compile caches in ``__pycache__`` folders, where numba reads and (on a clean checkout, when a
-    kernel is used for the first time) writes the machine code of a kernel (``.nbi``, ``.nbc``)."""
+    kernel is used for the first time) writes the machine code of a kernel (``.nbi``, ``.nbc``); and
+    ``/dev/null``, which the job pool opens as a new worker's standard input whenever it starts one."""
     code = (".py", ".pyc", ".so", ".nbi", ".nbc")
     return [(event, path) for event, path in touched
             if not Path(path).resolve().is_relative_to(folder.resolve())
             and not (event == "open" and path.endswith(code))
-            and "__pycache__" not in Path(path).parts]
+            and "__pycache__" not in Path(path).parts and path != os.devnull]
 
 
 # -- the test cases --------------------------------------------------------------------------------

@@ -27,13 +27,15 @@ def test_kill_9_mid_run_loses_nothing_and_leaves_no_orphans(tmp_path: Path) -> N
         assert client.wait_job(project, quick["job_id"])["status"] == "succeeded"
         tree = f"/projects/{project}/datasets/{small}/inferences/{quick['analysis_id']}"
         newick = client.json("GET", f"{tree}?format=newick")["tree"]
-        long_jobs = [client.submit(project, "goeburst-full", big, lvs) for lvs in (1, 2, 3)]
-        client.wait_job(project, long_jobs[0]["job_id"], ("running",))
-        deadline = time.monotonic() + 60  # the worker running the job, and the spare (one worker)
+        # both workers up (the one that will run the long job, and the spare) before the long jobs
+        # are sent, so that the kill comes while the first one runs, even on busy cores
+        deadline = time.monotonic() + 120
         while len(job_workers(server.process.pid)) < 2 and time.monotonic() < deadline:
             time.sleep(0.1)
         workers = job_workers(server.process.pid)
         assert len(workers) == 2
+        long_jobs = [client.submit(project, "goeburst-full", big, lvs) for lvs in (1, 2, 3)]
+        client.wait_job(project, long_jobs[0]["job_id"], ("running",))
         os.kill(server.panel_pid(), signal.SIGKILL)
         server.process.wait(timeout=30)
         deadline = time.monotonic() + 30

@@ -92,7 +92,7 @@ def test_a_job_ignoring_cancel_is_stopped_by_restarting_its_worker(
     wait_running(store, "stubborn")
     runner.cancel("stubborn")
     runner.submit(job("after", n=2))
-    assert wait_for(store, "after", (SUCCEEDED,), timeout=30).status == SUCCEEDED
+    assert wait_for(store, "after", (SUCCEEDED,), timeout=120).status == SUCCEEDED  # a restart, on busy cores
     assert pid_of(results, "after") != pid_of(results, "before")  # a new worker process
     assert store.get(JobRecord, "stubborn").status == CANCELLED
     assert "stubborn" not in results.values
