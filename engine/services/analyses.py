@@ -156,18 +156,17 @@ def warm_up() -> Iterator[str]:
     """Run every registered algorithm on a tiny dataset, as :func:`run_job` would, one step at a time:
     a generator that yields an algorithm's name after each run.
 
-    First the surveillance steps (:func:`engine.services.surveillance.warm_up`: goeBURST extended
-    and cut into cluster codes). Then for each inference, in the registry's order (goeBURST first):
-    one step with its default options, then one step per visualization laying out that tree, then
-    one step per other choice of each of its options that has choices. A worker process runs these
-    steps while it waits for jobs, so that a job finds numba's cached kernels loaded (a fresh process
-    pays about a second for them, and compiles them on a fresh machine); as a step is short, a job
-    sent meanwhile waits for one run of one algorithm at most, and the commonest jobs (goeBURST with
-    its defaults, its layouts) are ready first. An algorithm that refuses the tiny dataset is
-    skipped; any other error is logged.
+    For each inference, in the registry's order (goeBURST first): one step with its default options,
+    then one step per visualization laying out that tree, then one step per other choice of each of
+    its options that has choices. A worker process runs these steps while it waits for jobs, so that
+    a job finds numba's cached kernels loaded (a fresh process pays about a second for them, and
+    compiles them on a fresh machine); as a step is short, a job sent meanwhile waits for one run of
+    one algorithm at most, and the commonest jobs (goeBURST with its defaults, its layouts) are
+    ready first. Last come the surveillance steps (:func:`engine.services.surveillance.warm_up`: a tree
+    extended, a partition named). An algorithm that refuses the tiny dataset is skipped; any other
+    error is logged.
     """
     source = dataset_to_arrays(_tiny_dataset())
-    yield from surveillance.warm_up(dataset_from_arrays(source))
     for name in registry.names(INFERENCE):
         variants = _option_variants(registry.get(name))
         tree = _try(name, registry.infer, name, dataset_from_arrays(source), variants[0])
@@ -182,6 +181,7 @@ def warm_up() -> Iterator[str]:
         for options in variants[1:]:
             _try(name, registry.infer, name, dataset_from_arrays(source), options)
             yield name
+    yield from surveillance.warm_up(dataset_from_arrays(source))
 
 
 def _tiny_dataset() -> Dataset:

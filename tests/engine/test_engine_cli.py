@@ -36,6 +36,7 @@ from engine.io.formats import TREE_FORMATS
 from engine.io.json import from_json
 from engine.io.newick import read_newick, to_newick
 from engine.models import Inference
+from engine.services.surveillance import CLUSTER_CODES
 
 PROFILES = FIXTURES / "profiles.tsv"
 ISOLATES = FIXTURES / "isolates.tsv"
@@ -408,4 +409,5 @@ def test_compile_runs_every_algorithm_once_and_says_so(capsys: pytest.CaptureFix
     out, err = capsys.readouterr()
     assert out == ""
     ran = err.rstrip().split(": ", 1)[1].split(", ")
-    assert err.startswith("ran ") and sorted(ran) == sorted(registry.ALGORITHMS)
+    # every algorithm of the registry, and the surveillance kernels (partitions: cluster-codes)
+    assert err.startswith("ran ") and sorted(ran) == sorted([*registry.ALGORITHMS, CLUSTER_CODES])
