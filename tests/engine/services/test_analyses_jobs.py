@@ -24,7 +24,7 @@ from engine.storage.records import InferenceRecord, JobRecord
 @pytest.fixture
 def service(tmp_path: Path) -> Iterator[Service]:
     """A started service of one worker (and its spare) over a temporary data folder."""
-    started = Service(Settings(data=tmp_path, workers=1))
+    started = Service(Settings(data=tmp_path, workers=1, demo_tree=False))
     started.start()
     yield started
     started.stop()
@@ -80,7 +80,7 @@ def test_listeners_hear_of_computed_and_of_reused_results(service: Service) -> N
 
 def test_a_restart_removes_what_an_interrupted_job_wrote(tmp_path: Path) -> None:
     """The arrays (whole, or a temporary file cut off mid-write) of a job the server left running."""
-    service = Service(Settings(data=tmp_path, workers=1))
+    service = Service(Settings(data=tmp_path, workers=1, demo_tree=False))
     job = JobRecord(id="j", analysis_id="a", analysis="inference", algorithm="goeburst", status=RUNNING,
                     created="2026-01-01T00:00:00.000Z")
     service.store.insert(job)

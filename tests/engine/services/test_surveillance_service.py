@@ -32,7 +32,7 @@ ADDED = b"ST\ta\tb\tc\td\te\tf\n6\t5\t5\t5\t5\t6\t6\n7\t9\t9\t9\t9\t9\t9\n8\t1\t
 
 @pytest.fixture
 def service(tmp_path: Path) -> Iterator[Service]:
-    started = Service(Settings(data=tmp_path, workers=1))
+    started = Service(Settings(data=tmp_path, workers=1, demo_tree=False))
     started.start()
     yield started
     started.stop()
