@@ -72,7 +72,8 @@ class WorkerWatch:
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     folder = tmp_path_factory.mktemp("load")
     served = LiveServer(folder / "data", folder / "server.log", {
-        "PHYLODASH_MAX_QUEUED_JOBS": str(CLIENTS * REQUESTS), "PHYLODASH_PAGE_SIZE": "50"})
+        "PHYLODASH_MAX_QUEUED_JOBS": str(CLIENTS * REQUESTS), "PHYLODASH_PAGE_SIZE": "50",
+        "PHYLODASH_DEMO_TREE": "0"})  # only the jobs the clients post
     yield served
     served.stop()
 
