@@ -1,5 +1,12 @@
 """The Tree tab: the tree :class:`~dashboard.viewmodels.tree.TreeState` has open, drawn by
-:class:`dashboard.tree.view.TreeView` over the state's controls."""
+:class:`dashboard.tree.view.TreeView` over the state's controls and selection.
+
+Layout, top to bottom: the tree view (controls on the left; the figure, the selection bar with its
+downloads and *New dataset from selection*, the isolate table and the cluster table on the right), then
+``linked``: an empty ``pn.Column`` kept for the views that share the tree's selection (the epidemic curve
+and the map). Put their panes in it once (``tab.linked.objects = [curve, map]``); they stay across trees,
+and each reads and sets ``tree.selection`` (``TreeState.selection``), the one selection of the tab.
+"""
 
 from __future__ import annotations
 
@@ -19,7 +26,20 @@ class TreeTab:
 
     def __init__(self, tree: TreeState) -> None:
         self.tree = tree
-        self.body = pn.Column(pn.pane.Markdown(tree.message), name="Tree", sizing_mode="stretch_both")
+        self.view: TreeView | None = None
+        #: The slot for the views linked to the tree's selection (the epidemic curve, the map): see the
+        #: module docstring. Empty until they are added.
+        self.linked = pn.Column(name="Linked views", sizing_mode="stretch_width",
+                                css_classes=["pd-tree-linked"])
+        self.content = pn.Column(pn.pane.Markdown(tree.message), sizing_mode="stretch_width")
+        self.body = pn.Column(self.content, self.linked, name="Tree", sizing_mode="stretch_both")
+        self.subset_name = pn.widgets.TextInput.from_param(
+            tree.param.subset_name, placeholder="new dataset name", width=200, name="", description=None,
+            css_classes=["pd-tree-subset-name"])
+        self.save_subset = pn.widgets.Button.from_param(tree.param.save_subset, width=200,
+                                                        css_classes=["pd-tree-save-subset"])
+        self.subset_message = pn.pane.Markdown(tree.param.subset_message, sizing_mode="stretch_width",
+                                               css_classes=["pd-tree-subset-message"])
         tree.param.watch(self._on_status, "status")
 
     def panel(self) -> pn.viewable.Viewable:
@@ -29,20 +49,23 @@ class TreeTab:
     async def _on_status(self, _event: object) -> None:
         tree = self.tree
         if tree.status != "open":
+            self.view = None
             spinner = [pn.indicators.LoadingSpinner(value=True, size=40, label="loading")]
             shown = spinner if tree.status == "loading" else []
-            self.body.objects = [*shown, pn.pane.Markdown(tree.message)]
+            self.content.objects = [*shown, pn.pane.Markdown(tree.message)]
             return
         content, controls = tree.content, tree.controls
-        self.body.objects = [pn.indicators.LoadingSpinner(value=True, size=40, label="loading"),
-                             pn.pane.Markdown("Drawing the tree...")]
+        self.content.objects = [pn.indicators.LoadingSpinner(value=True, size=40, label="loading"),
+                                pn.pane.Markdown("Drawing the tree...")]
         try:  # geometry, hover text and the figure: in a thread, like every slow step
             view = await asyncio.to_thread(TreeView, content.dataset, content.inference, content.layout,
-                                           title=content.title, controls=controls)
+                                           title=content.title, controls=controls, selection=tree.selection)
         except Exception:
             _log.exception("drawing tree %s failed", content.title)
             view = None
         if tree.content is not content or tree.status != "open":  # another tree was asked for meanwhile
             return
-        self.body.objects = [view.panel() if view is not None else pn.pane.Markdown(
+        self.view = view
+        self.content.objects = [view.panel(self.subset_name, self.save_subset, self.subset_message)
+                                if view is not None else pn.pane.Markdown(
             "**The tree could not be drawn** because of an error in the server; it was logged.")]

@@ -93,7 +93,7 @@ def test_opening_a_tree_switches_to_the_tree_tab_and_draws_it(service: Service) 
         job = model.jobs.find(job.id)
     act(model.jobs, job=job.id, open=True)
     assert page.tabs.active == TREE_TAB and model.tree.status == "open"
-    [colour_by] = page.tree.body.select(pn.widgets.Select)
+    [colour_by] = [w for w in page.tree.body.select(pn.widgets.Select) if w.name == "Colour nodes by"]
     assert colour_by.name == "Colour nodes by" and "country" in colour_by.values
     colour_by.value = "country"
     assert model.tree.controls.colour_by == "country"

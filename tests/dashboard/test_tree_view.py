@@ -53,7 +53,8 @@ def test_edges_are_one_nan_broken_line_at_the_side_by_side_layout(view: TreeView
     fig = view.canvas.figure
     assert fig.output_backend == "webgl" and fig.match_aspect and fig.name == "tree-figure"
     lines = [r for r in fig.renderers if type(r.glyph).__name__ == "Line" and r.visible]
-    assert lines == [view.canvas.edge_line]
+    assert lines == [view.canvas.edge_line, view.canvas.shortened_line]  # no branch is shortened yet
+    assert len(view.canvas.shortened.data["x"]) == 0
     assert view.node_labels.value and view.canvas.node_labels_glyph.visible  # 260 nodes: labels on
     hover = view.canvas.nodes.data["summary"]
     assert "country: " in hover[0] and not any("isolate: DEMO" in text for text in hover)  # no id columns
@@ -84,7 +85,10 @@ def test_colour_by_a_categorical_column_draws_pies_that_add_up(view: TreeView, d
     assert [view.canvas.nodes.data["fill"][r] for r in single] == [colours[found.counts[r].argmax()]
                                                                      for r in single]
     totals = found.counts.sum(axis=0)
-    assert f"{found.categories[0]} <small>({totals[0]} isolates" in view.legend.object
+    legend = view.legend_table.value
+    assert view.legend.object == "<b>country</b>" and view.legend_table.visible
+    assert legend["value"].tolist() == found.categories and legend["isolates"].tolist() == totals.tolist()
+    assert legend["colour"].tolist() == colours and legend["shown"].all()
 
 
 def test_colour_by_a_numeric_column_uses_the_mean_on_a_gradient(view: TreeView, demo) -> None:

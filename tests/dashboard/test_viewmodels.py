@@ -188,7 +188,7 @@ def test_launch_watch_open_a_tree_and_colour_it(service: Service) -> None:
     assert tree.content.title == "fixture MLST: goeburst, radial layout"
     assert tree.content.dataset.profiles.size == 12 and len(tree.content.inference.ids) == 12
     controls = tree.controls
-    assert controls.param.colour_by.objects == [NO_COLOUR, "isolate", "country", "year"]
+    assert controls.param.colour_by.objects == [NO_COLOUR, "country", "year"]  # not the isolate id
     assert controls.node_labels and controls.colour_by == NO_COLOUR and not controls.cut_clusters
 
     # colour by a column: the legend lists its values
