@@ -15,6 +15,18 @@ to over HTTP on 127.0.0.1.
    is posted 1,000 times to the Demo project (the first computes; once it has succeeded, the
    others reuse its result and finish at once). Then one client alone, and 20 clients at once,
    each on its own keep-alive connection, ask for page 0 (500 jobs) without think time.
+3. From ``POST /jobs`` to ``completed``, first thing on the fresh server (after one job that waits
+   for the warm-up of the workers): goeBURST jobs on the demo (260 profiles) one after the other,
+   each with other options (lvs 1-7 x the three missing-data modes, so none reuses a result), then
+   a radial layout of each of their trees. The client sends the POST, then GETs the job every 10 ms
+   on a keep-alive connection until it has completed. The same again once 1,000 jobs are stored.
+4. Cancel of a running goeBURST job on 100,000 synthetic MLST profiles (``bench/synthetic.py``):
+   its worker process (the one below the server using the CPU) must be gone, and the next job (a
+   goeBURST job on the demo, posted as soon as the DELETE answered) must have started, within 1 s
+   of the DELETE; also when the replacement worker process appeared.
+5. 20 clients post one goeBURST job each on the demo at once, to a second server with
+   ``PHYLODASH_WORKERS=2`` whose workers are warm; one more client watches the job list every 20 ms
+   until all 20 have completed.
 
 Usage::
 
@@ -31,6 +43,7 @@ import argparse
 import contextlib
 import functools
 import http.client
+import json
 import math
 import os
 import platform
@@ -45,6 +58,7 @@ import urllib.parse
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from importlib.metadata import version
 from pathlib import Path
 from typing import Any
@@ -56,13 +70,18 @@ ROOT = Path(__file__).resolve().parents[1]
 SHARED_DATA = ROOT.parent / "shared" / "data"
 DEMO_PROFILES = ROOT / "assets" / "demo" / "profiles.tsv"
 TARGET_MS = 50.0
+JOB_MEDIAN_MS, JOB_P95_MS = 150.0, 300.0  # from POST to completed, a small job
+BURST_TARGET_S = 3.0  # 20 small jobs posted at once, on 2 workers
+CANCEL_TARGET_S = 1.0  # the cancelled job's worker gone, and the next job started
+POLL_EVERY = 0.01  # seconds between two looks at a job
+MISSING_MODES = ("difference", "ignore", "allele")
 
 # The same launcher, JSON client and multipart encoder the end-to-end tests (tests/test_server.py) use.
 # The project before its tests folder: tests/engine, tests/api ... must not hide the packages.
 sys.path.insert(0, str(ROOT / "tests"))
 sys.path.insert(0, str(ROOT))
 from api_client import multipart  # noqa: E402
-from live_server import Client, LiveServer, at_once  # noqa: E402
+from live_server import FINAL, Client, LiveServer, alive, at_once, job_workers  # noqa: E402
 
 
 @dataclass(frozen=True)
@@ -75,10 +94,14 @@ class Sizes:
     single_gets: int  # GETs of the one client alone
     clients: int
     gets_per_client: int
+    small_jobs: int  # goeBURST jobs (and as many layouts) timed from POST to completed
+    cancel_profiles: int  # MLST profiles of the job that is cancelled while it runs
 
 
-FULL = Sizes(posts=30, cgmlst_profiles=5000, seeded_jobs=1000, single_gets=50, clients=20, gets_per_client=50)
-QUICK = Sizes(posts=10, cgmlst_profiles=1000, seeded_jobs=200, single_gets=20, clients=20, gets_per_client=10)
+FULL = Sizes(posts=30, cgmlst_profiles=5000, seeded_jobs=1000, single_gets=50, clients=20, gets_per_client=50,
+             small_jobs=21, cancel_profiles=100_000)
+QUICK = Sizes(posts=10, cgmlst_profiles=1000, seeded_jobs=200, single_gets=20, clients=20, gets_per_client=10,
+              small_jobs=9, cancel_profiles=100_000)
 
 
 @dataclass(frozen=True)
@@ -105,11 +128,13 @@ class Latency:
         """Median latency (infinite when no request succeeded)."""
         return statistics.median(self.ms) if self.ms else math.inf
 
-    def text(self, *, p99: bool = False) -> str:
-        """``median 3.1 / p90 4.0 [/ p99 ..] / max 9.9 ms (n=30)``."""
+    def text(self, *, p99: bool = False, p95: bool = False) -> str:
+        """``median 3.1 / p90 4.0 [/ p95 ..] [/ p99 ..] / max 9.9 ms (n=30)``."""
         if not self.ms:
             return "no successful request"
         parts = [f"median {self.median:.1f}", f"p90 {self.quantile(0.9):.1f}"]
+        if p95:
+            parts.append(f"p95 {self.quantile(0.95):.1f}")
         if p99:
             parts.append(f"p99 {self.quantile(0.99):.1f}")
         parts.append(f"max {max(self.ms):.1f} ms")
@@ -337,6 +362,256 @@ def changing_burst(client: Client, project: str, dataset: str, path: str, sizes:
 
 
 # --------------------------------------------------------------------------------------------
+# Jobs from POST to completed, a cancel, a burst
+
+
+class Watch:
+    """GETs on one keep-alive connection, to follow jobs closely (a new connection per look would
+    cost more than the look)."""
+
+    def __init__(self, url: str, token: str) -> None:
+        self._address = urllib.parse.urlsplit(url)
+        self._headers = {"Authorization": f"Bearer {token}", "Accept": "application/json"}
+        self._connection = self._connect()
+
+    def _connect(self) -> http.client.HTTPConnection:
+        return http.client.HTTPConnection(self._address.hostname, self._address.port, timeout=300)
+
+    def get(self, path: str) -> Any:
+        """The JSON answer of a GET that must answer 200 (one retry on a new connection)."""
+        for attempt in (1, 2):
+            try:
+                self._connection.request("GET", path, headers=self._headers)
+                answer = self._connection.getresponse()
+                body = answer.read()
+                break
+            except (OSError, http.client.HTTPException):
+                self._connection.close()
+                self._connection = self._connect()
+                if attempt == 2:
+                    raise
+        if answer.status != 200:
+            raise RuntimeError(f"GET {path} answered {answer.status}: {body[:300]!r}")
+        return json.loads(body)
+
+    def job(self, project: str, job_id: str, statuses: Sequence[str] = FINAL, timeout: float = 300.0) -> Any:
+        """The job once its status is one of ``statuses``, looked at every 10 ms."""
+        deadline = time.monotonic() + timeout
+        while True:
+            found = self.get(f"/projects/{project}/jobs/{job_id}")
+            if found["status"] in statuses:
+                return found
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"job {job_id} still {found['status']} after {timeout} s")
+            time.sleep(POLL_EVERY)
+
+    def close(self) -> None:
+        self._connection.close()
+
+
+def stamp(text: str) -> float:
+    """Seconds since the epoch of a record's time (``2026-12-07T01:02:03.456Z``)."""
+    return datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
+
+
+def small_job(dataset: str, k: int) -> dict[str, Any]:
+    """The ``k``-th distinct goeBURST job on a dataset: lvs 1-7, then the next missing-data mode."""
+    return {"analysis": "inference", "algorithm": "goeburst",
+            "parameters": [dataset, 1 + k % 7, {"missing": MISSING_MODES[k // 7 % len(MISSING_MODES)]}]}
+
+
+def radial(dataset: str, inference: str) -> dict[str, Any]:
+    """The body of a radial layout job."""
+    return {"analysis": "visualization", "algorithm": "radial", "parameters": [dataset, inference]}
+
+
+def to_completed(client: Client, watch: Watch, project: str, body: dict[str, Any]) -> tuple[float, Any]:
+    """Milliseconds from sending ``POST /jobs`` until a GET saw the job completed; the job (it must
+    have succeeded) with its ``analysis_id``."""
+    start = time.perf_counter()
+    _, answer = timed(client, "POST", f"/projects/{project}/jobs", body, 202)
+    done = watch.job(project, answer["job_id"])
+    elapsed = (time.perf_counter() - start) * 1000
+    if done["status"] != "succeeded":
+        raise RuntimeError(f"a timed job did not succeed: {done}")
+    return elapsed, done
+
+
+def new_project(client: Client, name: str, table: Path) -> tuple[str, str]:
+    """A new private project with ``table`` uploaded: the project's and the dataset's ids."""
+    project = client.json("POST", "/projects", {"name": name, "description": "bench_api.py",
+                                                "visibility": "private", "users": []}, expect=201)["id"]
+    return project, upload(client, project, Table(name, table))[0]["id"]
+
+
+def measure_job_latency(client: Client, watch: Watch, server: LiveServer, sizes: Sizes, when: str,
+                        notes: list[str]) -> list[Row]:
+    """Measurement 3: small jobs from POST to completed, one after the other, in a new project, once
+    the server's workers are warm (after the first job, when the server has just started)."""
+    project, dataset = new_project(client, f"bench small jobs ({when})", DEMO_PROFILES)
+    rows = []
+    if when == "fresh server":  # lvs 10: none of the timed jobs reuses its result
+        first, _ = to_completed(client, watch, project, goeburst(dataset, 10))
+        rows.append(Row("first job after the start (workers warming up)", f"{first / 1000:.2f} s"))
+    warm = wait_workers_idle(server, 2)
+    notes.append(f"small jobs ({when}): the server's 2 workers warm and idle {warm:.1f} s later")
+    trees, inferences, server_side = [], [], []
+    for k in range(sizes.small_jobs):
+        elapsed, done = to_completed(client, watch, project, small_job(dataset, k))
+        inferences.append(elapsed)
+        server_side.append((stamp(done["finished"]) - stamp(done["created"])) * 1000)
+        trees.append(done["analysis_id"])
+    layouts = [to_completed(client, watch, project, radial(dataset, tree))[0] for tree in trees]
+    notes.append(f"small jobs ({when}): server side, created to finished, median "
+                 f"{statistics.median(server_side):.0f} ms")
+    goal = f"median < {JOB_MEDIAN_MS:g} ms, p95 < {JOB_P95_MS:g} ms"
+    for label, latency in (("goeBURST on the demo", Latency(inferences)),
+                           ("radial layout of its tree", Latency(layouts))):
+        met = latency.median < JOB_MEDIAN_MS and latency.quantile(0.95) < JOB_P95_MS
+        print(f"... POST to completed, {label} ({when}): {latency.text(p95=True)}", flush=True)
+        rows.append(Row(f"POST to completed, {label} ({when})", latency.text(p95=True), goal,
+                        verdict(met, sizes.small_jobs >= FULL.small_jobs)))
+    return rows
+
+
+def cpu_seconds(pid: int) -> float:
+    """User and system CPU seconds ``pid`` has used so far (0 when it is gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def busiest_worker(server: LiveServer, seconds: float = 1.0) -> int:
+    """The job worker process below the server that used the most CPU over ``seconds``."""
+    workers = job_workers(server.panel_pid())
+    before = {pid: cpu_seconds(pid) for pid in workers}
+    time.sleep(seconds)
+    return max(workers, key=lambda pid: cpu_seconds(pid) - before[pid])
+
+
+def measure_cancel(client: Client, watch: Watch, server: LiveServer, folder: Path, sizes: Sizes,
+                   notes: list[str]) -> list[Row]:
+    """Measurement 4: cancel a running job on a big table; the next job on a warm worker."""
+    n = sizes.cancel_profiles
+    start = time.perf_counter()
+    big_table = synthetic.mlst_file(folder / f"mlst_{n}x7.tsv", n=n)
+    print(f"... generated {big_table.name} in {time.perf_counter() - start:.1f} s", flush=True)
+    project, big = new_project(client, "bench cancel", big_table)
+    small = upload(client, project, Table("demo MLST", DEMO_PROFILES))[0]["id"]
+    path = f"/projects/{project}/jobs"
+    warm = wait_workers_idle(server, 2)  # the worker and the spare, both warm
+    notes.append(f"cancel: the server's 2 workers were warm and idle {warm:.1f} s after the uploads")
+    long_job = client.json("POST", path, goeburst(big, 3), expect=202)["job_id"]
+    watch.job(project, long_job, ("running",))
+    time.sleep(2.0)  # past reading its input: computing
+    worker = busiest_worker(server)
+    workers_before = job_workers(server.panel_pid())
+    replaced: list[float] = []
+    stop = threading.Event()
+
+    def look_for_a_replacement() -> None:
+        while not stop.wait(0.02):
+            if job_workers(server.panel_pid()) - workers_before:
+                replaced.append(time.perf_counter() - start)
+                return
+
+    looking = threading.Thread(target=look_for_a_replacement, name="replacement-watch")
+    start = time.perf_counter()
+    looking.start()
+    try:
+        deleted = timed(client, "DELETE", f"{path}/{long_job}", None, 204)[0]
+        while alive(worker):
+            time.sleep(0.002)
+        gone = time.perf_counter() - start
+        after = client.json("POST", path, small_job(small, 0), expect=202)["job_id"]
+        watch.job(project, after, ("running", *FINAL))
+        started = time.perf_counter() - start
+        done = watch.job(project, after)
+        completed = time.perf_counter() - start
+        looking.join(timeout=120)
+    finally:
+        stop.set()
+        looking.join()
+    if not replaced:
+        raise RuntimeError("no replacement worker process appeared within 120 s")
+    if done["status"] != "succeeded" or watch.get(f"{path}/{long_job}")["status"] != "cancelled":
+        raise RuntimeError("the cancel or the job after it went wrong")
+    print(f"... cancel: worker gone after {gone:.3f} s, next job running after {started:.3f} s", flush=True)
+    notes.append(f"cancel of goeBURST (lvs 3) on {n:,} MLST profiles: DELETE answered in {deleted:.1f} ms; "
+                 f"next job completed {completed:.3f} s after the DELETE; a replacement worker process "
+                 f"appeared after {replaced[0]:.2f} s")
+    return [
+        Row(f"cancel a running job on {n:,} profiles: its worker gone", f"{gone:.3f} s after the DELETE",
+            f"< {CANCEL_TARGET_S:g} s", verdict(gone < CANCEL_TARGET_S, True)),
+        Row("  then the next job (demo) started", f"{started:.3f} s after the DELETE",
+            f"< {CANCEL_TARGET_S:g} s", verdict(started < CANCEL_TARGET_S, True)),
+    ]
+
+
+def wait_workers_idle(server: LiveServer, count: int, timeout: float = 180.0) -> float:
+    """Seconds until ``count`` job workers run below the server and none used CPU for half a second."""
+    start = time.perf_counter()
+    while time.perf_counter() - start < timeout:
+        workers = job_workers(server.panel_pid())
+        before = sum(cpu_seconds(pid) for pid in workers)
+        time.sleep(0.5)
+        if len(workers) == count and sum(cpu_seconds(pid) for pid in workers) - before < 0.05:
+            return time.perf_counter() - start
+    raise RuntimeError(f"the server's {count} job workers were not warm and idle after {timeout} s")
+
+
+def measure_burst(folder: Path, sizes: Sizes, notes: list[str]) -> list[Row]:
+    """Measurement 5: 20 clients post a small job each at once to a server of 2 workers."""
+    clients = sizes.clients
+    start = time.perf_counter()
+    server = LiveServer(folder / "burst-data", folder / "burst.log", workers=2)
+    try:
+        client = Client(server.url, server.token())
+        project, dataset = new_project(client, "bench burst", DEMO_PROFILES)
+        warm = wait_workers_idle(server, 3)
+        notes.append(f"burst server (PHYLODASH_WORKERS=2): its 3 workers warm and idle "
+                     f"{time.perf_counter() - start:.1f} s after its start ({warm:.1f} s after the upload)")
+        ready, posted = threading.Barrier(clients + 1), []
+
+        def post(k: int) -> None:
+            ready.wait()
+            posted.append(client.json("POST", f"/projects/{project}/jobs", small_job(dataset, k),
+                                      expect=202)["job_id"])
+
+        threads = [threading.Thread(target=post, args=(k,), name=f"burst-{k}") for k in range(clients)]
+        for thread in threads:
+            thread.start()
+        watch = Watch(server.url, client.token)
+        ready.wait()
+        start = time.perf_counter()
+        while True:
+            listed = {job["id"]: job for job in watch.get(f"/projects/{project}/jobs")}
+            if len(posted) == clients and all(listed.get(job, {}).get("completed") for job in posted):
+                break
+            if time.perf_counter() - start > 300:
+                raise RuntimeError(f"the burst's jobs were not all completed after 300 s: {listed}")
+            time.sleep(0.02)
+        seconds = time.perf_counter() - start
+        for thread in threads:
+            thread.join()
+        watch.close()
+    finally:
+        server.stop()
+    jobs = [listed[job] for job in posted]
+    if any(job["status"] != "succeeded" for job in jobs):
+        raise RuntimeError(f"a job of the burst did not succeed: {jobs}")
+    span = max(stamp(job["finished"]) for job in jobs) - min(stamp(job["created"]) for job in jobs)
+    print(f"... {clients} jobs from {clients} clients at once: all completed after {seconds:.2f} s",
+          flush=True)
+    notes.append(f"burst: server side, first created to last finished {span:.2f} s")
+    return [Row(f"{clients} goeBURST jobs (demo) from {clients} clients at once, 2 workers",
+                f"all completed {seconds:.2f} s after the first POST", f"< {BURST_TARGET_S:g} s",
+                verdict(seconds < BURST_TARGET_S, clients >= FULL.clients))]
+
+
+# --------------------------------------------------------------------------------------------
 # Set-up and report
 
 
@@ -439,8 +714,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Start the server, run both measurements, print the table; returns the exit status."""
     args = parse_args(argv)
     sizes = QUICK if args.quick else FULL
-    print("PhyloDash REST API benchmark: `make -s serve` (PHYLODASH_WORKERS=1) on 127.0.0.1, "
-          "latency measured by the client")
+    print("PhyloDash REST API benchmark: `make -s serve` (PHYLODASH_WORKERS=1; 2 for the burst) on "
+          "127.0.0.1, latency measured by the client")
     for line in machine_facts():
         print(line)
     print(f"POST /jobs: {sizes.posts} goeBURST jobs (lvs 1..{sizes.posts}) per dataset posted one by one "
@@ -460,11 +735,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         server = LiveServer(folder / "data", folder / "server.log")
         notes.insert(0, f"server ready in {time.perf_counter() - start:.1f} s (first start: admin and demo)")
         client = Client(server.url, server.token())
+        watch = Watch(server.url, client.token)
         try:
-            rows = measure_posts(client, tables, sizes, notes) + measure_gets(client, server, sizes, notes)
+            rows = measure_job_latency(client, watch, server, sizes, "fresh server", notes)
+            rows += measure_cancel(client, watch, server, folder, sizes, notes)
+            rows += measure_posts(client, tables, sizes, notes) + measure_gets(client, server, sizes, notes)
+            rows += measure_job_latency(client, watch, server, sizes, f"{sizes.seeded_jobs:,} jobs stored",
+                                        notes)
         except Exception:
             print(f"the server's log ends with:\n{server.log.read_text()[-3000:]}", file=sys.stderr)
             raise
+        finally:
+            watch.close()
+        server.stop()
+        server = None
+        rows += measure_burst(folder, sizes, notes)
     finally:
         release(server, folder, keep=args.keep)
 

@@ -108,14 +108,14 @@ def descendants(pid: int) -> set[int]:
 
 
 def job_workers(pid: int) -> set[int]:
-    """The spawned job worker processes below ``pid`` (not multiprocessing's resource tracker)."""
+    """The job worker processes below ``pid`` (``phylodash-job-worker`` on their command line)."""
     workers = set()
     for child in descendants(pid):
         try:
-            command = Path(f"/proc/{child}/cmdline").read_bytes().replace(b"\0", b" ")
+            command = Path(f"/proc/{child}/cmdline").read_bytes().split(b"\0")
         except OSError:
             continue
-        if b"spawn_main" in command and b"resource_tracker" not in command:
+        if b"phylodash-job-worker" in command:
             workers.add(child)
     return workers
 
@@ -133,10 +133,11 @@ class LiveServer:
     """``make serve`` in its own process group; :meth:`stop` ends the group.
 
     The server's environment is this process's, plus ``environment`` (settings such as
-    ``PHYLODASH_MAX_QUEUED_JOBS``), plus its port, data folder and one job worker.
+    ``PHYLODASH_MAX_QUEUED_JOBS``), plus its port, data folder and ``workers`` jobs at once (one).
     """
 
-    def __init__(self, data: Path, log: Path, environment: Mapping[str, str] | None = None) -> None:
+    def __init__(self, data: Path, log: Path, environment: Mapping[str, str] | None = None,
+                 workers: int = 1) -> None:
         self.data = data
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
@@ -146,7 +147,7 @@ class LiveServer:
             **(environment or {}),
             "PORT": str(self.port),
             "PHYLODASH_DATA": str(data),
-            "PHYLODASH_WORKERS": "1",
+            "PHYLODASH_WORKERS": str(workers),
         }
         with open(log, "ab") as output:
             self.process = subprocess.Popen(

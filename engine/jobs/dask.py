@@ -29,7 +29,8 @@ from typing import Any
 
 import distributed
 
-from engine.jobs.runner import SERVER_ERROR, BaseJobRunner, Finish, Work, run_work, throttle
+from engine.jobs.runner import BaseJobRunner, Finish
+from engine.jobs.work import SERVER_ERROR, Work, run_work, throttle
 from engine.storage.records import JobRecord
 from engine.storage.store import Store
 

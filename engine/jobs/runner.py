@@ -5,93 +5,59 @@ A job is a record in the store's ``jobs`` table; the runner owns its ``status`` 
 job computes is the caller's ``work`` function: a module-level function (so that a spawned
 process can import it) called in the worker as ``work(record, progress, cancel)``, whose return
 value is sent back and handed to ``finish(record, result)`` in this process, which stores the
-result. Only this process writes job state: workers report through a pipe. The record becomes
-``succeeded`` only after ``finish`` returned, so a result is never visible half-written, and a
-cancelled or failed job stores nothing.
+result (a small value: the local workers write a result's arrays themselves). Only this process
+writes job state: workers report through a pipe. The record becomes ``succeeded`` only after
+``finish`` returned, so a result is never visible half-written; a cancelled or failed job stores
+nothing, and ``discard(record)`` (when set) removes what its work may have written.
 
-On :meth:`JobRunner.start`, jobs left ``running`` by a process that died are marked ``failed``
-with the reason, and ``queued`` jobs run again, oldest first.
+On :meth:`BaseJobRunner.start`, jobs left ``running`` by a process that died are marked ``failed``
+with the reason (and discarded), and ``queued`` jobs run again, oldest first.
+
+Every job that ends (succeeded, failed, cancelled, or finished by ``before_start``) is announced to
+the listeners of :meth:`BaseJobRunner.subscribe`, on a thread of their own.
 
 :class:`BaseJobRunner` holds all of this store and state logic; a backend (:class:`JobRunner`
-here, :class:`engine.jobs.dask.DaskJobRunner` on a Dask cluster) only launches computations,
-waits for their messages and stops them.
+here, over the warm processes of :mod:`engine.jobs.pool`; :class:`engine.jobs.dask.DaskJobRunner`
+on a Dask cluster) only launches computations, waits for their messages and stops them.
 """
 
 from __future__ import annotations
 
-import ctypes
+import contextlib
 import logging
-import multiprocessing
 import os
-import resource
-import signal
+import queue
 import threading
 import time
 from abc import ABC, abstractmethod
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass
-from multiprocessing.connection import Connection, wait
+from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
 from engine.clock import now
 from engine.errors import ConflictError, PhyloDashError
-from engine.models import CancelCheck, ProgressCallback
+from engine.jobs.pool import WorkerPool
+from engine.jobs.work import PROGRESS_EVERY, Work
 from engine.storage.records import JobRecord
 from engine.storage.store import Store
 
 QUEUED, RUNNING, SUCCEEDED, FAILED, CANCELLED = "queued", "running", "succeeded", "failed", "cancelled"
 FINAL = (SUCCEEDED, FAILED, CANCELLED)
 INTERRUPTED = "The server stopped while this job was running; start it again."
-SERVER_ERROR = "The job failed because of an error in the server; it was logged."
-_PR_SET_PDEATHSIG = 1  # linux/prctl.h
-_PROGRESS_EVERY = 0.5  # seconds between two progress messages, and writes, of one job
+NOT_STARTED = "The job could not be started; it was logged."
 _log = logging.getLogger(__name__)
 
-Work = Callable[[JobRecord, ProgressCallback, CancelCheck | None], Any]
 Finish = Callable[[JobRecord, Any], None]
+Listener = Callable[[JobRecord], object]
 Handle = TypeVar("Handle")  # what a backend keeps of one running computation
-
-
-def throttle(send: ProgressCallback) -> ProgressCallback:
-    """A progress callback passing ``float(fraction)`` on to ``send`` at most every 0.5 s (drops the rest)."""
-    last = [0.0]
-
-    def progress(fraction: float) -> None:
-        if time.monotonic() - last[0] >= _PROGRESS_EVERY:
-            last[0] = time.monotonic()
-            send(float(fraction))
-
-    return progress
-
-
-def run_work(work: Work, record: JobRecord, progress: ProgressCallback,
-             cancel: CancelCheck | None, memory_limit: int | None = None) -> tuple[str, Any]:
-    """Run ``work`` and tell how it ended: ``("result", value)`` or ``("failed", a sentence for users)``.
-
-    Never raises an ``Exception``: a :class:`PhyloDashError` gives its message, running out of
-    memory says so (naming ``memory_limit``, in bytes, when the job had one), any other error a
-    generic sentence (the traceback is logged).
-    """
-    try:
-        return "result", work(record, progress, cancel)
-    except PhyloDashError as error:
-        return "failed", str(error)
-    except MemoryError:
-        if memory_limit:
-            return "failed", (f"The job needed more than its memory limit of {memory_limit // 2**20:,} MB "
-                              "(PHYLODASH_JOB_MEMORY_MB sets it).")
-        return "failed", "The job needed more memory than the server has."
-    except Exception:  # any other error: a failed job, logged with its traceback
-        _log.exception("job %s failed", record.id)
-        return "failed", SERVER_ERROR
 
 
 @dataclass
 class _Running(Generic[Handle]):
     record: JobRecord
     handle: Handle
-    last_write: float = 0.0
+    last_write: float = field(default_factory=time.monotonic)  # no progress written in the first 0.5 s
 
 
 class BaseJobRunner(ABC, Generic[Handle]):
@@ -100,11 +66,13 @@ class BaseJobRunner(ABC, Generic[Handle]):
     Jobs start in FIFO order, at most ``workers`` at once. A subclass implements :meth:`_begin`
     (launch one job), :meth:`_wait` (wait a little for messages of running jobs and hand each to
     :meth:`_message`), :meth:`_wake` (end a :meth:`_wait` early) and :meth:`_halt` (stop a running
-    computation whose job was cancelled).
+    computation whose job was cancelled), and may refuse to launch for a while (:meth:`_available`).
 
     ``before_start``, when set, is called (lock held) with each queued job about to start; when it
     returns True it has finished the job itself, say with an equal result that appeared while the job
-    waited, and the job does not run.
+    waited, and the job does not run. ``discard``, when set, is called with each job that ran (or
+    may have begun to) and ended without success, once its computation has stopped, to remove what
+    its work may have written.
     """
 
     def __init__(self, store: Store, work: Work, finish: Finish, *, workers: int) -> None:
@@ -118,13 +86,23 @@ class BaseJobRunner(ABC, Generic[Handle]):
         self._stopping = False
         self._thread: threading.Thread | None = None
         self.before_start: Callable[[JobRecord], bool] | None = None
+        self.discard: Callable[[JobRecord], None] | None = None
+        self._listeners: list[Listener] = []
+        self._endings: queue.SimpleQueue[JobRecord | None] = queue.SimpleQueue()
+        self._announcer: threading.Thread | None = None
 
     # -- public ----------------------------------------------------------------------------------
 
     def start(self) -> None:
         """Recover jobs a dead process left behind, then start dispatching."""
-        self.store.update_where(JobRecord, lambda r: r.status == RUNNING,
-                                lambda r: {"status": FAILED, "error": INTERRUPTED, "finished": now()})
+        self._announcer = threading.Thread(target=self._announce_loop, name="phylodash-job-ends", daemon=True)
+        self._announcer.start()
+        interrupted = self.store.update_where(
+            JobRecord, lambda r: r.status == RUNNING,
+            lambda r: {"status": FAILED, "error": INTERRUPTED, "finished": now()})
+        for job in interrupted:
+            self._discard(job)
+            self.announce(job)
         queued = sorted(self.store.select(JobRecord, lambda r: r.status == QUEUED), key=lambda r: r.created)
         with self._lock:
             self._queue.extend(r.id for r in queued)
@@ -155,7 +133,9 @@ class BaseJobRunner(ABC, Generic[Handle]):
                 self._queue.remove(job_id)
             if running is not None:
                 self._halt(job_id, running.handle)
+                self._discard(job)
             job = self.store.update(JobRecord, job_id, status=CANCELLED, finished=now())
+        self.announce(job)
         self._wake()  # a worker may be free for the next job
         return job
 
@@ -169,6 +149,30 @@ class BaseJobRunner(ABC, Generic[Handle]):
             for job_id, running in self._running.items():
                 self._halt(job_id, running.handle)
             self._running.clear()
+        self._endings.put(None)
+        if self._announcer is not None:
+            self._announcer.join(timeout=10)
+
+    def subscribe(self, listener: Listener) -> Callable[[], None]:
+        """Call ``listener(record)`` with the final record of every job that ends from now on.
+
+        Listeners run one after the other on the runner's ``phylodash-job-ends`` thread, in the order
+        the jobs ended; each must return quickly (hand the record to its own loop or queue), and an
+        error in one is logged and does not stop the others. Returns the function that unsubscribes.
+        """
+        with self._lock:
+            self._listeners.append(listener)
+
+        def unsubscribe() -> None:
+            with self._lock, contextlib.suppress(ValueError):
+                self._listeners.remove(listener)
+
+        return unsubscribe
+
+    def announce(self, job: JobRecord) -> None:
+        """Tell the listeners that ``job`` ended (the runner does it for the jobs it ends; a caller
+        that finishes a job outside the runner, say by reusing a result, calls this)."""
+        self._endings.put(job)
 
     # -- the backend -----------------------------------------------------------------------------
 
@@ -192,6 +196,10 @@ class BaseJobRunner(ABC, Generic[Handle]):
         """How many of the ``workers`` slots are taken."""
         return len(self._running)
 
+    def _available(self) -> bool:
+        """Whether a job may be launched now (a backend may wait for a worker to be ready)."""
+        return True
+
     # -- the dispatcher thread -------------------------------------------------------------------
 
     def _loop(self) -> None:
@@ -205,22 +213,25 @@ class BaseJobRunner(ABC, Generic[Handle]):
 
     def _launch(self) -> None:
         with self._lock:
-            while self._queue and self._busy() < self.workers:
+            while self._queue and self._busy() < self.workers and self._available():
                 job_id = self._queue.popleft()
                 job = self.store.find(JobRecord, job_id)
                 if job is None or job.status != QUEUED:
                     continue
                 if self.before_start is not None and self.before_start(job):
+                    self.announce(self.store.get(JobRecord, job_id))
                     continue
-                job = self.store.update(JobRecord, job_id, status=RUNNING, started=now())
+                job = job.replace(status=RUNNING, started=now())
                 try:
                     handle = self._begin(job)
                 except Exception:
                     _log.exception("job %s could not be started", job_id)
-                    self.store.update(JobRecord, job_id, status=FAILED, finished=now(),
-                                      error="The job could not be started; it was logged.")
+                    self.announce(self.store.update(JobRecord, job_id, status=FAILED, finished=now(),
+                                                    error=NOT_STARTED))
                     continue
                 self._running[job_id] = _Running(job, handle)
+                # Written while the job computes (its end is handled by this thread, after this).
+                self.store.update(JobRecord, job_id, status=RUNNING, started=job.started)
 
     def _message(self, job_id: str, kind: str, value: Any) -> None:
         """Apply a message of a running job: ``progress``, or its end (``result`` or ``failed``)."""
@@ -229,7 +240,7 @@ class BaseJobRunner(ABC, Generic[Handle]):
             if running is None:  # cancelled meanwhile
                 return
             if kind == "progress":
-                if time.monotonic() - running.last_write >= _PROGRESS_EVERY:
+                if time.monotonic() - running.last_write >= PROGRESS_EVERY:
                     running.last_write = time.monotonic()
                     self.store.update(JobRecord, job_id, progress=value)
                 return
@@ -239,63 +250,47 @@ class BaseJobRunner(ABC, Generic[Handle]):
     def _conclude(self, job: JobRecord, kind: str, value: Any) -> None:
         if kind == "result":
             try:
-                self.finish(job, value)
+                with self.store.together():  # the result and the job's success appear at once
+                    self.finish(job, value)
+                    ended = self.store.update(JobRecord, job.id, status=SUCCEEDED, progress=1.0,
+                                              finished=now())
+                self.announce(ended)
+                return
             except PhyloDashError as error:
-                kind, value = "failed", str(error)
+                value = str(error)
             except Exception:  # any other error: a failed job, logged with its traceback
                 _log.exception("storing the result of job %s failed", job.id)
-                kind, value = "failed", "The result could not be stored because of a server error."
-        if kind == "result":
-            self.store.update(JobRecord, job.id, status=SUCCEEDED, progress=1.0, finished=now())
-        else:
-            self.store.update(JobRecord, job.id, status=FAILED, error=value, finished=now())
+                value = "The result could not be stored because of a server error."
+        self._discard(job)
+        self.announce(self.store.update(JobRecord, job.id, status=FAILED, error=value, finished=now()))
+
+    def _discard(self, job: JobRecord) -> None:
+        if self.discard is None:
+            return
+        try:
+            self.discard(job)
+        except Exception:  # what is left behind takes room but is never read: log it and go on
+            _log.exception("removing what job %s left behind failed", job.id)
+
+    # -- the announcer thread --------------------------------------------------------------------
+
+    def _announce_loop(self) -> None:
+        while (job := self._endings.get()) is not None:
+            with self._lock:
+                listeners = list(self._listeners)
+            for listener in listeners:
+                try:
+                    listener(job)
+                except Exception:  # one listener's error must not silence the others
+                    _log.exception("a listener of job ends failed on job %s", job.id)
 
 
-def _die_with(parent: int) -> None:
-    """Make this worker end when the server process ends, even when the server is killed (-9).
+class JobRunner(BaseJobRunner[int]):
+    """Runs the jobs of a store, at most ``workers`` at once, on a pool of warm worker processes.
 
-    Linux delivers SIGKILL to the worker when its parent goes (``prctl(PR_SET_PDEATHSIG)``);
-    elsewhere a thread checks the parent every second.
-    """
-    try:
-        if ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL) != 0:
-            raise OSError(ctypes.get_errno(), "prctl failed")
-    except (OSError, AttributeError):
-        def watch() -> None:
-            while os.getppid() == parent:
-                time.sleep(1.0)
-            os._exit(1)
-
-        threading.Thread(target=watch, name="phylodash-parent-watch", daemon=True).start()
-    if os.getppid() != parent:  # the server went before the signal was armed
-        os._exit(1)
-
-
-def _worker(work: Work, record: JobRecord, connection: Connection, parent: int,
-            memory_limit: int | None) -> None:
-    """Body of a worker process: run ``work`` and send progress, then the result or the error.
-
-    The worker ends with the server, and with ``memory_limit`` (bytes) its address space is capped,
-    so a job too big for the machine fails with that reason instead of exhausting it.
-    """
-    _die_with(parent)
-    if memory_limit:
-        resource.setrlimit(resource.RLIMIT_AS, (memory_limit, memory_limit))
-    try:
-        progress = throttle(lambda f: connection.send(("progress", f)))
-        connection.send(run_work(work, record, progress, None, memory_limit))
-    finally:
-        connection.close()
-
-
-@dataclass
-class _Process:
-    process: multiprocessing.process.BaseProcess
-    connection: Connection
-
-
-class JobRunner(BaseJobRunner[_Process]):
-    """Runs the jobs of a store, at most ``workers`` at once, each in its own spawned process.
+    The pool (:class:`engine.jobs.pool.WorkerPool`) keeps ``workers + spares`` processes, started with
+    the runner and warmed up by ``warm_up``; a job runs on a free warm one. A cancel terminates the
+    job's worker and a new one warms up in the background, while a spare takes the next job.
 
     Parameters
     ----------
@@ -310,69 +305,47 @@ class JobRunner(BaseJobRunner[_Process]):
         Jobs running at once; default one per core.
     memory_limit : int, optional
         Bytes of address space each worker may use (no limit when None).
+    warm_up : callable, optional
+        Module-level function each worker runs once to load what jobs need; when it is a generator
+        function, its steps run one at a time while no job waits (see :mod:`engine.jobs.pool`).
+    spares : int, optional
+        Warm workers kept beyond ``workers``, ready for the next job when one is killed; default 1.
     """
 
     def __init__(self, store: Store, work: Work, finish: Finish, *, workers: int | None = None,
-                 memory_limit: int | None = None) -> None:
+                 memory_limit: int | None = None, warm_up: Callable[[], object] | None = None,
+                 spares: int = 1) -> None:
         super().__init__(store, work, finish, workers=workers or os.cpu_count() or 1)
         self.memory_limit = memory_limit
-        self._context = multiprocessing.get_context("spawn")
-        self._wake_r, self._wake_w = self._context.Pipe(duplex=False)
+        self.pool = WorkerPool(work, self.workers + max(0, spares), memory_limit=memory_limit,
+                               warm_up=warm_up)
+
+    def stop(self) -> None:
+        """Stop dispatching, terminate every worker; running jobs are recovered as failed on restart."""
+        super().stop()
+        self.pool.close()
 
     def running_pids(self) -> dict[str, int]:
-        """Process id of each running job (for checks that a cancel really stopped it)."""
-        with self._lock:
-            processes = {job_id: r.handle.process for job_id, r in self._running.items()}
-        return {job_id: process.pid for job_id, process in processes.items() if process.pid}
+        """Process id of the worker of each running job (for checks that a cancel really stopped it)."""
+        return self.pool.job_pids()
 
-    def _begin(self, job: JobRecord) -> _Process:
-        receiver, sender = self._context.Pipe(duplex=False)
-        process = self._context.Process(target=_worker,
-                                        args=(self.work, job, sender, os.getpid(), self.memory_limit),
-                                        name=f"phylodash-job-{job.id}", daemon=True)
-        process.start()
-        sender.close()
-        return _Process(process, receiver)
+    def worker_pids(self) -> list[int]:
+        """Process ids of every worker of the pool, busy or not."""
+        return self.pool.pids()
+
+    def _available(self) -> bool:
+        return self.pool.idle() > 0 or self.pool.broken  # broken: _begin fails the job with the reason
+
+    def _begin(self, job: JobRecord) -> int:
+        return self.pool.run(job)
 
     def _wait(self) -> None:
-        with self._lock:
-            watched = [r.handle.connection for r in self._running.values()]
-        try:
-            ready_list = wait([self._wake_r, *watched], timeout=1.0)
-        except (OSError, ValueError):  # a cancel closed one of the pipes meanwhile
-            return
-        for ready in ready_list:
-            if ready is self._wake_r:
-                self._wake_r.recv()
-            else:
-                self._receive(ready)
-
-    def _wake(self) -> None:
-        self._wake_w.send(None)
-
-    def _halt(self, job_id: str, handle: _Process) -> None:
-        _terminate(handle.process)
-        handle.connection.close()
-
-    def _receive(self, connection: Connection) -> None:
-        with self._lock:
-            job_id = next((j for j, r in self._running.items() if r.handle.connection is connection), None)
-            if job_id is None:
-                return
-            try:
-                kind, value = connection.recv()
-            except (EOFError, OSError):
-                kind, value = "failed", "The job's process stopped unexpectedly (out of memory?)."
-            if kind != "progress":
-                connection.close()
-                self._running[job_id].handle.process.join(timeout=10)
+        self.pool.fill()  # here: a worker dies with the thread that started it (see engine.jobs.pool)
+        for kind, job_id, value in self.pool.wait(timeout=1.0):
             self._message(job_id, kind, value)
 
+    def _wake(self) -> None:
+        self.pool.wake()
 
-def _terminate(process: multiprocessing.process.BaseProcess) -> None:
-    """Stop a worker for real: SIGTERM, then SIGKILL if it is still there after 5 s."""
-    process.terminate()
-    process.join(timeout=5)
-    if process.is_alive():
-        process.kill()
-        process.join(timeout=5)
+    def _halt(self, job_id: str, handle: int) -> None:
+        self.pool.stop_job(job_id)

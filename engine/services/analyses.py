@@ -11,39 +11,50 @@ timings). When the same input content, algorithm, version and parameters were co
 a new job reuses that result at once (its arrays are shared) and says so in ``reused_from``; so
 does a queued job when it is its turn to start and an equal job has succeeded meanwhile (many
 clients asking for the same analysis at once make one computation, not one each).
+
+The work of a job (:func:`run_job`) runs in a worker process. With the local runner that process
+also writes the result's arrays beside the store, so only a small message comes back and the server
+stores just the record that makes the result visible; a job that does not succeed has its arrays
+removed. :func:`warm_up` is what a worker does while it waits for jobs: every registered algorithm
+once on a tiny dataset, so that numba's cached kernels are loaded when real jobs come.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import threading
 import time
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
 
+import numpy as np
+
 from engine.algorithms import registry
 from engine.algorithms.registry import INFERENCE, VISUALIZATION
 from engine.clock import now
-from engine.errors import ConflictError, NotFoundError, ParameterError, quoted
-from engine.jobs.runner import FINAL, QUEUED, RUNNING, SUCCEEDED
-from engine.models import CancelCheck, ProgressCallback
+from engine.errors import ConflictError, NotFoundError, ParameterError, PhyloDashError, quoted
+from engine.jobs.runner import FINAL, QUEUED, RUNNING, SUCCEEDED, Listener
+from engine.models import CancelCheck, Dataset, Profiles, ProgressCallback, ReadReport
 from engine.services.catalog import Catalog, check_id
 from engine.storage.codec import (
     dataset_from_arrays,
+    dataset_to_arrays,
     inference_from_arrays,
     inference_to_arrays,
     layout_to_arrays,
 )
 from engine.storage.records import DatasetRecord, InferenceRecord, JobRecord, UserRecord, VisualizationRecord
-from engine.storage.store import ArrayReader, Store
+from engine.storage.store import ArrayReader, ArrayWriter, Store
 
 #: The record type of each analysis's results.
 RESULTS: dict[str, type[InferenceRecord]] = {INFERENCE: InferenceRecord,
                                              VISUALIZATION: VisualizationRecord}
+_log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -85,11 +96,18 @@ class JobRequest:
         return algorithm, algorithm.check(self.options)
 
 
-def run_job(arrays: ArrayReader, job: JobRecord, progress: ProgressCallback,
-            cancel: CancelCheck | None) -> dict[str, Any]:
-    """Compute a job's result in a worker process: ``{"arrays": named arrays, "seconds": float}``.
+def result_key(job: JobRecord) -> str:
+    """Where the arrays of ``job``'s result are stored (one key per job: its ``analysis_id``)."""
+    return f"{RESULTS[job.analysis].TABLE}/{job.analysis_id}"
 
-    Reads its input arrays with ``arrays`` and writes nothing; the server stores the result.
+
+def run_job(arrays: ArrayReader, job: JobRecord, progress: ProgressCallback, cancel: CancelCheck | None,
+            *, results: ArrayWriter | None = None) -> dict[str, Any]:
+    """Compute a job's result in a worker process.
+
+    Reads its input arrays with ``arrays``. With ``results`` it writes the result's arrays itself,
+    under :func:`result_key`, and returns ``{"seconds": float}``; without, it returns them:
+    ``{"arrays": named arrays, "seconds": float}``. The server stores the record either way.
     """
     started = time.perf_counter()
     source = arrays.get(job.input_arrays)
@@ -100,7 +118,68 @@ def run_job(arrays: ArrayReader, job: JobRecord, progress: ProgressCallback,
     else:
         tree = inference_from_arrays(source, job.input_algorithm or "", {})
         result = layout_to_arrays(registry.lay_out(job.algorithm, tree, job.options, **hooks))
-    return {"arrays": result, "seconds": time.perf_counter() - started}
+    if results is None:
+        return {"arrays": result, "seconds": time.perf_counter() - started}
+    results.put(result_key(job), result)
+    return {"seconds": time.perf_counter() - started}
+
+
+def warm_up() -> Iterator[str]:
+    """Run every registered algorithm once on a tiny dataset, as :func:`run_job` would, one step at a
+    time: a generator that yields each algorithm's name once it has run.
+
+    Each inference runs with its default options and then once with each other choice of each of its
+    options that has choices (one step); each visualization lays out the tree of each inference (one
+    step each). A worker process runs these steps while it waits for jobs, so that a job finds numba's
+    cached kernels loaded (a fresh process pays about a second for them, and compiles them on a fresh
+    machine). An algorithm that refuses the tiny dataset is skipped; any other error is logged.
+    """
+    source = dataset_to_arrays(_tiny_dataset())
+    for name in registry.names(INFERENCE):
+        trees = [_try(name, registry.infer, name, dataset_from_arrays(source), options)
+                 for options in _option_variants(registry.get(name))]
+        yield name
+        if trees[0] is None:
+            continue
+        tree = inference_from_arrays(inference_to_arrays(trees[0]), name, {})
+        for layout in registry.names(VISUALIZATION):
+            drawn = _try(layout, registry.lay_out, layout, tree, {})
+            if drawn is not None:
+                layout_to_arrays(drawn)
+            yield layout
+
+
+def _tiny_dataset() -> Dataset:
+    """Nine MLST profiles of seven loci: single- to triple-locus variants, a missing allele, two
+    identical profiles and a second group, with allele codes as the reader makes them."""
+    matrix = np.array([[1, 1, 1, 1, 1, 1, 1], [1, 1, 1, 1, 1, 1, 2], [1, 1, 1, 1, 1, 2, 2],
+                       [1, 1, 1, 1, 2, 2, 2], [1, 1, 1, 3, 1, 1, 1], [0, 1, 1, 3, 1, 1, 1],
+                       [4, 4, 4, 4, 4, 4, 4], [4, 4, 4, 4, 4, 4, 3], [1, 1, 1, 1, 1, 1, 1]], dtype=np.uint16)
+    rows, loci = matrix.shape
+    profiles = Profiles(ids=[str(row + 1) for row in range(rows)], loci=[f"locus{n}" for n in range(loci)],
+                        matrix=matrix, alleles=[["", "1", "2", "3", "4"] for _ in range(loci)],
+                        missing_values=("",))
+    return Dataset(profiles, None, np.ones(rows, dtype=np.int64), ReadReport(rows, loci, 1, ("",)))
+
+
+def _option_variants(algorithm: registry.Algorithm) -> list[dict[str, object]]:
+    """The default options, then each other choice of each option that has choices, one at a time."""
+    variants: list[dict[str, object]] = [{}]
+    for parameter in algorithm.describe()["parameters"]:  # type: ignore[union-attr]
+        variants += [{parameter["name"]: choice} for choice in parameter.get("choices", ())
+                     if choice != parameter["default"]]
+    return variants
+
+
+def _try(name: str, function: Callable[..., Any], *args: Any) -> Any:
+    """``function(*args)``, or None when it fails (a PhyloDashError quietly; anything else logged)."""
+    try:
+        return function(*args)
+    except PhyloDashError:
+        return None
+    except Exception:  # a warm-up is no job: log, and let the first job meet the error itself
+        _log.exception("warming up %s failed", name)
+        return None
 
 
 class Analyses:
@@ -108,13 +187,17 @@ class Analyses:
 
     def __init__(self, store: Store, catalog: Catalog,
                  make_runner: Callable[[Callable[..., Any], Callable[[JobRecord, Any], None]], Any], *,
-                 max_queued: int = 100) -> None:
+                 max_queued: int = 100, results_in_worker: bool = False) -> None:
+        """``make_runner(work, finish)`` builds the job runner; with ``results_in_worker`` the worker
+        processes write the result arrays beside the store (they must share its folder)."""
         self.store = store
         self.catalog = catalog
         self.max_queued = max_queued
         self._submitting = threading.Lock()
-        self.runner = make_runner(partial(run_job, store.arrays_reader()), self.finish)
+        results = store.arrays_writer() if results_in_worker else None
+        self.runner = make_runner(partial(run_job, store.arrays_reader(), results=results), self.finish)
         self.runner.before_start = self._reuse_if_computed
+        self.runner.discard = self._discard
 
     # -- jobs ------------------------------------------------------------------------------------
 
@@ -143,8 +226,16 @@ class Analyses:
         job = job.replace(content_key=_content_key(job))
         earlier = self._equal_result(job)
         if earlier is not None:
-            return self._reuse(job, earlier)
+            done = self._reuse(job, earlier)
+            self.runner.announce(done)
+            return done
         return self.runner.submit(job)
+
+    def subscribe(self, listener: Listener) -> Callable[[], None]:
+        """Call ``listener(job)`` with the final record of every job that ends from now on (succeeded,
+        failed or cancelled; also a job finished at once by reusing a result). It runs on the job
+        runner's own thread and must return quickly. Returns the function that unsubscribes."""
+        return self.runner.subscribe(listener)
 
     def _input(self, user: UserRecord, project_id: str, dataset: DatasetRecord,
                inference_id: str | None) -> dict[str, Any]:
@@ -191,12 +282,19 @@ class Analyses:
     # -- results ---------------------------------------------------------------------------------
 
     def finish(self, job: JobRecord, result: dict[str, Any]) -> None:
-        """Store a job's result: arrays first, then the record that makes it visible."""
-        key = f"{RESULTS[job.analysis].TABLE}/{job.analysis_id}"
-        self.store.put_arrays(key, result["arrays"])
+        """Store a job's result: its arrays first (unless the worker wrote them), then the record that
+        makes it visible."""
+        key = result_key(job)
+        if "arrays" in result:
+            self.store.put_arrays(key, result["arrays"])
         provenance = {"seconds": round(float(result["seconds"]), 6), "started": job.started,
                       "finished": now()}
         self.store.insert(_result_record(job, key, provenance))
+
+    def _discard(self, job: JobRecord) -> None:
+        """Remove what the work of a job that did not succeed may have written (its result's arrays)."""
+        if job.analysis in RESULTS and job.analysis_id:
+            self.store.delete_arrays(result_key(job))
 
     def _equal_result(self, job: JobRecord) -> InferenceRecord | None:
         """An earlier result of the same project with the same content key (not another project's: its
@@ -216,12 +314,13 @@ class Analyses:
         """Store ``job`` (new, or queued) as succeeded with the result of ``earlier``."""
         stamp = now()
         provenance = {**earlier.provenance, "reused_from": earlier.id}
-        self.store.insert(_result_record(job, earlier.arrays, provenance))
         done = {"status": SUCCEEDED, "progress": 1.0, "started": stamp, "finished": stamp, "error": None,
                 "reused_from": earlier.id}
-        if job.created:  # the runner queued it (a new job is not stored yet, so it has no creation time)
-            return self.store.update(JobRecord, job.id, **done)
-        return self.store.insert(job.replace(**done, created=stamp))
+        with self.store.together():
+            self.store.insert(_result_record(job, earlier.arrays, provenance))
+            if job.created:  # the runner queued it (a new job is not stored yet, so it has no creation time)
+                return self.store.update(JobRecord, job.id, **done)
+            return self.store.insert(job.replace(**done, created=stamp))
 
 
 def _content_key(job: JobRecord) -> str:

@@ -17,7 +17,7 @@ from engine.io.datasets import open_dataset
 from engine.jobs.runner import JobRunner
 from engine.models import Dataset
 from engine.services.accounts import Accounts
-from engine.services.analyses import Analyses
+from engine.services.analyses import Analyses, warm_up
 from engine.services.catalog import PUBLIC, Catalog
 from engine.services.settings import Settings
 from engine.services.throttle import SignInThrottle
@@ -38,7 +38,8 @@ class Service:
         self.catalog = Catalog(self.store)
         self.sign_ins = SignInThrottle(limit=settings.sign_in_failures)
         self.analyses = Analyses(self.store, self.catalog, self._make_runner,
-                                 max_queued=settings.max_queued_jobs)
+                                 max_queued=settings.max_queued_jobs,
+                                 results_in_worker=not settings.dask_scheduler)
 
     def _make_runner(self, work: Callable[..., Any], finish: Callable[[JobRecord, Any], None]) -> Any:
         if self.settings.dask_scheduler:
@@ -46,7 +47,7 @@ class Service:
 
             return DaskJobRunner(self.store, work, finish, scheduler=self.settings.dask_scheduler)
         return JobRunner(self.store, work, finish, workers=self.settings.workers,
-                         memory_limit=self.settings.job_memory_limit)
+                         memory_limit=self.settings.job_memory_limit, warm_up=warm_up)
 
     @property
     def runner(self) -> Any:

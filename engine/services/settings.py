@@ -5,14 +5,14 @@
 | ``PHYLODASH_DATA`` | ``./data`` | data folder (TinyDB file and array files) |
 | ``PHYLODASH_ADDRESS`` | ``127.0.0.1`` | address the server binds |
 | ``PORT`` | ``5006`` | port the server listens on |
-| ``PHYLODASH_WORKERS`` | one per core | jobs running at once |
+| ``PHYLODASH_WORKERS`` | one per core | jobs running at once (warm worker processes, plus a spare) |
 | ``PHYLODASH_PAGE_SIZE`` | ``500`` | items per page of every list (PhyloDB's value) |
 | ``PHYLODASH_UPLOAD_LIMIT_MB`` | ``200`` | largest accepted upload request, in MB |
 | ``PHYLODASH_JSON_LIMIT_KB`` | ``1024`` | largest accepted JSON request body, in KB |
 | ``PHYLODASH_GOOGLE_TOKENINFO_URL`` | Google's token-info endpoint | where Google tokens are checked |
 | ``PHYLODASH_GOOGLE_CLIENT_ID`` | unset | accept only Google tokens issued to this OAuth client |
 | ``PHYLODASH_DASK_SCHEDULER`` | unset | ``tcp://host:port``: run jobs on that Dask cluster |
-| ``PHYLODASH_JOB_MEMORY_MB`` | 80% of the RAM / workers | memory (address space) one job may use |
+| ``PHYLODASH_JOB_MEMORY_MB`` | 80% of the RAM / workers | address space of one worker process (one job) |
 | ``PHYLODASH_MAX_QUEUED_JOBS`` | ``100`` | jobs one user may have queued or running at once |
 | ``PHYLODASH_SIGN_IN_FAILURES`` | ``10`` | failed sign-ins one address may make a minute |
 """

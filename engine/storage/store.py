@@ -10,12 +10,14 @@ TinyDB is safe neither across threads nor across processes (msiemens/tinydb ``do
 so every operation holds a thread lock and an exclusive ``flock`` on ``store.lock``; the database
 file is re-read only when it changed on disk (another process wrote it), and every write replaces
 the file atomically (temporary file, fsync, rename), so a crash at any moment leaves the last good
-state. Blobs are written the same way, before the record that points at them.
+state. The writes inside :meth:`Store.together` make one such replacement. Blobs are written the
+same way, before the record that points at them.
 """
 
 from __future__ import annotations
 
 import fcntl
+import glob
 import io
 import json
 import os
@@ -23,7 +25,7 @@ import tempfile
 import threading
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -67,12 +69,18 @@ def _copy(value: Any) -> Any:
 
 
 class _AtomicJSONStorage(Storage):
-    """TinyDB storage that replaces its file atomically and re-parses it only when it changed."""
+    """TinyDB storage that replaces its file atomically and re-parses it only when it changed.
+
+    Between :meth:`hold` and :meth:`release` writes stay in memory (reads see them) and the file is
+    written once at the end; :meth:`forget` drops them instead.
+    """
 
     def __init__(self, path: str) -> None:
         self._path = Path(path)
         self._stamp: tuple[int, int, int] | None = None
         self._data: dict[str, dict[str, Any]] | None = None
+        self._holding = False
+        self._pending = False  # a write is held back
 
     def current_stamp(self) -> tuple[int, int, int] | None:
         """(inode, mtime, size) of the file, or None when there is no file yet."""
@@ -83,6 +91,8 @@ class _AtomicJSONStorage(Storage):
         return (status.st_ino, status.st_mtime_ns, status.st_size)
 
     def read(self) -> dict[str, dict[str, Any]] | None:
+        if self._pending:
+            return self._data
         stamp = self.current_stamp()
         if stamp is None:
             return None
@@ -92,6 +102,9 @@ class _AtomicJSONStorage(Storage):
         return self._data
 
     def write(self, data: dict[str, dict[str, Any]]) -> None:
+        if self._holding:
+            self._data, self._pending = data, True
+            return
         try:
             atomic_write(self._path, json.dumps(data, separators=(",", ":")).encode())
         except BaseException:
@@ -99,6 +112,28 @@ class _AtomicJSONStorage(Storage):
             raise
         self._data = data
         self._stamp = self.current_stamp()
+
+    @property
+    def holding(self) -> bool:
+        """True between :meth:`hold` and :meth:`release` (or :meth:`forget`)."""
+        return self._holding
+
+    def hold(self) -> None:
+        """Keep the next writes in memory until :meth:`release` or :meth:`forget`."""
+        self._holding, self._pending = True, False
+
+    def release(self) -> None:
+        """Write what was held back, in one atomic write."""
+        self._holding = False
+        if self._pending:
+            self._pending = False
+            assert self._data is not None
+            self.write(self._data)
+
+    def forget(self) -> None:
+        """Drop what was held back; the next read reads the file again."""
+        self._holding = self._pending = False
+        self._data = self._stamp = None
 
     def close(self) -> None:
         self._data = None
@@ -157,12 +192,23 @@ class Store(ABC):
         """Remove the arrays stored under ``key`` (nothing when there are none)."""
 
     @abstractmethod
+    def together(self) -> AbstractContextManager[None]:
+        """A ``with`` block whose writes of records take effect together: readers, here or in another
+        process, see all of them or none, and so does the store after a crash; when the block
+        raises, none of them is made."""
+
+    @abstractmethod
     def revision(self) -> object:
         """A value that changes whenever any record changes (for caches of what is derived from them)."""
 
     @abstractmethod
     def arrays_reader(self) -> ArrayReader:
-        """A picklable reader of the stored arrays, for worker processes (which never write)."""
+        """A picklable reader of the stored arrays, for worker processes."""
+
+    @abstractmethod
+    def arrays_writer(self) -> ArrayWriter:
+        """A picklable writer of arrays, for worker processes that store a job's result arrays (the
+        server then stores the record that points at them, or removes them)."""
 
 
 class ArrayReader(Protocol):
@@ -170,6 +216,13 @@ class ArrayReader(Protocol):
 
     def get(self, key: str) -> dict[str, np.ndarray]:
         """The arrays stored under ``key``; NotFoundError when there are none."""
+
+
+class ArrayWriter(Protocol):
+    """Writes arrays under a key, from any process."""
+
+    def put(self, key: str, arrays: Mapping[str, np.ndarray]) -> None:
+        """Store named arrays under ``key``; readers see the old file or the new one, never a mix."""
 
 
 class TinyDBStore(Store):
@@ -187,17 +240,44 @@ class TinyDBStore(Store):
         self.arrays = ArrayFiles(self.folder / "blobs")
         self._thread_lock = threading.RLock()
         self._lock_path = self.folder / "store.lock"
+        self._locked_here = False  # this process holds the file lock (only its holder thread changes it)
         self._db = TinyDB(str(self.folder / "phylodash.json"), storage=_AtomicJSONStorage)
         self._migrate()
 
     @contextmanager
     def _locked(self) -> Iterator[None]:
-        with self._thread_lock, open(self._lock_path, "a+b") as lock:
-            fcntl.flock(lock.fileno(), fcntl.LOCK_EX)
+        """Hold the thread lock and the file lock; inside a block that holds them already, nothing more."""
+        with self._thread_lock:
+            if self._locked_here:
+                yield
+                return
+            with open(self._lock_path, "a+b") as lock:
+                fcntl.flock(lock.fileno(), fcntl.LOCK_EX)
+                self._locked_here = True
+                try:
+                    yield
+                finally:
+                    self._locked_here = False
+                    fcntl.flock(lock.fileno(), fcntl.LOCK_UN)
+
+    @contextmanager
+    def together(self) -> Iterator[None]:
+        storage = self._db.storage
+        with self._locked():
+            if storage.holding:  # inside another together block: it writes at its end
+                yield
+                return
+            storage.hold()
             try:
                 yield
-            finally:
-                fcntl.flock(lock.fileno(), fcntl.LOCK_UN)
+            except BaseException:
+                storage.forget()
+                raise
+            try:
+                storage.release()
+            except BaseException:
+                storage.forget()
+                raise
 
     def _migrate(self) -> None:
         """Bring a folder written by an earlier version to today's record format, in one write."""
@@ -285,6 +365,9 @@ class TinyDBStore(Store):
     def arrays_reader(self) -> ArrayFiles:
         return self.arrays
 
+    def arrays_writer(self) -> ArrayFiles:
+        return self.arrays
+
     def revision(self) -> object:
         # Every write replaces the file (a new inode), so its stamp changes with every record change.
         return self._db.storage.current_stamp()
@@ -292,7 +375,7 @@ class TinyDBStore(Store):
 
 class ArrayFiles:
     """Named arrays as ``<folder>/<key>.npz`` files, written atomically; picklable, so a worker
-    process can read its input without opening the database.
+    process can read its input and write its result without opening the database.
     """
 
     def __init__(self, folder: Path) -> None:
@@ -318,5 +401,10 @@ class ArrayFiles:
             raise NotFoundError(f"no stored arrays {key!r}") from None
 
     def delete(self, key: str) -> None:
-        """Remove the arrays stored under ``key`` (nothing when there are none)."""
-        self._path(key).unlink(missing_ok=True)
+        """Remove the arrays stored under ``key`` (nothing when there are none), and what a writer
+        stopped in the middle of writing them left behind (its temporary file)."""
+        path = self._path(key)
+        path.unlink(missing_ok=True)
+        if path.parent.is_dir():
+            for partial in path.parent.glob(f".{glob.escape(path.name)}.*.tmp"):
+                partial.unlink(missing_ok=True)

@@ -219,12 +219,14 @@ def watch_files() -> Iterator[list[tuple[str, str]]]:
 
 
 def outside(touched: list[tuple[str, str]], folder: Path) -> list[tuple[str, str]]:
-    """The touched paths outside ``folder``, but for reading code: Python imported lazily, and numba's
-    cached machine code of a kernel used for the first time (``.nbi`` index, ``.nbc`` code)."""
+    """The touched paths outside ``folder``, but for code: reading Python imported lazily, and the
+    compile caches in ``__pycache__`` folders, where numba reads and (on a clean checkout, when a
+    kernel is used for the first time) writes the machine code of a kernel (``.nbi``, ``.nbc``)."""
     code = (".py", ".pyc", ".so", ".nbi", ".nbc")
     return [(event, path) for event, path in touched
             if not Path(path).resolve().is_relative_to(folder.resolve())
-            and not (event == "open" and path.endswith(code))]
+            and not (event == "open" and path.endswith(code))
+            and "__pycache__" not in Path(path).parts]
 
 
 # -- the test cases --------------------------------------------------------------------------------

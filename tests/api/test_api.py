@@ -313,6 +313,7 @@ class Jobs(ApiTestCase):
         for job in (running, queued):
             path = f"/projects/{project}/datasets/{big}/inferences/{job['analysis_id']}"
             assert self.call("GET", path).code == 404
+            assert not list(self.folder.glob(f"blobs/**/*{job['analysis_id']}*")), "arrays were left"
         # a finished job is removed from the list by DELETE; its result stays
         done = self.submit(project, "goeburst", small, 2)
         self.wait_job(project, done["job_id"])

@@ -29,11 +29,11 @@ def test_kill_9_mid_run_loses_nothing_and_leaves_no_orphans(tmp_path: Path) -> N
         newick = client.json("GET", f"{tree}?format=newick")["tree"]
         long_jobs = [client.submit(project, "goeburst-full", big, lvs) for lvs in (1, 2, 3)]
         client.wait_job(project, long_jobs[0]["job_id"], ("running",))
-        deadline = time.monotonic() + 60
-        while not job_workers(server.process.pid) and time.monotonic() < deadline:
+        deadline = time.monotonic() + 60  # the worker running the job, and the spare (one worker)
+        while len(job_workers(server.process.pid)) < 2 and time.monotonic() < deadline:
             time.sleep(0.1)
         workers = job_workers(server.process.pid)
-        assert workers
+        assert len(workers) == 2
         os.kill(server.panel_pid(), signal.SIGKILL)
         server.process.wait(timeout=30)
         deadline = time.monotonic() + 30

@@ -6,7 +6,7 @@ import math
 import os
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from engine.errors import PhyloDashError
@@ -15,15 +15,23 @@ from engine.progress import check_cancel
 from engine.storage.records import JobRecord
 from engine.storage.store import TinyDBStore
 
+#: What this module did in the process that imported it: warmed up (``warm``), memory kept by jobs.
+STATE: dict[str, Any] = {"warmed": False, "steps": 0, "kept": []}
+
 
 def job(job_id: str, **options: Any) -> JobRecord:
-    """A job for the work below: its options say what to do (``n``, ``seconds``, ``fail``, ``crash``)."""
+    """A job for the work below: its options say what to do (``n``, ``seconds``, ``fail``, ``crash``,
+    ``allocate`` and ``keep``)."""
     return JobRecord(id=job_id, options=options)
 
 
 def double(record: JobRecord, progress: Callable[[float], None],
-           cancel: CancelCheck | None) -> dict[str, int]:
-    """Work: sleep ``seconds`` in 0.1 s steps, reporting progress and checking ``cancel``; return 2 ``n``."""
+           cancel: CancelCheck | None) -> dict[str, Any]:
+    """Work: sleep ``seconds`` in 0.1 s steps, reporting progress and checking ``cancel``; return 2 ``n``,
+    the process id and whether :func:`warm` ran in this process.
+
+    ``allocate`` (MB) takes that much address space for the job's time, ``keep`` (MB) for good.
+    """
     options = record.options
     steps = max(10, math.ceil(options.get("seconds", 0.0) * 10))
     for step in range(steps):
@@ -34,7 +42,30 @@ def double(record: JobRecord, progress: Callable[[float], None],
         raise PhyloDashError("the dataset has fewer than 2 profiles")
     if options.get("crash"):
         os._exit(3)
-    return {"value": 2 * options["n"], "pid": os.getpid()}
+    if options.get("allocate"):
+        bytearray(options["allocate"] * 2**20)
+    if options.get("keep"):
+        STATE["kept"].append(bytearray(options["keep"] * 2**20))
+    return {"value": 2 * options.get("n", 0), "pid": os.getpid(), "warmed": STATE["warmed"],
+            "steps": STATE["steps"]}
+
+
+def warm() -> None:
+    """A warm-up: note in this process that it ran."""
+    STATE["warmed"] = True
+
+
+def slow_warm() -> Iterator[int]:
+    """A warm-up in three steps of 0.5 s, counted in ``STATE["steps"]``."""
+    for step in range(3):
+        time.sleep(0.5)
+        STATE["steps"] = step + 1
+        yield step
+
+
+def die() -> None:
+    """A warm-up that kills its process, as a broken installation would."""
+    os._exit(5)
 
 
 def stubborn(record: JobRecord, progress: Callable[[float], None],

@@ -7,13 +7,14 @@ A backend's test module subclasses :class:`RunnerContract` and provides the fixt
 
 from __future__ import annotations
 
+import queue
 from collections.abc import Callable
 from typing import Any
 
 import pytest
 from job_work import Results, job, wait_for
 
-from engine.errors import ConflictError, NotFoundError
+from engine.errors import ConflictError, NotFoundError, PhyloDashError
 from engine.jobs.runner import CANCELLED, FAILED, INTERRUPTED, QUEUED, RUNNING, SUCCEEDED
 from engine.storage.records import JobRecord
 from engine.storage.store import TinyDBStore
@@ -56,6 +57,20 @@ class RunnerContract:
         assert dead.error and "stopped unexpectedly" in dead.error
         assert "bad" not in results.values and "dead" not in results.values
 
+    def test_a_result_that_cannot_be_stored_fails_its_job_and_leaves_nothing_half_stored(
+        self, store: TinyDBStore, results: Results, make_runner: Callable[..., Any]
+    ) -> None:
+        runner = make_runner()
+
+        def finish(record: JobRecord, result: Any) -> None:
+            store.insert(JobRecord(id=f"result-of-{record.id}"))  # a first write, then the disk is full
+            raise PhyloDashError("the disk is full")
+
+        runner.finish = finish
+        runner.submit(job("unstored", n=1))
+        failed = wait_for(store, "unstored", (FAILED,))
+        assert failed.error == "the disk is full" and store.find(JobRecord, "result-of-unstored") is None
+
     def test_a_cancelled_queued_job_never_starts_and_the_next_one_runs(
         self, store: TinyDBStore, results: Results, make_runner: Callable[..., Any]
     ) -> None:
@@ -83,3 +98,32 @@ class RunnerContract:
         assert interrupted.status == FAILED and interrupted.error == INTERRUPTED
         assert wait_for(store, "was-queued", (SUCCEEDED,)).status == SUCCEEDED
         assert results.values["was-queued"]["value"] == 42
+
+    def test_listeners_hear_of_every_job_that_ends(
+        self, store: TinyDBStore, results: Results, make_runner: Callable[..., Any]
+    ) -> None:
+        """``subscribe``: the final record of each job, in the order they ended; a listener that fails
+        does not silence the others; an unsubscribed listener hears nothing more."""
+        runner = make_runner()
+        heard: queue.Queue[JobRecord] = queue.Queue()
+        everything: queue.Queue[JobRecord] = queue.Queue()
+
+        def broken(record: JobRecord) -> None:
+            raise RuntimeError("a listener's bug")
+
+        runner.subscribe(broken)
+        unsubscribe = runner.subscribe(heard.put)
+        runner.subscribe(everything.put)
+        runner.submit(job("ok", n=1))
+        runner.submit(job("bad", n=1, fail=True))
+        runner.submit(job("long", n=1, seconds=120))
+        wait_for(store, "long", (RUNNING,))
+        runner.cancel("long")
+        ended = [heard.get(timeout=60) for _ in range(3)]
+        assert [(r.id, r.status) for r in ended] == [("ok", SUCCEEDED), ("bad", FAILED), ("long", CANCELLED)]
+        assert all(r.finished for r in ended) and ended[1].error == "the dataset has fewer than 2 profiles"
+        assert ended[0] == store.get(JobRecord, "ok")
+        unsubscribe()
+        runner.submit(job("unheard", n=2))
+        assert [everything.get(timeout=60).id for _ in range(4)] == ["ok", "bad", "long", "unheard"]
+        assert heard.empty()

@@ -93,6 +93,46 @@ def test_arrays_round_trip_and_keys_stay_inside_the_folder(tmp_path: Path) -> No
     assert not (tmp_path.parent / "outside.npz").exists()
 
 
+def test_writes_in_a_together_block_land_in_one_write_or_not_at_all(tmp_path: Path) -> None:
+    store = TinyDBStore(tmp_path)
+    store.insert(project("p", "before"))
+    revision = store.revision()
+    with store.together():
+        store.insert(inference("i", "p"))
+        store.update(ProjectRecord, "p", name="during")
+        with store.together():  # a block inside a block: written with the outer one
+            store.insert(JobRecord(id="j"))
+        assert store.get(ProjectRecord, "p").name == "during"  # the block sees its own writes
+        assert store.revision() == revision  # nothing written yet
+    assert store.revision() != revision
+    reopened = TinyDBStore(tmp_path)  # as another process sees the folder
+    assert reopened.get(ProjectRecord, "p").name == "during"
+    assert reopened.find(InferenceRecord, "i") is not None and reopened.find(JobRecord, "j") is not None
+    revision = store.revision()
+    with pytest.raises(RuntimeError, match="midway"), store.together():
+        store.insert(inference("lost", "p"))
+        store.update(ProjectRecord, "p", name="lost")
+        raise RuntimeError("midway")
+    assert store.revision() == revision
+    assert store.find(InferenceRecord, "lost") is None and store.get(ProjectRecord, "p").name == "during"
+    store.update(ProjectRecord, "p", name="after")  # the store works on as before
+    assert TinyDBStore(tmp_path).get(ProjectRecord, "p").name == "after"
+
+
+def test_deleting_arrays_also_removes_a_write_cut_off_midway_and_nothing_else(tmp_path: Path) -> None:
+    """A worker killed while writing leaves the temporary file of ``atomic_write``; deleting its key
+    removes it, and leaves other keys (even one whose name starts the same) alone."""
+    store = TinyDBStore(tmp_path)
+    store.put_arrays("inferences/abc", {"x": np.arange(3)})
+    store.put_arrays("inferences/abc-2", {"x": np.arange(3)})
+    folder = tmp_path / "blobs" / "inferences"
+    (folder / ".abc.npz.k2j4_x.tmp").write_bytes(b"half")
+    (folder / ".abc-2.npz.q8w1.tmp").write_bytes(b"half")
+    store.delete_arrays("inferences/abc")
+    assert sorted(path.name for path in folder.iterdir()) == [".abc-2.npz.q8w1.tmp", "abc-2.npz"]
+    store.delete_arrays("inferences/never-written")  # nothing to do
+
+
 def test_atomic_write_keeps_the_old_file_when_the_new_one_cannot_be_put_in_place(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
