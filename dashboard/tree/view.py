@@ -450,7 +450,7 @@ class TreeView:
         else:
             self.drawn_message.object = f"**{g.nodes:,} nodes** drawn."
 
-    async def _on_draw(self, _event: object = None) -> None:
+    async def _on_draw(self, *_events: object) -> None:
         await self._update("draw", self._prepare_draw)
 
     async def _on_search(self, event: Event) -> None:

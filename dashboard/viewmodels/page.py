@@ -97,7 +97,7 @@ class PageState(SessionModel):
         self._on_controls()
         self._on_selection()
 
-    def _on_controls(self, _event: object = None) -> None:
+    def _on_controls(self, *_events: object) -> None:
         controls = self.tree.controls
         if controls is None:
             return

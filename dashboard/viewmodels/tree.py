@@ -145,7 +145,7 @@ class TreeControls(param.Parameterized):
         self.param.watch(self._categories_changed,
                          ["colour_by", "cut_clusters", "threshold", "max_categories", "min_group"])
 
-    def _categories_changed(self, _event: object) -> None:
+    def _categories_changed(self, *_events: object) -> None:
         """Other categories: none of them is hidden."""
         self.hidden = []
 
