@@ -295,3 +295,16 @@ def test_categories_are_capped_and_a_legend_click_hides_one(view: TreeView, demo
     assert view.controls.hidden == [first] and not view.legend_table.value["shown"].iloc[0]
     view.min_group.value = 10_000  # every category is too small: one "other"
     assert view.legend_table.value["value"].tolist() == ["other"] and view.controls.hidden == []
+
+
+@pytest.mark.skipif(tree_export.missing_browser() is not None, reason=tree_export.NO_CHROMIUM)
+def test_svg_of_the_current_view_has_its_legend_and_the_shortened_branches(view: TreeView) -> None:
+    view.colour_by.value = "country"
+    view.max_categories.value = 3
+    view.long_branches.value = 1  # the demo's edges are 1 or 2 long
+    assert len(view.canvas.shortened_text.data["text"])
+    picture = download(view, "SVG").decode()
+    assert picture.lstrip().startswith("<svg")
+    for entry in view.canvas.scene.colours.legend:
+        assert f"{entry.label} ({entry.isolates:,})" in picture
+    assert "shortened branch" in picture and "demo: goeBURST" in picture
