@@ -32,6 +32,8 @@ MISSING_CHROMIUM = ("chromium is not installed: `make browser` installs Debian's
                     "chromium-driver (as root), or run `sudo apt-get install chromium chromium-driver`")
 #: Playwright's 5 s default is short for a Panel page on a busy 2-core machine.
 WAIT_MS = 30_000
+#: A new server's first page waits for its start-up work (warming the job workers) on a busy machine.
+FIRST_PAGE_MS = 120_000
 
 expect.set_options(timeout=WAIT_MS)
 
@@ -115,7 +117,7 @@ def row_button(page: Page, row_text: str, label: str) -> Locator:
 
 def open_dashboard(page: Page) -> None:
     """Go to the dashboard (``/app`` below the context's ``base_url``) and wait for the sign-in form."""
-    page.goto("/app")
+    page.goto("/app", timeout=FIRST_PAGE_MS)
     expect(sign_in_button(page)).to_be_visible()
 
 
@@ -123,3 +125,52 @@ def sign_in(page: Page, token: str) -> None:
     """Type ``token`` into the sign-in form and press the button (the result is for the caller to see)."""
     token_field(page).fill(token)
     sign_in_button(page).click()
+
+
+#: The drawn tree as the browser has it: every node's id, page position (CSS pixels) and whether it is
+#: selected, read from Bokeh's models (dashboard/tree/figure.py names the figure and the nodes' source).
+_TREE_NODES_JS = """([figureName, nodesName]) => {
+  for (const doc of window.Bokeh.documents) {
+    const figure = doc.get_model_by_name(figureName);
+    const nodes = doc.get_model_by_name(nodesName);
+    if (figure == null || nodes == null) continue;
+    const view = window.Bokeh.index.find_one(figure);
+    if (view == null) return null;
+    const box = view.canvas_view.el.getBoundingClientRect();
+    const xs = Array.from(nodes.data.x, (x) => box.left + view.frame.x_scale.compute(x));
+    const ys = Array.from(nodes.data.y, (y) => box.top + view.frame.y_scale.compute(y));
+    return {ids: Array.from(nodes.data.id), x: xs, y: ys, selected: Array.from(nodes.selected.indices),
+            frame: [box.left + view.frame.bbox.left, box.top + view.frame.bbox.top,
+                    view.frame.bbox.width, view.frame.bbox.height]};
+  }
+  return null;
+}"""
+
+
+def tree_nodes(page: Page) -> dict[str, Any]:
+    """The drawn tree's nodes: ``ids``, page positions ``x`` and ``y``, ``selected`` (node indices) and
+    the plot's ``frame`` (left, top, width, height) in page pixels."""
+    found = page.evaluate(_TREE_NODES_JS, ["tree-figure", "tree-nodes"])
+    assert found is not None, "no tree is drawn"
+    return found
+
+
+def tree_control(page: Page, name: str) -> Locator:
+    """The tree view's control ``name`` (the attribute of dashboard.tree.view.TreeView, e.g. collapse)."""
+    return page.locator(f".pd-tree-{name.replace('_', '-')}")
+
+
+def set_number(page: Page, name: str, value: float) -> None:
+    """Type ``value`` into the tree control ``name``'s number box (a slider's too) and confirm it."""
+    box = tree_control(page, name).locator("input").first
+    box.fill(str(value))
+    box.press("Enter")
+
+
+def drag_through(page: Page, points: list[tuple[float, float]]) -> None:
+    """Press the mouse at the first point, move through the others and release it (a lasso's path)."""
+    page.mouse.move(*points[0])
+    page.mouse.down()
+    for x, y in points[1:]:
+        page.mouse.move(x, y, steps=4)
+    page.mouse.up()

@@ -37,6 +37,8 @@ from dashboard.tree.scene import Scene
 PIE_MAX_NODES = 20_000
 #: Bokeh name of the figure, for browser tests.
 FIGURE_NAME = "tree-figure"
+#: The Bokeh name of the nodes' source (what the browser tests read the drawn nodes from).
+NODES_NAME = "tree-nodes"
 RING_COLOUR = "#e6005c"
 #: The outline of selected nodes.
 SELECTED_COLOUR = "#111111"
@@ -133,7 +135,7 @@ class GlyphTree:
         self.edge_text = ColumnDataSource(_empty("x", "y", "text"))
         self.edge_labels_glyph = fig.text("x", "y", text="text", source=self.edge_text, text_font_size="8pt",
                                           text_color="#505050", text_align="center", text_baseline="middle")
-        self.nodes = ColumnDataSource(_empty(*_NODE_COLUMNS))
+        self.nodes = ColumnDataSource(_empty(*_NODE_COLUMNS), name=NODES_NAME)
         self.visible = BooleanFilter(booleans=None)
         view = CDSView(filter=self.visible)
         self.node_glyphs = fig.scatter("x", "y", size="size", fill_color="fill", line_color="#404040",
@@ -204,8 +206,8 @@ class GlyphTree:
 
             def tree() -> None:
                 self.visible.booleans = None
+                self._applied = []  # first: the change below comes back through _on_indices
                 self.nodes.selected.indices = []
-                self._applied = []
                 self.nodes.data = nodes
                 self.edges.data = edges
                 self.shortened.data = dashed

@@ -71,8 +71,7 @@ class PageState(SessionModel):
         if wanted["colour"] in controls.param.colour_by.objects:
             changes["colour_by"] = wanted["colour"]
         if wanted["collapse"] is not None:
-            low, high = controls.param.collapse.bounds
-            changes["collapse"] = min(max(float(wanted["collapse"]), low), high)
+            changes["collapse"] = float(wanted["collapse"])
         controls.param.update(changes)
         try:
             rows = decode_rows(wanted["selection"] or "", content.dataset.profiles.size)

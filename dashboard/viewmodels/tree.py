@@ -102,10 +102,12 @@ class TreeControls(param.Parameterized):
                                  doc="Colour the nodes by cluster at the threshold.")
     threshold = param.Integer(1, bounds=(0, 1), label="Cluster distance threshold",
                               doc="Edges with a distance above this are cut.")
-    collapse = param.Number(0.0, bounds=(0, 1), step=1, label="Collapse branches up to",
+    collapse = param.Number(0.0, bounds=(0, None), softbounds=(0, 1), step=1,
+                            label="Collapse branches up to",
                             doc="Edges this long or shorter are merged: each cluster at this distance is one "
                                 "node (its isolates pooled). 0 shows the whole tree.")
-    long_branches = param.Number(0.0, bounds=(0, 1), step=1, label="Shorten branches longer than",
+    long_branches = param.Number(0.0, bounds=(0, None), softbounds=(0, 1), step=1,
+                                 label="Shorten branches longer than",
                                  doc="Edges longer than this are drawn as long as this, dashed, their length "
                                      "written beside them. 0 draws every edge at its length.")
     branch_scale = param.Selector(objects=BRANCH_SCALE_LABELS, default="linear", label="Branch lengths",
@@ -130,8 +132,8 @@ class TreeControls(param.Parameterized):
         whole = np.issubdtype(distances.dtype, np.integer)
         step = 1 if whole else (10 ** np.floor(np.log10(longest / 100)) if longest > 0 else 0.01)
         top = max(longest, 1.0) if whole else max(longest, 0.01)
-        for name in ("collapse", "long_branches"):
-            controls.param[name].bounds = (0, top)
+        for name in ("collapse", "long_branches"):  # the slider spans the tree's edges; typed, any d >= 0
+            controls.param[name].softbounds = (0, top)
             controls.param[name].step = float(step)
         return controls
 

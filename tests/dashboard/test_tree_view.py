@@ -239,8 +239,12 @@ def test_collapse_draws_the_engines_clusters_and_a_node_selects_its_profiles(vie
     assert view.table.value.index.tolist() == picked.tolist()
     assert f"**{len(view.selection.rows):,} profiles, {len(picked):,} isolates selected** in the tree" \
         in view.selection_message.object
+    view.collapse.value = 5  # beyond the slider's end (the longest edge, 2): typed in its box
+    assert view.drawn.geometry.profiles == len(np.unique(cut(inference, 5))) < len(np.unique(labels))
     view.collapse.value = 0
     assert view.drawn.geometry.profiles == dataset.profiles.size
+    assert view.selection.rows == np.flatnonzero(labels == biggest).tolist()  # kept through redraws
+    assert sorted(view.canvas.nodes.selected.indices) == view.selection.rows
 
 
 def test_table_rows_and_filters_select_their_nodes(view: TreeView, demo) -> None:
