@@ -36,7 +36,8 @@ help:
 	@echo "  make browser  install Debian's chromium and chromium-driver (as root, with apt-get) when missing"
 	@echo "  make serve    install if needed, then serve the dashboard and the REST API on"
 	@echo "                http://$$PHYLODASH_ADDRESS:$$PORT (data in $$PHYLODASH_DATA)"
-	@echo "  make test     install and browser if needed, then ruff, the layer rule and the whole pytest suite"
+	@echo "  make test     install and browser if needed, then ruff, the layer rule, numba's kernels compiled"
+	@echo "                (python -m engine compile: tests time the work, not a first compile) and the pytest suite"
 	@echo "  make bench    install and browser if needed, then run every bench/bench_*.py and print its figures"
 	@echo "  make lint     ruff check and the layer rule (lint-imports)"
 	@echo "  make clean    remove $(VENV) and the caches"
@@ -74,6 +75,7 @@ serve: install
 test: install browser
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/lint-imports
+	$(VENV_PYTHON) -m engine compile
 	$(VENV_PYTHON) -m pytest
 
 bench: install browser

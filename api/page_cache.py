@@ -1,9 +1,10 @@
 """Encoded answers kept until the store changes: a busy list is encoded once, not per request.
 
-A key holds the store's revision, so any write to the store makes every cached answer stale.
-Requests that miss the same key at the same time share one encoding (the others wait for it)
-instead of each encoding the list again. Access checks are not cached: the handler makes them on
-every request before asking here. Used from the IOLoop only (no lock needed).
+Answers are kept for one revision of the store: asked for a newer one, the cache drops every answer
+it holds (they are stale, and would only take memory until pushed out). Requests that miss the same
+key at the same time share one encoding (the others wait for it) instead of each encoding the list
+again. Access checks are not cached: the handler makes them on every request before asking here.
+Used from the IOLoop only (no lock needed).
 """
 
 from __future__ import annotations
@@ -14,15 +15,22 @@ from collections.abc import Awaitable, Callable, Hashable
 
 
 class PageCache:
-    """At most ``size`` encoded answers, the least recently used dropped first."""
+    """At most ``size`` encoded answers of the newest revision seen, the least recently used dropped
+    first."""
 
     def __init__(self, size: int = 256) -> None:
         self.size = size
+        self._revision: Hashable = None
         self._answers: OrderedDict[Hashable, bytes] = OrderedDict()
         self._pending: dict[Hashable, asyncio.Future[bytes]] = {}
 
-    async def answer(self, key: Hashable, build: Callable[[], Awaitable[bytes]]) -> bytes:
-        """The answer kept under ``key``; else the one being built for it; else ``await build()``."""
+    async def answer(self, key: Hashable, revision: Hashable, build: Callable[[], Awaitable[bytes]]) -> bytes:
+        """The answer kept under ``key`` at ``revision``; else the one being built for it; else
+        ``await build()`` (kept unless a newer revision was asked for meanwhile)."""
+        if revision != self._revision:
+            self._answers.clear()
+            self._revision = revision
+        key = (key, revision)
         kept = self._answers.get(key)
         if kept is not None:
             self._answers.move_to_end(key)
@@ -41,7 +49,8 @@ class PageCache:
         finally:
             del self._pending[key]
         future.set_result(built)
-        self._answers[key] = built
+        if revision == self._revision:
+            self._answers[key] = built
         while len(self._answers) > self.size:
             self._answers.popitem(last=False)
         return built

@@ -193,3 +193,28 @@ def cgmlst_file(path: Path, n: int = 5000, loci: int = 3000, missing: float = 0.
 def mlst_file(path: Path, n: int = 100_000) -> Path:
     """Generate :func:`clonal_mlst` with 7 loci and write it to ``path`` (``ST`` header)."""
     return write_profiles(path, clonal_mlst(n, len(MLST_LOCI)), locus_names=MLST_LOCI)
+
+
+#: Values of the metadata columns :func:`isolates_file` writes, drawn with skewed frequencies.
+ISOLATE_VALUES = {
+    "country": ("UK", "The Netherlands", "New Zealand", "Portugal", "USA", "Japan"),
+    "source": ("human stool", "chicken", "cattle", "sheep", "environment"),
+    "disease": ("gastroenteritis", "carrier", "systemic disease"),
+}
+
+
+def isolates_file(path: Path, profiles: int, n: int = 1000, seed: int = 20261130) -> Path:
+    """Write ``n`` isolates of STs drawn from 1..``profiles`` (an ``ST`` column) with the metadata columns
+    of :data:`ISOLATE_VALUES`, each value twice as frequent as the next, to ``path``."""
+    rng = np.random.default_rng(seed)
+    columns = {}
+    for name, values in ISOLATE_VALUES.items():
+        weights = 0.5 ** np.arange(len(values))
+        columns[name] = rng.choice(values, size=n, p=weights / weights.sum())
+    sts = rng.integers(1, profiles + 1, size=n)
+    with open(path, "w", encoding="utf-8", newline="\n") as handle:
+        handle.write("\t".join(["id", "ST", *ISOLATE_VALUES]) + "\n")
+        for i in range(n):
+            cells = [str(i + 1), str(sts[i]), *(str(columns[name][i]) for name in ISOLATE_VALUES)]
+            handle.write("\t".join(cells) + "\n")
+    return path

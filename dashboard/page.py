@@ -1,12 +1,15 @@
 """The whole page: a template with the sign-in first, then the Data, Jobs and Tree tabs.
 
 Its state is one :class:`~dashboard.viewmodels.page.PageState` per browser session; this module
-only lays the views out, refreshes the jobs every :data:`~dashboard.tabs.jobs.REFRESH_MS`, keeps the
-view in the page's address (Panel's location, synced with the state's
-:class:`~dashboard.viewmodels.link.ViewLink`) and reloads the page on sign-out.
+only lays the views out, reads the jobs again as soon as one ends (pushed by the service) and while
+jobs run (every :data:`~dashboard.tabs.jobs.REFRESH_MS`), keeps the view in the page's address (Panel's
+location, synced with the state's :class:`~dashboard.viewmodels.link.ViewLink`) and reloads the page on
+sign-out.
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 import panel as pn
 
@@ -48,6 +51,7 @@ class Dashboard:
                                           visible=self.session.param.user.rx.is_not(None))
         self.body = pn.Column(sign_in_form(self.model.sign_in), sizing_mode="stretch_both")
         self._refresher: pn.io.callbacks.PeriodicCallback | None = None
+        self._unfollow: Callable[[], None] | None = None
         self.sign_out.on_click(self._on_sign_out)
         self.session.param.watch(self._on_user, "user")
         self.model.tree.param.watch(self._on_tree, "status")
@@ -65,8 +69,19 @@ class Dashboard:
         if self.session.user is None:
             return
         self.body.objects = [self.tabs]
-        if self._refresher is None and pn.state.curdoc is not None:
-            self._refresher = pn.state.add_periodic_callback(self.model.jobs.load, period=REFRESH_MS)
+        document = pn.state.curdoc
+        if self._refresher is None and document is not None:
+            self._refresher = pn.state.add_periodic_callback(self.model.jobs.tick, period=REFRESH_MS)
+            self._unfollow = self.model.jobs.follow(document.add_next_tick_callback)
+            document.on_session_destroyed(lambda _context: self._stop_following())
+
+    def _stop_following(self) -> None:
+        if self._refresher is not None:
+            self._refresher.stop()
+            self._refresher = None
+        if self._unfollow is not None:
+            self._unfollow()
+            self._unfollow = None
 
     def _on_tree(self, event: object) -> None:
         if self.model.tree.status == "loading":
@@ -79,9 +94,7 @@ class Dashboard:
 
     def _on_sign_out(self, _event: object) -> None:
         """Forget the user and reload the page, so nothing of theirs stays on it."""
-        if self._refresher is not None:
-            self._refresher.stop()
-            self._refresher = None
+        self._stop_following()
         self.model.sign_out()
         self.body.objects = []
         if pn.state.location is not None:

@@ -1,4 +1,4 @@
-"""Command line: ``python -m engine infer | layout | algorithms``.
+"""Command line: ``python -m engine infer | layout | distances | algorithms | compile``.
 
 Results go to standard output (or ``-o FILE``); the read report and errors go to standard error.
 A file or value that cannot be used ends the run with a one-line message and exit status 2.
@@ -24,6 +24,7 @@ from engine.io.datasets import open_dataset
 from engine.io.formats import EDGE_LIST, LAYOUT_FORMATS, TREE_FORMATS
 from engine.io.json import from_json
 from engine.models import MISSING_MODES, ReadReport
+from engine.services.analyses import warm_up
 
 #: What ``infer --format`` writes: the edge list (the default), then every tree format.
 OUTPUT_FORMATS = {EDGE_LIST.name: EDGE_LIST, **TREE_FORMATS}
@@ -235,7 +236,17 @@ def build_parser() -> argparse.ArgumentParser:
     algorithms = commands.add_parser("algorithms", help="list the algorithms and their parameters")
     algorithms.add_argument("--json", action="store_true", help="print the registry as JSON")
     algorithms.set_defaults(run=_algorithms)
+
+    compiling = commands.add_parser(
+        "compile", help="compile numba's kernels into its cache now (every algorithm once on a tiny "
+        "dataset), so that no job pays for it; job workers do it too, while they wait for jobs")
+    compiling.set_defaults(run=_compile)
     return parser
+
+
+def _compile(_args: argparse.Namespace) -> None:
+    steps = list(warm_up())
+    sys.stderr.write(f"ran {len(steps)} warm-up steps: {', '.join(dict.fromkeys(steps))}\n")
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -26,7 +26,7 @@ import threading
 import time
 import urllib.parse
 from collections import Counter
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -175,8 +175,17 @@ class LoadClient:
         else:
             suffix = "?format=newick" if kind == "GET newick" else ""
             method, path = "GET", f"{inferences}/{load.known.pick(rng, 'inferences')}{suffix}"
+        self.send(kind, method, path, body, job)
+
+    def send(self, kind: str, method: str, path: str, body: Any = None, job: str | None = None, *,
+             expected: int | None = None) -> Answer:
+        """Make one request of ``kind`` (about ``job``, if any), learn from its answer (the job a 202
+        created, the results a job list or job tells of) and keep it. ``expected`` is the status wanted,
+        by default the kind's :data:`EXPECTED` one."""
+        load = self.load
         status, raw, start, end = self.http.request(method, path, body)
-        detail = "" if status == EXPECTED[kind] else raw[:300].decode(errors="replace")
+        wanted = EXPECTED[kind] if expected is None else expected
+        detail = "" if status == wanted else raw[:300].decode(errors="replace")
         if status == 202:
             job = json.loads(raw)["job_id"]
             self.own.append(job)
@@ -186,7 +195,9 @@ class LoadClient:
             load.known.learn(json.loads(raw))
         elif status == 200 and kind == "GET job":
             load.known.learn([json.loads(raw)])
-        self.answers.append(Answer(self.index, kind, path, status, start, end, job, detail))
+        answer = Answer(self.index, kind, path, status, start, end, job, detail)
+        self.answers.append(answer)
+        return answer
 
 
 @dataclass
@@ -222,16 +233,17 @@ def prepare(client: Client, profiles: Path, isolates: Path | None = None) -> Loa
     return Load(client.url, client.token, project, dataset, known)
 
 
-def unexpected(answers: Iterable[Answer], removed: Collection[str]) -> list[Answer]:
-    """The wrong answers: any status but the kind's :data:`EXPECTED` one, except a 404 about a job
-    that ended up removed (``removed``) by a DELETE answered 204 that began before that 404 ended.
+def unexpected(answers: Iterable[Answer], removed: Collection[str],
+               expected: Mapping[str, int] = EXPECTED) -> list[Answer]:
+    """The wrong answers: any status but the kind's ``expected`` one, except a 404 about a job that
+    ended up removed (``removed``) by a DELETE answered 204 that began before that 404 ended.
     """
     answers = list(answers)
     deleted: dict[str, float] = {}  # job -> start of its earliest 204 DELETE
     for answer in answers:
         if answer.kind == "DELETE job" and answer.status == 204 and answer.job is not None:
             deleted[answer.job] = min(answer.start, deleted.get(answer.job, answer.start))
-    return [a for a in answers if a.status != EXPECTED[a.kind] and not (
+    return [a for a in answers if a.status != expected[a.kind] and not (
         a.status == 404 and a.job in removed and deleted.get(a.job, float("inf")) < a.end)]
 
 

@@ -14,8 +14,8 @@ class JobsHandler(BaseHandler):
         user = await self.caller()
         page = self.page()
         await self.call(self.service.catalog.project, user, project_id)  # may the caller read it?
-        key = ("jobs", project_id, page, self.service.store.revision())
-        answer = await self.context.pages.answer(key, lambda: self.call(self._page, user, project_id, page))
+        answer = await self.context.pages.answer(("jobs", project_id, page), self.service.store.revision(),
+                                                 lambda: self.call(self._page, user, project_id, page))
         self.send_encoded(answer)
 
     def _page(self, user: UserRecord, project_id: str, page: int) -> bytes:

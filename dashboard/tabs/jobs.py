@@ -13,8 +13,9 @@ from dashboard.viewmodels.jobs import ACTIONS, JobWatcher
 from engine.algorithms import registry
 from engine.algorithms.parameters import AlgorithmParameters, parameter_names
 
-#: The page reads the jobs again this often (milliseconds).
-REFRESH_MS = 2000
+#: The page's timer ticks this often (milliseconds); it reads the jobs only while one runs, or now
+#: and then (:meth:`~dashboard.viewmodels.jobs.JobWatcher.tick`).
+REFRESH_MS = 500
 #: The buttons of every row: the watcher's action events, by column.
 BUTTONS = {action: JobWatcher.param[action].label for action in ACTIONS}
 _WIDTH = 220

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -20,6 +22,9 @@ from engine.storage.records import JobRecord
 
 JOB_COLUMNS = ["status", "analysis", "algorithm", "parameters", "progress", "duration", "error", "created",
                "id", "analysis_id", "dataset_id", "inference_id"]
+#: Without a running job, the page's timer reads the jobs this often (seconds): jobs launched elsewhere
+#: appear; a job's end is told at once by :meth:`JobWatcher.follow`.
+IDLE_SECONDS = 5.0
 #: The actions on one job, as the events of :class:`JobWatcher` are named.
 ACTIONS = ("cancel", "remove", "open")
 
@@ -59,13 +64,14 @@ class JobWatcher(SessionModel):
     trees = param.List(default=[], item_type=str, precedence=-1,
                        doc="Ids of the succeeded inference jobs; changes when a tree is finished or removed.")
     job = param.String(default=None, allow_None=True, doc="The job the actions act on (its id).")
-    refresh = param.Event(doc="Read the jobs again (the page does every two seconds).")
+    refresh = param.Event(doc="Read the jobs again (the page does when a job ends, and while jobs run).")
     cancel = param.Event(label="Cancel", doc="Cancel the queued or running job.")
     remove = param.Event(label="Remove", doc="Remove the finished job from the list (its result stays).")
     open = param.Event(label="Open", doc="Open the tree the succeeded job made.")
     message = param.String("", doc="What the last action did, or why it failed (Markdown).")
 
     picker = part(ProjectPicker, "The project whose jobs these are.")
+    _loaded_at = 0.0  # when the jobs were last read (time.monotonic())
     tree = part(TreeState, "Where an opened job's tree goes.")
 
     def _init_callbacks(self) -> None:
@@ -77,6 +83,31 @@ class JobWatcher(SessionModel):
     def rows(self) -> pd.DataFrame:
         """The jobs as the table shows them (dataset names from the picker)."""
         return job_rows(self.jobs, self.picker.dataset_names())
+
+    @property
+    def active(self) -> bool:
+        """Whether a listed job is queued or running (its progress is worth following)."""
+        return any(job.status not in FINAL for job in self.jobs)
+
+    async def tick(self) -> None:
+        """The page's timer: read the jobs while one is queued or running (to show its progress),
+        else once every :data:`IDLE_SECONDS`."""
+        if self.active or time.monotonic() - self._loaded_at >= IDLE_SECONDS:
+            await self.load()
+
+    def follow(self, schedule: Callable[[Callable[[], Awaitable[None]]], object]) -> Callable[[], None]:
+        """Reload the jobs as soon as a job of the picked project ends, whoever launched it.
+
+        The service tells of a job's end on a thread of its own: ``schedule`` is given :meth:`load`
+        to run on the page's event loop (a Bokeh document's ``add_next_tick_callback``, which may be
+        called from any thread). Returns the function that stops following.
+        """
+
+        def on_end(job: JobRecord) -> None:
+            if self.session.user is not None and job.project_id == self.picker.project:
+                schedule(self.load)
+
+        return self.session.service.analyses.subscribe(on_end)
 
     def find(self, job_id: str | None) -> JobRecord | None:
         """The listed job ``job_id``, or None."""
@@ -95,6 +126,7 @@ class JobWatcher(SessionModel):
             except PhyloDashError as error:
                 self.message = f"**{plain(error)}**"
                 return
+        self._loaded_at = time.monotonic()
         trees = sorted(job.id for job in jobs
                        if job.status == SUCCEEDED and job.analysis == registry.INFERENCE)
         self.jobs = jobs[::-1]  # the service lists newest first

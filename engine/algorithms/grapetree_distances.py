@@ -12,7 +12,9 @@ All three are defined on GrapeTree's allele codes (:mod:`engine.algorithms.grape
   differ: ``pair-delete`` ``float32(((k + 0.01) * L) / (c + 0.01))`` (note the ``+ 0.01``: two
   different profiles are never 0 apart, and without missing data ``D`` is slightly above ``k``);
   ``absolute`` ``k``; ``as-allele`` the plain Hamming distance with missing as one more allele;
-  ``complete-delete`` the Hamming distance over the loci kept (none has a missing cell).
+  ``complete-delete`` the Hamming distance over the loci kept (none has a missing cell). MSTree
+  uses the float32 values; NJ the float64 values FastME reads back from GrapeTree's PHYLIP file,
+  where each is written with ``%.6f`` (:func:`rounded_distances`).
 - **branch length** of a finished tree: the integer ``k`` (``as-allele``: the Hamming distance).
 
 Every pair is compared once, in blocks of ``_BLOCK`` rows so that both blocks stay in cache,
@@ -21,15 +23,17 @@ they are (``uint8`` or ``uint16``) into the two triangles of one ``n x n`` matri
 distance ``k(s, t)`` and ``k(t, s)``; for the symmetric one ``k`` and ``c``; without missing data
 the plain Hamming count in both. Any arithmetic on the counts right after the loop (even a
 subtraction) makes the compiler widen the vector accumulators to 64 bits, five times slower, so
-the float32 distances are made in a second, cheap pass.
+the distances are made in a second, cheap pass.
 """
 
 from __future__ import annotations
 
 import numba
 import numpy as np
+from numba import types
+from numba.extending import overload
 
-from engine.algorithms.grapetree_input import missing_code
+from engine.algorithms.grapetree_input import MISSING_MODES, missing_code
 from engine.models import CancelCheck, ProgressCallback
 from engine.progress import check_cancel, report
 
@@ -39,6 +43,7 @@ __all__ = [
     "asymmetric_table",
     "asymmetric_value",
     "branch_lengths",
+    "rounded_distances",
     "symmetric_distances",
 ]
 
@@ -134,13 +139,67 @@ def _symmetric_value(k, c, h, loci, mode):
     return np.float32(((k + 0.01) * np.float64(loci)) / (c + 0.01))
 
 
-# Three copies of one loop nest, one per count: a run-time switch between them inside the loop
-# would make the compiler keep the accumulators in 64-bit lanes.
+def _add_counts(count, a, x, first, second):
+    """A pair's two counts, ``first`` and ``second``, plus what locus codes ``a`` (row i) and ``x``
+    (row j) add to them (numba only).
+
+    ``count`` is one of the ``_COUNT_*`` constants and must be a compile-time constant: each kind
+    of count compiles to its own branch-free loop (see :func:`_pair_blocks`).
+    """
+    raise NotImplementedError("compiled code only")
+
+
+@overload(_add_counts, inline="always")
+def _add_counts_of_kind(count, a, x, first, second):
+    if not isinstance(count, types.IntegerLiteral):
+        return None
+    if count.literal_value == _COUNT_ASYMMETRIC:
+        def asymmetric(count, a, x, first, second):  # called in j, i differs; called in i, j differs
+            differ = np.int32(a != x)
+            return first + (differ & np.int32(x != 0)), second + (differ & np.int32(a != 0))
+        return asymmetric
+    if count.literal_value == _COUNT_CALLED:
+        def called(count, a, x, first, second):  # called in both and different; called in both
+            both = np.int32(a != 0) & np.int32(x != 0)
+            return first + (both & np.int32(a != x)), second + both
+        return called
+
+    def hamming(count, a, x, first, second):  # different codes (``second`` is unused)
+        return first + np.int32(a != x), second
+    return hamming
+
+
+def _store(count, out, i, j, first, second):
+    """Store a pair's two counts: ``out[i, j] = first`` and ``out[j, i] = second`` (numba only;
+    the Hamming count goes to both sides)."""
+    raise NotImplementedError("compiled code only")
+
+
+@overload(_store, inline="always")
+def _store_of_kind(count, out, i, j, first, second):
+    if not isinstance(count, types.IntegerLiteral):
+        return None
+    if count.literal_value == _COUNT_HAMMING:
+        def mirrored(count, out, i, j, first, second):
+            out[i, j] = first
+            out[j, i] = first
+        return mirrored
+
+    def both(count, out, i, j, first, second):
+        out[i, j] = first
+        out[j, i] = second
+    return both
 
 
 @numba.njit(cache=True, parallel=True)
-def _asymmetric_blocks(codes, block_i, block_j, first, last, out):
-    """out[i, j] = loci called in j where i differs, out[j, i] the converse (block pairs first..last-1)."""
+def _pair_blocks(count, codes, block_i, block_j, first, last, out):
+    """Count every pair i < j of the block pairs first..last-1 into out[i, j] and out[j, i].
+
+    ``count`` (a ``_COUNT_*`` constant) is a compile-time literal, so each kind of count gets its
+    own copy of the loop without a run-time switch inside it (one would keep the accumulators in
+    64-bit lanes). Four partner rows share each read of row i.
+    """
+    numba.literally(count)
     n, loci = codes.shape
     for p in numba.prange(last - first):
         i0 = block_i[first + p] * _BLOCK
@@ -158,160 +217,52 @@ def _asymmetric_blocks(codes, block_i, block_j, first, last, out):
                 a0 = a1 = a2 = a3 = b0 = b1 = b2 = b3 = np.int32(0)
                 for locus in range(loci):
                     a = ri[locus]
-                    called = np.int32(a != 0)
-                    x = r0[locus]
-                    d = np.int32(a != x)
-                    a0 += d & np.int32(x != 0)
-                    b0 += d & called
-                    x = r1[locus]
-                    d = np.int32(a != x)
-                    a1 += d & np.int32(x != 0)
-                    b1 += d & called
-                    x = r2[locus]
-                    d = np.int32(a != x)
-                    a2 += d & np.int32(x != 0)
-                    b2 += d & called
-                    x = r3[locus]
-                    d = np.int32(a != x)
-                    a3 += d & np.int32(x != 0)
-                    b3 += d & called
-                out[i, j] = a0
-                out[j, i] = b0
-                out[i, j + 1] = a1
-                out[j + 1, i] = b1
-                out[i, j + 2] = a2
-                out[j + 2, i] = b2
-                out[i, j + 3] = a3
-                out[j + 3, i] = b3
+                    a0, b0 = _add_counts(count, a, r0[locus], a0, b0)
+                    a1, b1 = _add_counts(count, a, r1[locus], a1, b1)
+                    a2, b2 = _add_counts(count, a, r2[locus], a2, b2)
+                    a3, b3 = _add_counts(count, a, r3[locus], a3, b3)
+                _store(count, out, i, j, a0, b0)
+                _store(count, out, i, j + 1, a1, b1)
+                _store(count, out, i, j + 2, a2, b2)
+                _store(count, out, i, j + 3, a3, b3)
                 j += 4
             while j < j1:
                 rj = codes[j]
                 a0 = b0 = np.int32(0)
                 for locus in range(loci):
-                    a = ri[locus]
-                    x = rj[locus]
-                    d = np.int32(a != x)
-                    a0 += d & np.int32(x != 0)
-                    b0 += d & np.int32(a != 0)
-                out[i, j] = a0
-                out[j, i] = b0
+                    a0, b0 = _add_counts(count, ri[locus], rj[locus], a0, b0)
+                _store(count, out, i, j, a0, b0)
                 j += 1
 
 
-@numba.njit(cache=True, parallel=True)
-def _called_blocks(codes, block_i, block_j, first, last, out):
-    """out[i, j] = loci called in both that differ, out[j, i] = loci called in both (i < j)."""
-    n, loci = codes.shape
-    for p in numba.prange(last - first):
-        i0 = block_i[first + p] * _BLOCK
-        j0 = block_j[first + p] * _BLOCK
-        i1 = min(n, i0 + _BLOCK)
-        j1 = min(n, j0 + _BLOCK)
-        for i in range(i0, i1):
-            ri = codes[i]
-            j = max(j0, i + 1)
-            while j + 4 <= j1:
-                r0 = codes[j]
-                r1 = codes[j + 1]
-                r2 = codes[j + 2]
-                r3 = codes[j + 3]
-                a0 = a1 = a2 = a3 = b0 = b1 = b2 = b3 = np.int32(0)
-                for locus in range(loci):
-                    a = ri[locus]
-                    called = np.int32(a != 0)
-                    x = r0[locus]
-                    both = called & np.int32(x != 0)
-                    a0 += both & np.int32(a != x)
-                    b0 += both
-                    x = r1[locus]
-                    both = called & np.int32(x != 0)
-                    a1 += both & np.int32(a != x)
-                    b1 += both
-                    x = r2[locus]
-                    both = called & np.int32(x != 0)
-                    a2 += both & np.int32(a != x)
-                    b2 += both
-                    x = r3[locus]
-                    both = called & np.int32(x != 0)
-                    a3 += both & np.int32(a != x)
-                    b3 += both
-                out[i, j] = a0
-                out[j, i] = b0
-                out[i, j + 1] = a1
-                out[j + 1, i] = b1
-                out[i, j + 2] = a2
-                out[j + 2, i] = b2
-                out[i, j + 3] = a3
-                out[j + 3, i] = b3
-                j += 4
-            while j < j1:
-                rj = codes[j]
-                a0 = b0 = np.int32(0)
-                for locus in range(loci):
-                    a = ri[locus]
-                    x = rj[locus]
-                    both = np.int32(a != 0) & np.int32(x != 0)
-                    a0 += both & np.int32(a != x)
-                    b0 += both
-                out[i, j] = a0
-                out[j, i] = b0
-                j += 1
+@numba.njit(cache=True)
+def _count_blocks(count, codes, block_i, block_j, first, last, out):
+    """:func:`_pair_blocks` for a run-time ``count``: compiled code passes each constant as the
+    literal it needs once, where a call from Python would go through numba's literal dispatch
+    (tens of milliseconds) every time."""
+    if count == _COUNT_ASYMMETRIC:
+        _pair_blocks(_COUNT_ASYMMETRIC, codes, block_i, block_j, first, last, out)
+    elif count == _COUNT_CALLED:
+        _pair_blocks(_COUNT_CALLED, codes, block_i, block_j, first, last, out)
+    else:
+        _pair_blocks(_COUNT_HAMMING, codes, block_i, block_j, first, last, out)
+
+
+@numba.njit(cache=True, inline="always")
+def _six_decimals(value):
+    """The float64 that reading ``'%.6f' % value`` back gives, for a float32 ``value``.
+
+    ``value * 1e6`` is exact in float64 (24 + 20 bits), printf rounds it half-to-even like
+    ``np.rint``, and the division by ``1e6`` is correctly rounded, as ``strtod`` is.
+    """
+    return np.rint(np.float64(value) * 1e6) / 1e6
 
 
 @numba.njit(cache=True, parallel=True)
-def _hamming_blocks(codes, block_i, block_j, first, last, out):
-    """out[i, j] = out[j, i] = loci whose codes differ (block pairs first..last-1)."""
-    n, loci = codes.shape
-    for p in numba.prange(last - first):
-        i0 = block_i[first + p] * _BLOCK
-        j0 = block_j[first + p] * _BLOCK
-        i1 = min(n, i0 + _BLOCK)
-        j1 = min(n, j0 + _BLOCK)
-        for i in range(i0, i1):
-            ri = codes[i]
-            j = max(j0, i + 1)
-            while j + 4 <= j1:
-                r0 = codes[j]
-                r1 = codes[j + 1]
-                r2 = codes[j + 2]
-                r3 = codes[j + 3]
-                a0 = a1 = a2 = a3 = np.int32(0)
-                for locus in range(loci):
-                    a = ri[locus]
-                    a0 += np.int32(a != r0[locus])
-                    a1 += np.int32(a != r1[locus])
-                    a2 += np.int32(a != r2[locus])
-                    a3 += np.int32(a != r3[locus])
-                out[i, j] = a0
-                out[j, i] = a0
-                out[i, j + 1] = a1
-                out[j + 1, i] = a1
-                out[i, j + 2] = a2
-                out[j + 2, i] = a2
-                out[i, j + 3] = a3
-                out[j + 3, i] = a3
-                j += 4
-            while j < j1:
-                rj = codes[j]
-                a0 = np.int32(0)
-                for locus in range(loci):
-                    a0 += np.int32(ri[locus] != rj[locus])
-                out[i, j] = a0
-                out[j, i] = a0
-                j += 1
-
-
-_KERNELS = {
-    _COUNT_ASYMMETRIC: _asymmetric_blocks,
-    _COUNT_CALLED: _called_blocks,
-    _COUNT_HAMMING: _hamming_blocks,
-}
-
-
-@numba.njit(cache=True, parallel=True)
-def _symmetric_from_counts(counts, block_i, block_j, loci, mode, hamming, out):
+def _symmetric_from_counts(counts, block_i, block_j, loci, mode, hamming, rounded, out):
     """The symmetric distances from the pair counts, block pair by block pair: k above the
-    diagonal and c below it (or, when ``hamming``, the Hamming count on both sides and c = L)."""
+    diagonal and c below it (or, when ``hamming``, the Hamming count on both sides and c = L).
+    ``rounded``: each float32 distance as ``%.6f`` reads back, into a float64 ``out``."""
     n = counts.shape[0]
     for p in numba.prange(block_i.shape[0]):
         i0 = block_i[p] * _BLOCK
@@ -323,8 +274,10 @@ def _symmetric_from_counts(counts, block_i, block_j, loci, mode, hamming, out):
                 k = np.int64(counts[i, j])
                 c = np.int64(loci) if hamming else np.int64(counts[j, i])
                 d = _symmetric_value(k, c, k, loci, mode)
-                out[i, j] = d
-                out[j, i] = d
+                if rounded:
+                    out[i, j] = out[j, i] = _six_decimals(d)
+                else:
+                    out[i, j] = out[j, i] = d
 
 
 @numba.njit(cache=True, parallel=True)
@@ -365,7 +318,7 @@ def _all_pairs(codes, count, out, progress, cancel):
     for first in range(0, pairs, step):
         check_cancel(cancel)
         last = min(pairs, first + step)
-        _KERNELS[count](codes, block_i, block_j, first, last, out)
+        _count_blocks(count, codes, block_i, block_j, first, last, out)
         report(progress, last / pairs)
 
 
@@ -466,14 +419,14 @@ def symmetric_distances(
     progress: ProgressCallback | None = None,
     cancel: CancelCheck | None = None,
 ) -> np.ndarray:
-    """GrapeTree's symmetric distance matrix (MSTree, NJ, RapidNJ), float32.
+    """GrapeTree's symmetric distance matrix (MSTree), float32.
 
     Parameters
     ----------
     codes : numpy.ndarray
-        ``(n, L)`` allele codes, 0 = missing (for ``complete-delete`` already without the loci
-        that have missing cells, as :func:`~engine.algorithms.grapetree_input.grapetree_profiles`
-        returns them).
+        ``(n, L)`` allele codes, 0 = missing. With ``complete-delete`` the loci that have a missing
+        cell are left out first (:func:`~engine.algorithms.grapetree_input.grapetree_profiles`
+        has already done so), and ``L`` counts the loci kept.
     missing : {"pair-delete", "complete-delete", "as-allele", "absolute"}, default "pair-delete"
         GrapeTree's ``-y 0`` .. ``3`` (see the module docstring).
     progress, cancel : callable, optional
@@ -484,9 +437,15 @@ def symmetric_distances(
     numpy.ndarray
         ``(n, n)`` float32, symmetric, zero diagonal.
 
+    Raises
+    ------
+    ParameterError
+        For an unknown missing-data mode.
+
     Notes
     -----
-    O(n^2 L) time on all cores (each pair once), O(n^2) memory (4 bytes a pair).
+    O(n^2 L) time on all cores (each pair once), O(n^2) memory (4 bytes a pair, plus 1 or 2
+    bytes a pair of counts while it runs).
 
     Examples
     --------
@@ -497,15 +456,59 @@ def symmetric_distances(
     True
     >>> symmetric_distances(m, "as-allele").tolist()
     [[0.0, 2.0, 1.0], [2.0, 0.0, 1.0], [1.0, 1.0, 0.0]]
+    >>> symmetric_distances(m, "complete-delete").tolist()  # over loci x and y only
+    [[0.0, 1.0, 0.0], [1.0, 0.0, 1.0], [0.0, 1.0, 0.0]]
     """
+    return _symmetric(codes, missing, np.float32, progress, cancel)
+
+
+def rounded_distances(
+    codes: np.ndarray,
+    missing: str = "pair-delete",
+    *,
+    progress: ProgressCallback | None = None,
+    cancel: CancelCheck | None = None,
+) -> np.ndarray:
+    """The symmetric distances as FastME reads GrapeTree's PHYLIP file (NJ): ``%.6f`` of the float32.
+
+    Parameters
+    ----------
+    codes, missing, progress, cancel
+        As for :func:`symmetric_distances`.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(n, n)`` float64, symmetric, zero diagonal: each entry is the float64 that reading
+        ``'%.6f' % D[i, j]`` back gives.
+
+    Notes
+    -----
+    O(n^2 L) time, O(n^2) memory (8 bytes a pair, plus 1 or 2 bytes a pair of counts while it
+    runs); the float32 matrix is never made.
+
+    Examples
+    --------
+    >>> m = np.array([[1, 1, 0], [2, 1, 1], [1, 1, 1]], np.uint16)
+    >>> rounded_distances(m)[0].tolist()  # float32(3.03 / 2.01) = 1.50746274...
+    [0.0, 1.507463, 0.014925]
+    """
+    return _symmetric(codes, missing, np.float64, progress, cancel)
+
+
+def _symmetric(codes, missing, dtype, progress, cancel):
+    """:func:`symmetric_distances` (float32) or :func:`rounded_distances` (float64)."""
     mode = missing_code(missing)
+    codes = np.asarray(codes)
+    if mode == MISSING_MODES["complete-delete"]:
+        codes = codes[:, ~(codes == 0).any(axis=0)]
     codes = np.ascontiguousarray(codes)
     n, loci = codes.shape
     counts = np.zeros((n, n), counts_dtype(loci))
     hamming = mode in (1, 2) or bool((codes != 0).all())
     _all_pairs(codes, _COUNT_HAMMING if hamming else _COUNT_CALLED, counts, progress, cancel)
-    out = np.empty((n, n), np.float32)
-    _symmetric_from_counts(counts, *_block_pairs(n), loci, mode, hamming, out)
+    out = np.empty((n, n), dtype)
+    _symmetric_from_counts(counts, *_block_pairs(n), loci, mode, hamming, dtype == np.float64, out)
     return out
 
 

@@ -102,6 +102,22 @@ class GrapeTreeProfiles:
         """Number of nodes (distinct profiles)."""
         return int(self.codes.shape[0])
 
+    def groups(self) -> list[np.ndarray]:
+        """The dataset rows merged into each node, in input order (so the representative first).
+
+        Examples
+        --------
+        >>> from engine.io.datasets import read_dataset
+        >>> data = read_dataset(b"ST\\tx\\ty\\na\\t1\\t2\\nb\\t2\\t1\\nc\\t1\\t2\\nd\\t-\\t-\\n")
+        >>> [group.tolist() for group in grapetree_profiles(data).groups()]
+        [[1], [0, 2]]
+        """
+        if self.size == 0:
+            return []
+        kept = np.flatnonzero(self.node_of_row >= 0)
+        members = kept[np.argsort(self.node_of_row[kept], kind="stable")]
+        return np.split(members, np.cumsum(self.sizes)[:-1])
+
 
 @numba.njit(cache=True, parallel=True)
 def _recode(matrix, offsets, table):

@@ -133,8 +133,10 @@ def radial(inference: Inference, *, progress: ProgressCallback | None = None,
 
 
 def phylodb_lengths(inference: Inference) -> np.ndarray:
-    """How long PhyloDB draws each edge: ``100 * distance + 10``."""
-    return np.asarray(inference.distances, dtype=np.float64) * DISTANCE_MULTIPLIER + ZERO_DISTANCE
+    """How long PhyloDB draws each edge: ``100 * distance + 10``; a negative length (which NJ can give)
+    is drawn as a zero one."""
+    distances = np.maximum(np.asarray(inference.distances, dtype=np.float64), 0.0)
+    return distances * DISTANCE_MULTIPLIER + ZERO_DISTANCE
 
 
 def _force_component(edges: np.ndarray, lengths: np.ndarray, start: np.ndarray, iterations: int,

@@ -6,13 +6,14 @@ profiles, merges identical ones, writes GrapeTree's symmetric float32 distance a
 ete3, roots the tree at its midpoint, unroots it to a root multifurcation, moves short branches
 onto their sisters and puts identical profiles back. :func:`nj` does each step the same way:
 
-1. **Profiles** (section 1). Per locus the distinct alleles (upper-cased) are numbered in string
-   order, missing = 0 (missing cells are those of the dataset's reader); ``complete-delete`` then
-   drops every locus with a missing cell. Rows are stably sorted with the *last* locus as primary
-   key; rows with no allele are dropped; identical code vectors are one node whose representative
-   is the first row in input order. Node ``i`` below is the i-th distinct profile in that order.
-2. **Distances** (:mod:`engine.algorithms.symmetric_distance`), each rounded as ``%.6f`` text
-   reads back (FastME parses GrapeTree's file with ``atof``).
+1. **Profiles** (section 1), encoded, sorted and merged by
+   :func:`~engine.algorithms.grapetree_input.grapetree_profiles`, as for MSTreeV2 and MSTree:
+   alleles numbered per locus in string order, missing = 0 (``complete-delete`` drops every locus
+   with a missing cell), rows stably sorted with the *last* locus as primary key, rows with no
+   allele dropped, identical code vectors merged into one node whose representative is the first
+   row in input order. Node ``i`` below is the i-th distinct profile in that order.
+2. **Distances**: GrapeTree's symmetric distance, each rounded as ``%.6f`` text reads back (FastME
+   parses GrapeTree's file with ``atof``): :func:`~engine.algorithms.grapetree_distances.rounded_distances`.
 3. **FastME's NJ** (its ``BIONJ.c`` with ``isNJ``), emulated bit for bit: the sums
    ``S_i = sum_j D[i, j]`` are added in index order, the criterion is
    ``Q = ((r - 2) D[x, y] - S_x) - S_y`` for ``x > y``, pairs are scanned by ``x`` then ``y``
@@ -55,88 +56,22 @@ matrix, the sorted rows and their indices, the block maxima), 6.6 GB at n = 20,0
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numba
 import numpy as np
 
-from engine.algorithms.symmetric_distance import Prepared, mode_number, rounded_distances
+from engine.algorithms.grapetree_distances import rounded_distances
+from engine.algorithms.grapetree_input import grapetree_profiles, missing_code
 from engine.algorithms.tree_arrays import RootedTree, from_children
 from engine.errors import InputError
 from engine.models import CancelCheck, Dataset, ProgressCallback
 from engine.progress import check_cancel, report
 
-__all__ = ["GrapeTreeProfiles", "fastme_nj", "fastme_tree", "grapetree_profiles", "nj"]
+__all__ = ["fastme_nj", "fastme_tree", "nj"]
 
 _DBL_EPSILON = 2.220446049250313e-16
 _UNIT = 1.1102230246251565e-16  # unit roundoff of float64
 #: Entries per block of a sorted row (the search skips whole blocks).
 _BLOCK = 32
-
-
-# --------------------------------------------------------------------------------------------
-# Step 1: GrapeTree's reading of the profiles
-
-
-@dataclass(frozen=True)
-class GrapeTreeProfiles:
-    """Distinct profiles in GrapeTree's order (step 1 of the module docstring).
-
-    ``codes[i]`` is node ``i``'s code vector (only the kept loci); ``groups[i]`` the dataset rows
-    merged into it, representative first, then in input order; ``dropped`` the rows left out
-    because they have no allele.
-    """
-
-    codes: np.ndarray
-    groups: list[np.ndarray]
-    dropped: np.ndarray
-
-
-def grapetree_profiles(dataset: Dataset, missing: str = "pair-delete") -> GrapeTreeProfiles:
-    """Encode, sort and merge the dataset's profiles as GrapeTree does before any tree is built.
-
-    Parameters
-    ----------
-    dataset : Dataset
-        The profiles; a cell is missing when the reader made it code 0.
-    missing : str
-        A mode of :data:`~engine.algorithms.symmetric_distance.MODES`; ``complete-delete``
-        drops every locus with a missing cell in any row.
-
-    Returns
-    -------
-    GrapeTreeProfiles
-        Nodes in GrapeTree's row order.
-
-    Notes
-    -----
-    O(n L log n) time (a lexicographic sort over the loci), O(n L) memory.
-    """
-    number = mode_number(missing)
-    profiles = dataset.profiles
-    matrix = np.asarray(profiles.matrix)
-    recoded = np.zeros(matrix.shape, np.uint16)
-    for locus in range(matrix.shape[1]):
-        texts = profiles.alleles[locus]
-        upper = [text.upper() for text in texts[1:]]
-        rank = {text: index + 1 for index, text in enumerate(sorted(set(upper)))}
-        table = np.array([0, *(rank[text] for text in upper)], np.uint16)
-        recoded[:, locus] = table[matrix[:, locus]]
-    if number == 1:
-        recoded = recoded[:, ~(recoded == 0).any(axis=0)]
-    order = np.lexsort(recoded.T) if recoded.shape[1] else np.arange(recoded.shape[0])
-    sorted_codes = recoded[order]
-    called = (sorted_codes > 0).any(axis=1) if sorted_codes.shape[1] else np.zeros(len(order), bool)
-    dropped = np.sort(order[~called])
-    order = order[called]
-    sorted_codes = sorted_codes[called]
-    if len(order) == 0:
-        return GrapeTreeProfiles(np.zeros((0, recoded.shape[1]), np.uint16), [], dropped)
-    new = np.ones(len(order), bool)
-    new[1:] = (sorted_codes[1:] != sorted_codes[:-1]).any(axis=1)
-    starts = np.flatnonzero(new)
-    groups = [order[a:b] for a, b in zip(starts, [*starts[1:], len(order)], strict=True)]
-    return GrapeTreeProfiles(np.ascontiguousarray(sorted_codes[starts]), groups, dropped)
 
 
 # --------------------------------------------------------------------------------------------
@@ -975,7 +910,7 @@ def nj(
         The profiles.
     missing : {"pair-delete", "complete-delete", "as-allele", "absolute"}
         GrapeTree's ``-y`` 0 (default), 1, 2, 3: how the distance treats missing alleles
-        (:mod:`engine.algorithms.symmetric_distance`).
+        (:mod:`engine.algorithms.grapetree_distances`).
     progress : callable, optional
         Called with the fraction done.
     cancel : callable, optional
@@ -1013,16 +948,16 @@ def nj(
     >>> tree.leaves, tree.nodes
     (4, 6)
     """
-    mode_number(missing)
+    missing_code(missing)
     report(progress, 0.0)
     nodes = grapetree_profiles(dataset, missing)
-    n = len(nodes.groups)
+    n = nodes.size
     if n == 0:
         raise InputError("No profile has an allele: a tree needs at least one called locus.")
     check_cancel(cancel, "neighbour joining")
-    prepared = Prepared(nodes.codes, missing)
     if n >= 4:
-        dist = rounded_distances(prepared, progress=_scaled(progress, 0.02, 0.3), cancel=cancel)
+        dist = rounded_distances(nodes.codes, missing, progress=_scaled(progress, 0.02, 0.3),
+                                 cancel=cancel)
         joins, join_lengths, last, last_lengths = fastme_nj(
             dist, progress=_scaled(progress, 0.3, 0.97), cancel=cancel)
         del dist
@@ -1031,20 +966,21 @@ def nj(
         if _set_outgroup(root, outgroup):
             _unroot(root)
     else:
-        root = _small_tree(prepared, n)
+        root = _small_tree(nodes.codes, missing)
     _short_branches(root)
-    tree = _to_tree(root, nodes.groups, missing)
+    tree = _to_tree(root, nodes.groups(), missing)
     report(progress, 1.0)
     return tree
 
 
-def _small_tree(prepared: Prepared, n: int) -> _Node:
+def _small_tree(codes: np.ndarray, missing: str) -> _Node:
     """Trees of 1, 2 or 3 distinct profiles (FastME needs 4): a leaf, a split edge, a star."""
+    n = codes.shape[0]
     root = _Node()
     if n == 1:
         root.add_child(_Node(0, 0.0))
         return root
-    dist = rounded_distances(prepared)
+    dist = rounded_distances(codes, missing)
     if n == 2:
         root.add_child(_Node(0, dist[0, 1] / 2))
         root.add_child(_Node(1, dist[0, 1] / 2))

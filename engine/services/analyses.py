@@ -125,28 +125,32 @@ def run_job(arrays: ArrayReader, job: JobRecord, progress: ProgressCallback, can
 
 
 def warm_up() -> Iterator[str]:
-    """Run every registered algorithm once on a tiny dataset, as :func:`run_job` would, one step at a
-    time: a generator that yields each algorithm's name once it has run.
+    """Run every registered algorithm on a tiny dataset, as :func:`run_job` would, one step at a time:
+    a generator that yields an algorithm's name after each run.
 
-    Each inference runs with its default options and then once with each other choice of each of its
-    options that has choices (one step); each visualization lays out the tree of each inference (one
-    step each). A worker process runs these steps while it waits for jobs, so that a job finds numba's
-    cached kernels loaded (a fresh process pays about a second for them, and compiles them on a fresh
-    machine). An algorithm that refuses the tiny dataset is skipped; any other error is logged.
+    For each inference, in the registry's order (goeBURST first): one step with its default options,
+    then one step per visualization laying out that tree, then one step per other choice of each of
+    its options that has choices. A worker process runs these steps while it waits for jobs, so that
+    a job finds numba's cached kernels loaded (a fresh process pays about a second for them, and
+    compiles them on a fresh machine); as a step is short, a job sent meanwhile waits for one run of
+    one algorithm at most, and the commonest jobs (goeBURST with its defaults, its layouts) are
+    ready first. An algorithm that refuses the tiny dataset is skipped; any other error is logged.
     """
     source = dataset_to_arrays(_tiny_dataset())
     for name in registry.names(INFERENCE):
-        trees = [_try(name, registry.infer, name, dataset_from_arrays(source), options)
-                 for options in _option_variants(registry.get(name))]
+        variants = _option_variants(registry.get(name))
+        tree = _try(name, registry.infer, name, dataset_from_arrays(source), variants[0])
         yield name
-        if trees[0] is None:
-            continue
-        tree = inference_from_arrays(inference_to_arrays(trees[0]), name, {})
-        for layout in registry.names(VISUALIZATION):
-            drawn = _try(layout, registry.lay_out, layout, tree, {})
-            if drawn is not None:
-                layout_to_arrays(drawn)
-            yield layout
+        if tree is not None:
+            tree = inference_from_arrays(inference_to_arrays(tree), name, {})
+            for layout in registry.names(VISUALIZATION):
+                drawn = _try(layout, registry.lay_out, layout, tree, {})
+                if drawn is not None:
+                    layout_to_arrays(drawn)
+                yield layout
+        for options in variants[1:]:
+            _try(name, registry.infer, name, dataset_from_arrays(source), options)
+            yield name
 
 
 def _tiny_dataset() -> Dataset:

@@ -1,4 +1,5 @@
-"""PageCache: answers kept per key, concurrent misses share one build, errors are not kept."""
+"""PageCache: answers kept per key for the newest revision, concurrent misses share one build, errors are
+not kept."""
 
 from __future__ import annotations
 
@@ -19,8 +20,8 @@ def test_concurrent_misses_share_one_build_and_hits_build_nothing() -> None:
 
     async def scenario() -> list[bytes]:
         cache = PageCache(size=2)
-        answers = await asyncio.gather(*(cache.answer("k", build) for _ in range(20)))
-        answers.append(await cache.answer("k", build))
+        answers = await asyncio.gather(*(cache.answer("k", 1, build) for _ in range(20)))
+        answers.append(await cache.answer("k", 1, build))
         return answers
 
     assert asyncio.run(scenario()) == [b"[1]"] * 21 and len(builds) == 1
@@ -30,15 +31,36 @@ def test_old_keys_are_dropped_and_failures_are_not_kept() -> None:
     async def scenario() -> None:
         cache = PageCache(size=2)
         for key in ("a", "b", "c"):
-            await cache.answer(key, lambda key=key: asyncio.sleep(0, key.encode()))
-        assert await cache.answer("a", lambda: asyncio.sleep(0, b"new")) == b"new"  # "a" was dropped
-        assert await cache.answer("c", lambda: asyncio.sleep(0, b"other")) == b"c"  # "c" was kept
+            await cache.answer(key, 1, lambda key=key: asyncio.sleep(0, key.encode()))
+        assert await cache.answer("a", 1, lambda: asyncio.sleep(0, b"new")) == b"new"  # "a" was dropped
+        assert await cache.answer("c", 1, lambda: asyncio.sleep(0, b"other")) == b"c"  # "c" was kept
 
         async def fail() -> bytes:
             raise RuntimeError("store unavailable")
 
         with pytest.raises(RuntimeError):
-            await cache.answer("d", fail)
-        assert await cache.answer("d", lambda: asyncio.sleep(0, b"ok")) == b"ok"
+            await cache.answer("d", 1, fail)
+        assert await cache.answer("d", 1, lambda: asyncio.sleep(0, b"ok")) == b"ok"
+
+    asyncio.run(scenario())
+
+
+def test_a_newer_revision_drops_every_older_answer() -> None:
+    async def scenario() -> None:
+        cache = PageCache(size=100)
+        for key in "abc":
+            await cache.answer(key, 1, lambda key=key: asyncio.sleep(0, key.encode()))
+        assert await cache.answer("a", 2, lambda: asyncio.sleep(0, b"a2")) == b"a2"
+        assert len(cache._answers) == 1  # b and c of revision 1 are gone, not kept until pushed out
+        assert await cache.answer("a", 2, lambda: asyncio.sleep(0, b"built again")) == b"a2"
+
+        async def slow() -> bytes:  # built for revision 2 while revision 3 is asked for
+            await asyncio.sleep(0.05)
+            return b"b2"
+
+        late = asyncio.ensure_future(cache.answer("b", 2, slow))
+        await asyncio.sleep(0.01)
+        assert await cache.answer("c", 3, lambda: asyncio.sleep(0, b"c3")) == b"c3"
+        assert await late == b"b2" and list(cache._answers) == [("c", 3)]  # a stale answer is not kept
 
     asyncio.run(scenario())

@@ -6,6 +6,7 @@ waits until the work they started, in threads and on the event loop, has finishe
 
 from __future__ import annotations
 
+import asyncio
 import time
 
 import numpy as np
@@ -246,6 +247,31 @@ def test_cancelling_and_removing_jobs(service: Service) -> None:
     assert jobs.message == "That job has already finished (cancelled)."
     act(jobs, job=job.id, remove=True)
     assert jobs.message == "The job was removed from the list." and jobs.jobs == [] and jobs.rows().empty
+
+
+def test_a_job_end_is_pushed_to_the_pages_following_its_project(service: Service) -> None:
+    page, elsewhere = signed_in(service), signed_in(service)
+    uploaded(page)
+    act(elsewhere.projects, new_name="Another project", create=True)
+    scheduled: list[object] = []
+    unfollow = page.jobs.follow(scheduled.append)
+    unfollow_elsewhere = elsewhere.jobs.follow(scheduled.append)
+    act(page.form, launch=True)
+    job = page.jobs.jobs[-1]
+    assert page.jobs.active and job.status in ("queued", "running")
+    deadline = time.monotonic() + JOB_SECONDS
+    while not scheduled and time.monotonic() < deadline:
+        time.sleep(0.05)
+    time.sleep(0.2)  # the other page's listener has been called too by now
+    assert scheduled == [page.jobs.load]  # only the page following the job's project
+    asyncio.run(page.jobs.load())
+    assert page.jobs.find(job.id).status == "succeeded" and not page.jobs.active
+
+    unfollow()
+    unfollow_elsewhere()
+    act(page.form, launch=True)
+    finished(page, page.jobs.jobs[-1].id)
+    assert scheduled == [page.jobs.load]  # no longer following
 
 
 def test_each_page_has_its_own_models(service: Service) -> None:

@@ -401,3 +401,11 @@ def test_distances_refuse_what_cgmlst_dists_refuses(fails: Callable[..., None], 
     short.write_bytes(b"FILE\tg1\tg2\nA\t1\n")
     fails("distances", short,
           message="error: line 2: cgmlst-dists stops here: fewer than 5 characters follow")
+
+
+def test_compile_runs_every_algorithm_once_and_says_so(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["compile"]) == 0
+    out, err = capsys.readouterr()
+    assert out == ""
+    ran = err.rstrip().split(": ", 1)[1].split(", ")
+    assert err.startswith("ran ") and sorted(ran) == sorted(registry.ALGORITHMS)

@@ -5,6 +5,7 @@ Radial check values are PhyloDB's ``RadialTests`` (research/phylodb.md §7.3, sp
 
 from __future__ import annotations
 
+import dataclasses
 import doctest
 import itertools
 import math
@@ -195,6 +196,14 @@ def test_force_small_components_have_exact_lengths():
     inference = make_inference("1234", [("1", "2", 0), ("3", "4", 2)])
     layout = force(inference)
     np.testing.assert_allclose(edge_lengths(layout, inference), [10.0, 210.0])
+
+
+@pytest.mark.parametrize("name", ["radial", "force"])
+def test_negative_lengths_of_neighbour_joining_are_drawn_as_zero(name):
+    star = make_inference("abcde", [("a", "b", 0), ("a", "c", 0), ("a", "d", 0), ("a", "e", 0)])
+    inference = dataclasses.replace(star, distances=np.array([0.25, -0.5, 0.0, 1.5]))
+    lengths = edge_lengths(registry.lay_out(name, inference, {}), inference)
+    np.testing.assert_allclose(lengths, [35.0, 10.0, 10.0, 160.0], rtol=0.1 if name == "force" else 1e-9)
 
 
 def test_force_restores_igraphs_random_generator():

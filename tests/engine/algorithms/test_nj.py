@@ -19,7 +19,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from paths import ROOT
 
-from engine.algorithms.nj import fastme_tree, grapetree_profiles, nj
+from engine.algorithms.grapetree_input import grapetree_profiles
+from engine.algorithms.nj import fastme_tree, nj
 from engine.algorithms.tree_arrays import RootedTree, from_children, nontrivial, splits
 from engine.errors import CancelledError, InputError, ParameterError
 from engine.io.datasets import open_dataset, read_dataset
