@@ -2,7 +2,9 @@
 
 Its state is one :class:`~dashboard.viewmodels.page.PageState` per browser session; this module
 only lays the views out, reads the jobs again as soon as one ends (pushed by the service) and while
-jobs run (every :data:`~dashboard.tabs.jobs.REFRESH_MS`), and reloads the page on sign-out.
+jobs run (every :data:`~dashboard.tabs.jobs.REFRESH_MS`), keeps the view in the page's address (Panel's
+location, synced with the state's :class:`~dashboard.viewmodels.link.ViewLink`) and reloads the page on
+sign-out.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from dashboard.tabs.data import data_tab, project_select
 from dashboard.tabs.jobs import REFRESH_MS, jobs_tab
 from dashboard.tabs.tree import TreeTab
 from dashboard.text import plain
+from dashboard.viewmodels.link import ViewLink
 from dashboard.viewmodels.page import PageState
 from engine.services.root import Service
 from engine.storage.records import UserRecord
@@ -24,7 +27,7 @@ from engine.storage.records import UserRecord
 ABOUT = ("PhyloDash infers trees (goeBURST, MSTreeV2, NJ, dendrograms) from MLST, cgMLST and SNP profiles "
          "and draws them. Upload a dataset in **Data**, launch an inference in **Jobs**, open the finished "
          "tree in **Tree**.")
-TREE_TAB = 2
+JOBS_TAB, TREE_TAB = 1, 2
 
 
 def signed_in_as(user: UserRecord | None) -> str:
@@ -53,6 +56,9 @@ class Dashboard:
         self.session.param.watch(self._on_user, "user")
         self.model.tree.param.watch(self._on_tree, "status")
         self.tabs.param.watch(self._on_tab, "active")
+        self.model.tree.param.watch(self._on_saved, "saved")
+        if pn.state.location is not None:  # served: the address names the view, and follows it
+            pn.state.location.sync(self.model.link, ViewLink.QUERY, on_error=self.model.link.accept)
 
     def template(self) -> pn.template.BaseTemplate:
         """The page in Panel's FastListTemplate."""
@@ -86,6 +92,11 @@ class Dashboard:
     def _on_tree(self, event: object) -> None:
         if self.model.tree.status == "loading":
             self.tabs.active = TREE_TAB
+
+    def _on_saved(self, _event: object) -> None:
+        """A dataset was made of the selection: show the launch form, which offers it."""
+        if self.model.tree.saved:
+            self.tabs.active = JOBS_TAB
 
     def _on_sign_out(self, _event: object) -> None:
         """Forget the user and reload the page, so nothing of theirs stays on it."""

@@ -195,3 +195,52 @@ def drag(page: Page, start: tuple[float, float], end: tuple[float, float]) -> No
     page.mouse.down()
     page.mouse.move(*end, steps=12)
     page.mouse.up()
+
+
+#: The drawn tree as the browser has it: every node's id, page position (CSS pixels) and whether it is
+#: selected, read from Bokeh's models (dashboard/tree/figure.py names the figure and the nodes' source).
+_TREE_NODES_JS = """([figureName, nodesName]) => {
+  for (const doc of window.Bokeh.documents) {
+    const figure = doc.get_model_by_name(figureName);
+    const nodes = doc.get_model_by_name(nodesName);
+    if (figure == null || nodes == null) continue;
+    const view = window.Bokeh.index.find_one(figure);
+    if (view == null) return null;
+    const box = view.canvas_view.el.getBoundingClientRect();
+    const xs = Array.from(nodes.data.x, (x) => box.left + view.frame.x_scale.compute(x));
+    const ys = Array.from(nodes.data.y, (y) => box.top + view.frame.y_scale.compute(y));
+    return {ids: Array.from(nodes.data.id), x: xs, y: ys, selected: Array.from(nodes.selected.indices),
+            frame: [box.left + view.frame.bbox.left, box.top + view.frame.bbox.top,
+                    view.frame.bbox.width, view.frame.bbox.height]};
+  }
+  return null;
+}"""
+
+
+def tree_nodes(page: Page) -> dict[str, Any]:
+    """The drawn tree's nodes: ``ids``, page positions ``x`` and ``y``, ``selected`` (node indices) and
+    the plot's ``frame`` (left, top, width, height) in page pixels."""
+    found = page.evaluate(_TREE_NODES_JS, ["tree-figure", "tree-nodes"])
+    assert found is not None, "no tree is drawn"
+    return found
+
+
+def tree_control(page: Page, name: str) -> Locator:
+    """The tree view's control ``name`` (the attribute of dashboard.tree.view.TreeView, e.g. collapse)."""
+    return page.locator(f".pd-tree-{name.replace('_', '-')}")
+
+
+def set_number(page: Page, name: str, value: float) -> None:
+    """Type ``value`` into the tree control ``name``'s number box (a slider's too) and confirm it."""
+    box = tree_control(page, name).locator("input").first
+    box.fill(str(value))
+    box.press("Enter")
+
+
+def drag_through(page: Page, points: list[tuple[float, float]]) -> None:
+    """Press the mouse at the first point, move through the others and release it (a lasso's path)."""
+    page.mouse.move(*points[0])
+    page.mouse.down()
+    for x, y in points[1:]:
+        page.mouse.move(x, y, steps=4)
+    page.mouse.up()

@@ -1,6 +1,13 @@
 """The Tree tab: the tree :class:`~dashboard.viewmodels.tree.TreeState` has open, drawn by
-:class:`dashboard.tree.view.TreeView` over the state's controls, and the form that computes its cluster
-codes (a partition job)."""
+:class:`dashboard.tree.view.TreeView` over the state's controls and selection.
+
+Layout: the tree view, controls on the left; on the right the figure, the selection bar with its
+downloads and *New dataset from selection*, the isolate table, the cluster table, the form that computes
+the tree's cluster codes (a partition job) and ``linked``: the epidemic curve and the map
+(:class:`~dashboard.tree.linked.LinkedViews`), made once and shown under every tree drawn (off the page
+while a tree is read, so its models change only where the page is not drawing them). Each reads and
+sets ``tree.selection`` (``TreeState.selection``), the one selection of the tab.
+"""
 
 from __future__ import annotations
 
@@ -22,6 +29,7 @@ class TreeTab:
 
     def __init__(self, tree: TreeState, launcher: PartitionLauncher) -> None:
         self.tree = tree
+        self.view: TreeView | None = None
         self.launcher = pn.Row(
             pn.widgets.TextInput.from_param(launcher.param.thresholds, width=220,
                                             css_classes=["pd-partition-thresholds"]),
@@ -29,8 +37,16 @@ class TreeTab:
                                          css_classes=["pd-partition-launch"]),
             pn.pane.Markdown(launcher.param.message, css_classes=["pd-partition-message"]),
             sizing_mode="stretch_width")
-        self.body = pn.Column(pn.pane.Markdown(tree.message), name="Tree", sizing_mode="stretch_both")
         self.linked = LinkedViews(tree)  # the epidemic curve and the map, under the tree
+        self.content = pn.Column(pn.pane.Markdown(tree.message), sizing_mode="stretch_width")
+        self.body = pn.Column(self.content, name="Tree", sizing_mode="stretch_both")
+        self.subset_name = pn.widgets.TextInput.from_param(
+            tree.param.subset_name, placeholder="new dataset name", width=200, name="", description=None,
+            css_classes=["pd-tree-subset-name"])
+        self.save_subset = pn.widgets.Button.from_param(tree.param.save_subset, width=200,
+                                                        css_classes=["pd-tree-save-subset"])
+        self.subset_message = pn.pane.Markdown(tree.param.subset_message, sizing_mode="stretch_width",
+                                               css_classes=["pd-tree-subset-message"])
         tree.param.watch(self._on_status, "status")
 
     def panel(self) -> pn.viewable.Viewable:
@@ -40,25 +56,27 @@ class TreeTab:
     async def _on_status(self, _event: object) -> None:
         tree = self.tree
         if tree.status != "open":
+            self.view = None
             spinner = [pn.indicators.LoadingSpinner(value=True, size=40, label="loading")]
             shown = spinner if tree.status == "loading" else []
-            self.body.objects = [*shown, pn.pane.Markdown(tree.message)]
+            self.content.objects = [*shown, pn.pane.Markdown(tree.message)]
             return
         content, controls = tree.content, tree.controls
-        self.body.objects = [pn.indicators.LoadingSpinner(value=True, size=40, label="loading"),
-                             pn.pane.Markdown("Drawing the tree...")]
+        self.content.objects = [pn.indicators.LoadingSpinner(value=True, size=40, label="loading"),
+                                pn.pane.Markdown("Drawing the tree...")]
         try:  # geometry, hover text and the figure: in a thread, like every slow step
             view = await asyncio.to_thread(TreeView, content.dataset, content.inference, content.layout,
-                                           title=content.title, controls=controls)
+                                           title=content.title, controls=controls, selection=tree.selection)
         except Exception:
             _log.exception("drawing tree %s failed", content.title)
             view = None
         if tree.content is not content or tree.status != "open":  # another tree was asked for meanwhile
             return
+        self.view = view
         if view is None:
-            self.body.objects = [pn.pane.Markdown(
+            self.content.objects = [pn.pane.Markdown(
                 "**The tree could not be drawn** because of an error in the server; it was logged.")]
             return
-        # --- linked views: the epidemic curve and the map share tree.selection with the tree ---
-        self.linked.attach(view)
-        self.body.objects = [view.panel(), self.launcher, self.linked.panel()]
+        below = pn.Column(self.launcher, self.linked.panel(), sizing_mode="stretch_width")
+        self.content.objects = [view.panel(self.subset_name, self.save_subset, self.subset_message,
+                                           below=below)]

@@ -1,5 +1,5 @@
-"""Files of the tree view: PNG / SVG pictures of the figure and file names (the tree files are those of
-:data:`engine.io.formats.TREE_FORMATS`, written by the engine).
+"""Files of the tree view: PNG / SVG pictures of the figure with its legend, and file names (the tree
+files are those of :data:`engine.io.formats.TREE_FORMATS`, written by the engine).
 
 Pictures are rendered by Bokeh in Debian's headless Chromium through Selenium (``/usr/bin/chromium``
 and ``/usr/bin/chromedriver``, packages ``chromium chromium-driver``). Each export starts its own
@@ -17,7 +17,18 @@ from collections.abc import Callable
 from typing import Any
 
 from bokeh.io.export import get_screenshot_as_png, get_svgs
-from bokeh.models import Plot
+from bokeh.models import (
+    ColorBar,
+    ColumnDataSource,
+    Legend,
+    LegendItem,
+    Line,
+    LinearColorMapper,
+    Plot,
+    Scatter,
+)
+
+from dashboard.tree.colours import NodeColours
 
 #: SVG pictures are offered up to this many nodes (one SVG element per glyph: 10k nodes is about 5 MB).
 SVG_MAX_NODES = 10_000
@@ -36,6 +47,46 @@ class ExportError(RuntimeError):
 def file_stem(title: str) -> str:
     """A file name stem from a title: word characters and ``.-`` kept, others as ``_``, ``tree`` if empty."""
     return re.sub(r"[^\w.-]+", "_", title).strip("_.")[:80] or "tree"
+
+
+def add_legend(plot: Plot, colours: NodeColours, *, title: str = "", hidden: tuple[str, ...] = (),
+               rules: list[tuple[str, str]] | None = None, shortened: bool = False) -> Plot:
+    """Put the legend of what ``plot`` shows beside it (right), for a picture that stands on its own.
+
+    The node colours (each shown category with its isolates; hidden ones left out), or the colour bar of
+    a numeric colouring; the edge rules when edges are coloured by rule (``rules``: colour, label); the
+    dashed line of shortened branches; ``title`` above the plot. Returns ``plot``.
+    """
+    items: list[LegendItem] = []
+
+    def swatch(label: str, glyph: Scatter | Line) -> None:
+        renderer = plot.add_glyph(ColumnDataSource({"x": [], "y": []}), glyph)
+        items.append(LegendItem(label=label, renderers=[renderer]))
+
+    for entry in colours.legend:
+        if entry.label not in hidden:
+            swatch(f"{entry.label} ({entry.isolates:,})",
+                   Scatter(x="x", y="y", size=11, fill_color=entry.colour, line_color="#404040",
+                           line_width=0.5))
+    for colour, label in rules or []:
+        swatch(label, Line(x="x", y="y", line_color=colour, line_width=3))
+    if shortened:
+        swatch("shortened branch (its length written)",
+               Line(x="x", y="y", line_color="#7a7a7a", line_width=2, line_dash="dashed"))
+    if items:
+        legend = Legend(items=items, title=colours.title or None, location="top_left",
+                        label_text_font_size="10pt", title_text_font_style="bold", glyph_width=16,
+                        border_line_alpha=0.0)
+        plot.add_layout(legend, "right")
+    if colours.scale is not None:
+        scale = colours.scale
+        mapper = LinearColorMapper(palette=scale.colours, low=scale.low, high=scale.high)
+        plot.add_layout(ColorBar(color_mapper=mapper, title=colours.title, width=14,
+                                 title_text_font_style="bold"), "right")
+    if title:
+        plot.title.text = title
+        plot.title.text_font_size = "13pt"
+    return plot
 
 
 def missing_browser() -> str | None:

@@ -44,18 +44,33 @@ def node_positions(layout: Layout, rows: int) -> tuple[np.ndarray, np.ndarray]:
     return x, y
 
 
-def node_sizes(counts: np.ndarray) -> np.ndarray:
-    """Screen diameters of the nodes: area proportional to the isolate count, within sane pixel sizes.
+#: How a node's diameter grows with its isolate count: ``sqrt`` (area proportional to the count, the
+#: default), ``linear`` (diameter proportional) or ``log`` (diameter grows with the logarithm).
+SIZE_SCALES = ("sqrt", "linear", "log")
 
-    A node with ``c >= 1`` isolates gets ``scale * sqrt(c)`` pixels, where ``scale`` is
-    ``ONE_ISOLATE_PX`` or smaller so that the largest node is at most ``LARGEST_NODE_PX``; the result is
-    never below ``SMALLEST_NODE_PX``. A node without isolates gets ``EMPTY_NODE_PX``, smaller than any
-    other. Sizes never decrease as counts grow.
+
+def node_sizes(counts: np.ndarray, scale: str = "sqrt") -> np.ndarray:
+    """Screen diameters of the nodes from their isolate counts, within sane pixel sizes.
+
+    With ``scale="sqrt"`` a node with ``c >= 1`` isolates gets ``k * sqrt(c)`` pixels (its area is
+    proportional to ``c``), with ``"linear"`` ``k * c`` and with ``"log"`` ``k * (1 + ln c)``, where ``k``
+    is ``ONE_ISOLATE_PX`` or smaller so that the largest node is at most ``LARGEST_NODE_PX``; the result
+    is never below ``SMALLEST_NODE_PX``. A node without isolates gets ``EMPTY_NODE_PX``, smaller than
+    any other. Sizes never decrease as counts grow.
+
+    Examples
+    --------
+    >>> node_sizes(np.array([0, 1, 4])).tolist(), node_sizes(np.array([1, 4]), "linear").tolist()
+    ([4.0, 10.0, 20.0], [10.0, 40.0])
     """
+    growth = {"sqrt": np.sqrt, "linear": lambda c: c, "log": lambda c: 1.0 + np.log(np.maximum(c, 1.0))}
+    if scale not in growth:
+        raise ValueError(f"unknown node size scale {scale!r}; choose one of {', '.join(SIZE_SCALES)}")
     counts = np.asarray(counts, dtype=np.float64)
-    largest = counts.max(initial=1.0)
-    scale = min(ONE_ISOLATE_PX, LARGEST_NODE_PX / np.sqrt(max(largest, 1.0)))
-    sizes = np.clip(scale * np.sqrt(counts), SMALLEST_NODE_PX, LARGEST_NODE_PX)
+    grow = growth[scale]
+    largest = float(grow(np.float64(max(counts.max(initial=1.0), 1.0))))
+    k = min(ONE_ISOLATE_PX, LARGEST_NODE_PX / largest)
+    sizes = np.clip(k * grow(np.maximum(counts, 1.0)), SMALLEST_NODE_PX, LARGEST_NODE_PX)
     return np.where(counts > 0, sizes, EMPTY_NODE_PX)
 
 
@@ -162,6 +177,8 @@ class TreeGeometry:
     rules: np.ndarray  # index into RULE_GROUPS of every edge
     profiles: int
     elbows: bool = False
+    #: Edges drawn shorter than they are (dashed, their length written at their middle); None: none.
+    shortened: np.ndarray | None = None
 
     @property
     def nodes(self) -> int:
@@ -179,35 +196,84 @@ class TreeGeometry:
         extra = np.full((self.nodes - self.profiles, *values.shape[1:]), fill, dtype=values.dtype)
         return np.concatenate([values, extra]) if len(extra) else values
 
+    @property
+    def drawn_true(self) -> np.ndarray:
+        """Which edges are drawn as long as they are (all but the shortened ones)."""
+        return np.ones(len(self.parents), dtype=bool) if self.shortened is None else ~self.shortened
+
     def edges(self) -> dict[str, np.ndarray]:
-        """All edges as one NaN-broken polyline (see :func:`edge_path`)."""
-        return edge_path(self.x, self.y, self.parents, self.children, elbows=self.elbows)
+        """The edges drawn as long as they are, as one NaN-broken polyline (see :func:`edge_path`)."""
+        keep = self.drawn_true
+        return edge_path(self.x, self.y, self.parents[keep], self.children[keep], elbows=self.elbows)
+
+    def shortened_edges(self) -> dict[str, np.ndarray]:
+        """The shortened edges as one NaN-broken polyline (drawn dashed)."""
+        cut = ~self.drawn_true
+        return edge_path(self.x, self.y, self.parents[cut], self.children[cut], elbows=self.elbows)
+
+    def shortened_labels(self) -> dict[str, np.ndarray]:
+        """Midpoint and true length text of the shortened edges (see :meth:`edge_labels`)."""
+        labels = self.edge_labels()
+        cut = ~self.drawn_true
+        return {name: np.asarray(column)[cut] for name, column in labels.items()}
 
     def rule_paths(self) -> dict[str, dict[str, np.ndarray]]:
-        """One NaN-broken polyline per rule group present, by group name in :data:`RULE_GROUPS` order."""
-        return {RULE_GROUPS[k]: edge_path(self.x, self.y, self.parents[self.rules == k],
-                                          self.children[self.rules == k], elbows=self.elbows)
+        """One NaN-broken polyline per rule group present, by group name in :data:`RULE_GROUPS` order
+        (shortened edges are left out: they are drawn dashed)."""
+        keep = self.drawn_true
+        return {RULE_GROUPS[k]: edge_path(self.x, self.y, self.parents[keep & (self.rules == k)],
+                                          self.children[keep & (self.rules == k)], elbows=self.elbows)
                 for k in np.unique(self.rules).tolist()}
 
     def edge_labels(self) -> dict[str, np.ndarray]:
         """Midpoint and length text of every edge: ``{"x", "y", "text"}`` (fractions to 3 digits)."""
         whole = np.issubdtype(self.distances.dtype, np.integer)
-        return {"x": (self.x[self.parents] + self.x[self.children]) / 2,
-                "y": (self.y[self.parents] + self.y[self.children]) / 2,
+        if self.elbows:  # the middle of the horizontal part, at the child's height
+            x, y = (self.x[self.parents] + self.x[self.children]) / 2, self.y[self.children]
+        else:
+            x = (self.x[self.parents] + self.x[self.children]) / 2
+            y = (self.y[self.parents] + self.y[self.children]) / 2
+        return {"x": x, "y": y,
                 "text": self.distances.astype(str) if whole
                 else np.array([f"{d:.3g}" for d in self.distances.tolist()], dtype=object)}
 
 
-def tree_geometry(inference: Inference, layout: Layout, counts: np.ndarray) -> TreeGeometry:
+def tree_geometry(inference: Inference, layout: Layout, counts: np.ndarray, size_scale: str = "sqrt",
+                  shortened: np.ndarray | None = None) -> TreeGeometry:
     """The geometry of ``inference`` drawn at ``layout``'s coordinates, profiles sized by isolate
-    ``counts`` (one per profile row), internal nodes as small dots."""
+    ``counts`` (one per profile row) on ``size_scale`` (see :func:`node_sizes`), internal nodes as small
+    dots; ``shortened`` marks the edges the layout draws shorter than they are."""
     x, y = node_positions(layout, len(inference.ids))
     internal = inference.internal
     counts = np.concatenate([np.asarray(counts, dtype=np.int64), np.zeros(internal, np.int64)])
-    sizes = node_sizes(counts)
+    sizes = node_sizes(counts, size_scale)
     sizes[inference.profile_count:] = INTERNAL_NODE_PX
     return TreeGeometry(list(inference.ids), x, y, sizes, counts,
                         np.asarray(inference.parents, dtype=np.int64),
                         np.asarray(inference.children, dtype=np.int64),
                         np.asarray(inference.distances), rule_groups(inference), inference.profile_count,
-                        elbows=layout.algorithm == "rectangular")
+                        elbows=layout.algorithm == "rectangular", shortened=shortened)
+
+
+def inside_polygon(x: np.ndarray, y: np.ndarray, px: np.ndarray, py: np.ndarray) -> np.ndarray:
+    """Which points ``(x, y)`` lie inside the polygon with corners ``(px, py)`` (even-odd rule, as a
+    lasso selects).
+
+    Examples
+    --------
+    >>> inside_polygon(np.array([0.5, 2.0]), np.array([0.5, 0.5]), np.array([0.0, 1, 1, 0]),
+    ...                np.array([0.0, 0, 1, 1])).tolist()
+    [True, False]
+    """
+    x = np.asarray(x, dtype=np.float64)
+    y = np.asarray(y, dtype=np.float64)
+    inside = np.zeros(len(x), dtype=bool)
+    px, py = np.asarray(px, dtype=np.float64), np.asarray(py, dtype=np.float64)
+    for k in range(len(px)):
+        x0, y0, x1, y1 = px[k - 1], py[k - 1], px[k], py[k]
+        if y0 == y1:
+            continue
+        crosses = (y0 > y) != (y1 > y)
+        at = x0 + (y - y0) * (x1 - x0) / (y1 - y0)
+        inside ^= crosses & (x < at)
+    return inside

@@ -7,6 +7,7 @@ The fixtures (``page`` from pytest-playwright, whose ``base_url`` is the dashboa
 
 from __future__ import annotations
 
+import re
 import time
 from pathlib import Path
 
@@ -16,15 +17,20 @@ from browser_support import (
     Shots,
     data_point,
     drag,
+    drag_through,
     open_dashboard,
     plot_point,
     row_button,
     selected_indices,
     selected_project,
+    set_number,
     sign_in,
+    sign_in_button,
     tab,
     table_cell,
     table_row,
+    tree_control,
+    tree_nodes,
 )
 from live_server import Client, LiveServer, cgmlst_file, upload
 from paths import DEMO
@@ -35,6 +41,7 @@ from engine.algorithms import registry
 from engine.algorithms.clusters import cluster_tsv, cut
 from engine.algorithms.registry import infer
 from engine.io.datasets import open_dataset, read_dataset
+from engine.io.tables import isolates_tsv
 
 #: A goeBURST job on the demo dataset: seconds, plus numba's compilation in a new worker.
 JOB_WAIT_MS = 180_000
@@ -328,3 +335,112 @@ def test_epidemic_curve_brush_and_map_click_select_the_tree_nodes(
     page.mouse.move(0, 0)
     curve.scroll_into_view_if_needed()
     shots(page, "tree-tapped")
+
+
+def _ids_in(nodes: dict, box: tuple[float, float, float, float], margin: float) -> set[str]:
+    """The ids of the drawn nodes whose centre is inside ``box`` (x0, y0, x1, y1) grown by ``margin``."""
+    x0, y0, x1, y1 = box
+    return {node for node, x, y in zip(nodes["ids"], nodes["x"], nodes["y"], strict=True)
+            if x0 - margin < x < x1 + margin and y0 - margin < y < y1 + margin}
+
+
+def _selection_text(profiles: int, isolates: int, where: str) -> str:
+    return f"{profiles:,} profiles, {isolates:,} isolates selected {where}"
+
+
+def test_demo_tree_collapse_table_filter_lasso_download_and_address(
+    page: Page, dashboard_server: LiveServer, admin_token: str, shots: Shots, tmp_path: Path
+) -> None:
+    dataset = read_dataset((DEMO / "profiles.tsv").read_bytes(), (DEMO / "isolates.tsv").read_bytes())
+    tree = infer("goeburst", dataset, {"lvs": 3})
+    isolates, ids = dataset.isolates, dataset.profiles.ids
+    links = np.asarray(isolates.profile_rows)
+
+    def isolates_of(profile_ids: set[str]) -> np.ndarray:
+        rows = [ids.index(name) for name in profile_ids]
+        return np.flatnonzero(np.isin(links, rows))
+
+    open_dashboard(page)
+    sign_in(page, admin_token)
+    expect(selected_project(page)).to_have_text("Demo (public)")
+    client = Client(dashboard_server.url, admin_token)
+    demo = next(project["id"] for project in client.json("GET", "/projects") if project["name"] == "Demo")
+    stored = client.json("GET", f"/projects/{demo}/datasets")[0]["id"]
+    tab(page, "Jobs").click()
+    job = client.submit(demo, "goeburst", stored, 3)["job_id"]
+    expect(table_cell(page, job, "status")).to_have_text("succeeded", timeout=JOB_WAIT_MS)
+    row_button(page, job, "Open").click()
+    expect(page.get_by_text("260 profiles, 570 isolates")).to_be_visible()
+    assert len(tree_nodes(page)["ids"]) == 260
+    shots(page, "tree")
+
+    # collapse: every cluster of the engine's cut at d is one drawn node
+    for d in (1, 5):
+        clusters = len(np.unique(cut(tree, d)))
+        set_number(page, "collapse", d)
+        expect(tree_control(page, "drawn")).to_contain_text(f"{clusters:,} nodes drawn")
+        assert len(tree_nodes(page)["ids"]) == clusters
+        shots(page, f"collapsed-at-{d}")
+    set_number(page, "collapse", 0)
+    expect(tree_control(page, "drawn")).to_have_text("260 nodes drawn.")
+
+    # a filter typed in the table's header selects (highlights) the nodes of the isolates it keeps
+    header = tree_control(page, "isolates").locator('.tabulator-col[tabulator-field="country"] input')
+    header.fill("Portugal")
+    header.press("Enter")  # Tabulator filters on a key
+    country = isolates.columns.index("country")
+    portugal = {ids[links[k]] for k, row in enumerate(isolates.rows) if "Portugal" in row[country]}
+    expected = _selection_text(len(portugal), len(isolates_of(portugal)), "in the table")
+    expect(tree_control(page, "selection-message")).to_contain_text(expected)
+    nodes = tree_nodes(page)
+    assert {nodes["ids"][k] for k in nodes["selected"]} == portugal
+    shots(page, "table-filter-highlights-nodes")
+    header.fill("")
+    header.press("Enter")
+    expect(tree_control(page, "selection-message")).to_contain_text("Nothing selected")
+
+    # a lasso around some nodes: the table shows their isolates, the TSV is the engine's
+    page.get_by_title("Lasso Select").first.click()
+    nodes = tree_nodes(page)
+    left, top, width, height = nodes["frame"]
+    inside = [(x, y) for x, y in zip(nodes["x"], nodes["y"], strict=True)
+              if left + 60 < x < left + width - 60 and top + 60 < y < top + height - 60]
+    cx, cy = sorted(inside)[len(inside) // 2]
+    box = (cx - 70, cy - 50, cx + 70, cy + 50)
+    x0, y0, x1, y1 = box
+    drag_through(page, [(x0, y0), (x1, y0), (x1, y1), (x0, y1), (x0, y0)])
+    expect(tree_control(page, "selection-message")).to_contain_text("selected in the tree")
+    nodes = tree_nodes(page)
+    picked = {nodes["ids"][k] for k in nodes["selected"]}
+    assert _ids_in(nodes, box, -2) <= picked <= _ids_in(nodes, box, 2) and picked
+    rows = isolates_of(picked)
+    expect(tree_control(page, "selection-message")).to_contain_text(
+        _selection_text(len(picked), len(rows), "in the tree"))
+    column = isolates.profile_column
+    shown = tree_control(page, "isolates").locator(f'.tabulator-row [tabulator-field="{column}"]')
+    expect(shown).to_have_count(min(len(rows), 12))
+    assert set(shown.all_inner_texts()) <= picked
+    shots(page, "lasso-filters-the-table")
+    with page.expect_download() as download:
+        tree_control(page, "download-isolate-tsv").get_by_role("button").click()
+    saved = tmp_path / "selected.tsv"
+    download.value.save_as(saved)
+    assert saved.read_text() == isolates_tsv(isolates, rows)
+
+    # the address keeps the view: a new page at it shows the same colours, collapse and selection
+    page.locator(".pd-tree-colour-by select").select_option("country")
+    set_number(page, "collapse", 1)
+    clusters = len(np.unique(cut(tree, 1)))
+    expect(tree_control(page, "drawn")).to_contain_text(f"{clusters:,} nodes drawn")
+    expect(page).to_have_url(re.compile(r"collapse=1.*selected=|selected=.*collapse=1"))
+    shots(page, "view-in-the-address")
+    other = page.context.new_page()
+    other.goto(page.url)
+    expect(sign_in_button(other)).to_be_visible()
+    sign_in(other, admin_token)
+    expect(tree_control(other, "drawn")).to_contain_text(f"{clusters:,} nodes drawn")
+    expect(other.locator(".pd-tree-colour-by select")).to_have_value("country")
+    expect(tree_control(other, "selection-message")).to_contain_text(
+        _selection_text(len(picked), len(rows), "by the link"))
+    expect(tree_control(other, "legend")).to_contain_text("Portugal")
+    shots(other, "address-reopened")

@@ -100,7 +100,8 @@ def test_stacks_follow_the_tree_colouring(tree):
 
 
 def test_a_numeric_colouring_gives_one_series():
-    dataset = read_dataset(PROFILES, b"name\tST\tdate\tage\ni1\t1\t2019\t3\ni2\t2\t2020\t4\n")
+    isolates = b"name\tST\tdate\tage\ni1\t1\t2019\t3\ni2\t2\t2020\t4\ni3\t1\t2021\t3\n"
+    dataset = read_dataset(PROFILES, isolates)  # a repeated age: a column the tree may be coloured by
     inference = registry.infer("goeburst", dataset)
     controls = TreeControls.for_tree(dataset, inference)
     controls.colour_by = "age"

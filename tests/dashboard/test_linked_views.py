@@ -36,8 +36,7 @@ def linked(demo: OpenTree) -> tuple[TreeState, LinkedViews, TreeView]:
     controls = TreeControls.for_tree(demo.dataset, demo.inference)
     tree.param.update(content=demo, controls=controls)
     views = LinkedViews(tree)
-    view = TreeView(demo.dataset, demo.inference, demo.layout, controls=controls)
-    views.attach(view)
+    view = TreeView(demo.dataset, demo.inference, demo.layout, controls=controls, selection=tree.selection)
     return tree, views, view
 
 
@@ -91,7 +90,6 @@ def test_a_brushed_window_is_shown_on_the_tree_and_a_tap_on_the_tree_selects(lin
 def test_pies_are_faded_outside_the_selection(linked):
     tree, _, view = linked
     view.controls.colour_by = "country"
-    view.canvas.colour(view.controls.colouring(view.dataset, view.inference).colours)
     tree.selection.choose([0], "table")
     wedges = view.canvas.wedges
     ids = np.asarray(wedges.data["id"], dtype=object)

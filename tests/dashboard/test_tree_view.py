@@ -22,9 +22,12 @@ from engine.algorithms.clusters import cluster_tsv, cut
 from engine.algorithms.layouts import side_by_side
 from engine.algorithms.nomenclature import name_clusters
 from engine.algorithms.partitions import partition
+from engine.algorithms.subsets import induced_subtree
 from engine.io.datasets import read_dataset
 from engine.io.formats import TREE_FORMATS
+from engine.io.newick import to_newick
 from engine.io.partition_table import partition_tsv
+from engine.io.tables import isolates_tsv, profiles_tsv
 from engine.models import Dataset, Inference, Layout
 
 
@@ -63,7 +66,8 @@ def test_edges_are_one_nan_broken_line_at_the_side_by_side_layout(view: TreeView
     fig = view.canvas.figure
     assert fig.output_backend == "webgl" and fig.match_aspect and fig.name == "tree-figure"
     lines = [r for r in fig.renderers if type(r.glyph).__name__ == "Line" and r.visible]
-    assert lines == [view.canvas.edge_line]
+    assert lines == [view.canvas.edge_line, view.canvas.shortened_line]  # no branch is shortened yet
+    assert len(view.canvas.shortened.data["x"]) == 0
     assert view.node_labels.value and view.canvas.node_labels_glyph.visible  # 260 nodes: labels on
     hover = view.canvas.nodes.data["summary"]
     assert "country: " in hover[0] and not any("isolate: DEMO" in text for text in hover)  # no id columns
@@ -94,7 +98,10 @@ def test_colour_by_a_categorical_column_draws_pies_that_add_up(view: TreeView, d
     assert [view.canvas.nodes.data["fill"][r] for r in single] == [colours[found.counts[r].argmax()]
                                                                      for r in single]
     totals = found.counts.sum(axis=0)
-    assert f"{found.categories[0]} <small>({totals[0]} isolates" in view.legend.object
+    legend = view.legend_table.value
+    assert view.legend.object == "<b>country</b>" and view.legend_table.visible
+    assert legend["value"].tolist() == found.categories and legend["isolates"].tolist() == totals.tolist()
+    assert legend["colour"].tolist() == colours and legend["shown"].all()
 
 
 def test_colour_by_a_numeric_column_uses_the_mean_on_a_gradient(view: TreeView, demo) -> None:
@@ -243,3 +250,94 @@ def test_a_partition_colours_by_its_names_lists_its_changes_and_is_downloaded(de
     assert len({fill for fill, name in zip(fills, names, strict=True) if name == "C1"}) == 1
     plain = TreeView(*demo, title="demo: goeBURST")
     assert not plain.changes.visible and plain.downloads["Partition TSV"].disabled
+
+
+def test_collapse_draws_the_engines_clusters_and_a_node_selects_its_profiles(view: TreeView, demo) -> None:
+    dataset, inference = demo[:2]
+    view.collapse.value = 1
+    labels = cut(inference, 1)
+    assert view.drawn.geometry.profiles == len(np.unique(labels))
+    assert f"**{view.drawn.geometry.nodes:,} nodes** drawn" in view.drawn_message.object
+    biggest = np.bincount(labels).argmax()
+    node = view.drawn.groups.drawn(np.flatnonzero(labels == biggest))
+    assert len(node) == 1
+    view.canvas.nodes.selected.indices = node.tolist()  # a tap in the browser
+    assert view.selection.rows == np.flatnonzero(labels == biggest).tolist()
+    assert view.selection.source == "tree" and view.canvas.nodes.selected.indices == node.tolist()
+    picked = view.selection.isolates(dataset.isolates)
+    assert view.table.value.index.tolist() == picked.tolist()
+    assert f"**{len(view.selection.rows):,} profiles, {len(picked):,} isolates selected** in the tree" \
+        in view.selection_message.object
+    view.collapse.value = 5  # beyond the slider's end (the longest edge, 2): typed in its box
+    assert view.drawn.geometry.profiles == len(np.unique(cut(inference, 5))) < len(np.unique(labels))
+    view.collapse.value = 0
+    assert view.drawn.geometry.profiles == dataset.profiles.size
+    assert view.selection.rows == np.flatnonzero(labels == biggest).tolist()  # kept through redraws
+    assert sorted(view.canvas.nodes.selected.indices) == view.selection.rows
+
+
+def test_table_rows_and_filters_select_their_nodes(view: TreeView, demo) -> None:
+    dataset = demo[0]
+    isolates = dataset.isolates
+    view.table.selection = [0, 3]
+    links = np.asarray(isolates.profile_rows)
+    assert view.selection.rows == sorted({int(links[0]), int(links[3])})
+    assert view.selection.source == "table"
+    assert sorted(view.canvas.nodes.selected.indices) == view.selection.rows
+    view.table.selection = []
+    view.table.filters = [{"field": "country", "type": "like", "value": "Portugal"}]
+    country = isolates.columns.index("country")
+    portugal = [k for k, row in enumerate(isolates.rows) if "Portugal" in row[country]]
+    assert view.selection.rows == sorted({int(links[k]) for k in portugal})
+    assert sorted(view.canvas.nodes.selected.indices) == view.selection.rows
+    view.table.filters = []
+    assert view.selection.rows == [] and view.clear_selection.disabled
+
+
+def test_selection_downloads_equal_the_engine_writers(view: TreeView, demo) -> None:
+    dataset, inference = demo[:2]
+    assert all(button.disabled for button in view.selection_downloads.values())
+    rows = metadata.search(dataset, "Portugal").tolist()
+    view.selection.choose(rows, "search")
+    picked = view.selection.isolates(dataset.isolates)
+    selected = {label: asyncio.run(button.callback()).read().decode()
+                for label, button in view.selection_downloads.items()}
+    assert selected["Isolate TSV"] == isolates_tsv(dataset.isolates, picked)
+    assert selected["Profile TSV"] == profiles_tsv(dataset.profiles, rows, dataset.isolates.profile_column)
+    assert selected["Subtree Newick"] == to_newick(induced_subtree(inference, rows))
+    lines = selected["Isolate TSV"].splitlines()
+    column = lines[0].split("\t").index(dataset.isolates.profile_column)
+    ids = {dataset.profiles.ids[row] for row in rows}
+    assert len(lines) == len(picked) + 1 and {line.split("\t")[column] for line in lines[1:]} == ids
+    view.clear_selection.clicks += 1
+    assert view.selection.rows == [] and len(view.table.value) == len(dataset.isolates.rows)
+
+
+def test_categories_are_capped_and_a_legend_click_hides_one(view: TreeView, demo) -> None:
+    view.colour_by.value = "country"
+    total = len(metadata.composition(demo[0], "country").categories)
+    view.max_categories.value = 3
+    legend = view.legend_table.value
+    assert len(legend) <= 4 and "other" in legend["value"].tolist() and total > 3
+    assert legend["isolates"].sum() == len(demo[0].isolates.rows)
+    shown = set(view.canvas.nodes.data["fill"])
+    view.palette.value = next(p for p in view.palette.values if p != view.palette.value)
+    assert set(view.canvas.nodes.data["fill"]) != shown
+    first = legend["value"].iloc[0]
+    view._on_legend_click(type("Click", (), {"row": 0})())
+    assert view.controls.hidden == [first] and not view.legend_table.value["shown"].iloc[0]
+    view.min_group.value = 10_000  # every category is too small: one "other"
+    assert view.legend_table.value["value"].tolist() == ["other"] and view.controls.hidden == []
+
+
+@pytest.mark.skipif(tree_export.missing_browser() is not None, reason=tree_export.NO_CHROMIUM)
+def test_svg_of_the_current_view_has_its_legend_and_the_shortened_branches(view: TreeView) -> None:
+    view.colour_by.value = "country"
+    view.max_categories.value = 3
+    view.long_branches.value = 1  # the demo's edges are 1 or 2 long
+    assert len(view.canvas.shortened_text.data["text"])
+    picture = download(view, "SVG").decode()
+    assert picture.lstrip().startswith("<svg")
+    for entry in view.canvas.scene.colours.legend:
+        assert f"{entry.label} ({entry.isolates:,})" in picture
+    assert "shortened branch" in picture and "demo: goeBURST" in picture

@@ -18,7 +18,8 @@ from paths import FIXTURES
 
 from dashboard.session import Session
 from dashboard.viewmodels.job_form import JobForm, option_values
-from dashboard.viewmodels.page import PageState
+from dashboard.viewmodels.link import ViewLink, decode_rows
+from dashboard.viewmodels.page import NOT_YOURS, PageState
 from dashboard.viewmodels.selection import Selection, rows_of_isolates
 from dashboard.viewmodels.sign_in import HELP
 from dashboard.viewmodels.tree import NO_COLOUR, TreeControls
@@ -190,7 +191,7 @@ def test_launch_watch_open_a_tree_and_colour_it(service: Service) -> None:
     assert tree.content.title == "fixture MLST: goeburst, radial layout"
     assert tree.content.dataset.profiles.size == 12 and len(tree.content.inference.ids) == 12
     controls = tree.controls
-    assert controls.param.colour_by.objects == [NO_COLOUR, "isolate", "country", "year"]
+    assert controls.param.colour_by.objects == [NO_COLOUR, "country", "year"]  # not the isolate id
     assert controls.node_labels and controls.colour_by == NO_COLOUR and not controls.cut_clusters
 
     # colour by a column: the legend lists its values
@@ -319,3 +320,44 @@ def test_the_tree_tab_opens_the_projects_newest_drawing_else_its_newest_tree(ser
     assert (tree.inference_id, tree.visualization_id) == (goeburst.analysis_id, drawing.analysis_id)
     assert tree.content.title == "Demo MLST: goeburst, grapetree layout"
     assert len(tree.content.layout.x) == 260
+
+
+def test_the_address_names_the_view_reopens_it_and_a_selection_becomes_a_dataset(service: Service) -> None:
+    page = signed_in(service)
+    uploaded(page)
+    act(page.form, launch=True)
+    job = finished(page, page.jobs.jobs[-1].id)
+    act(page.jobs, job=job.id, open=True)
+    tree, link = page.tree, page.link
+    assert link.names_a_tree() and (link.project, link.dataset, link.inference) == (
+        page.projects.project, tree.dataset_id, tree.inference_id)
+    tree.controls.param.update(colour_by="country", collapse=1)
+    tree.selection.choose([0, 2, 3, 4], "tree")
+    assert (link.colour, link.collapse, link.selection) == ("country", 1.0, "r0.2-4")
+
+    # a colleague's page opened at that address shows the same view
+    again = PageState(session=Session(service))
+    again.link.param.update({name: getattr(link, name) for name in ViewLink.QUERY})
+    act(again.sign_in, token=service.token, submit=True)  # type: ignore[attr-defined]
+    assert again.tree.status == "open" and again.tree.inference_id == tree.inference_id
+    assert (again.tree.controls.colour_by, again.tree.controls.collapse) == ("country", 1.0)
+    assert again.tree.selection.rows == [0, 2, 3, 4] and again.tree.selection.source == "url"
+
+    # a link to a project the user may not see opens nothing
+    stranger = PageState(session=Session(service))
+    stranger.link.param.update(project="no-such-project", dataset=link.dataset, inference=link.inference)
+    act(stranger.sign_in, token=service.token, submit=True)  # type: ignore[attr-defined]
+    assert stranger.tree.status == "failed" and stranger.tree.message == NOT_YOURS
+    with pytest.raises(ValueError):
+        decode_rows("r0-zzzz", limit=12)
+
+    # the selection as a new dataset, offered for a new inference
+    act(tree, subset_name="picked", save_subset=True)
+    assert tree.saved is not None and page.form.dataset == tree.saved
+    kept = service.catalog.dataset_content(
+        service.catalog.dataset(page.session.user, page.projects.project, tree.saved))
+    whole = tree.content.dataset
+    assert kept.profiles.ids == [whole.profiles.ids[row] for row in (0, 2, 3, 4)]
+    tree.selection.clear()
+    act(tree, save_subset=True)
+    assert tree.subset_message == "Select some nodes (or table rows) first."
