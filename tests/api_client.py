@@ -154,7 +154,7 @@ def new_tree(client: Client, name: str, files: dict[str, tuple[str, bytes]]) -> 
     """Through the API: a new private project ``name`` with a dataset of ``files`` (``profiles`` and
     optionally ``isolates``), its goeBURST tree (lvs 3), that tree's radial layout and its partition at
     thresholds 1 and 3. Their ids under ``project``, ``dataset``, ``inference``, ``visualization``,
-    ``partition``, ``job`` (the inference's) and ``layout_job``."""
+    ``partition``, ``job`` (the inference's), ``layout_job`` and ``partition_job``."""
     project = client.json("POST", "/projects", {"name": name, "visibility": "private"}, expect=201)["id"]
     data, content_type = multipart(files, {"name": name})
     dataset = client.json("POST", f"/projects/{project}/datasets", data=data, content_type=content_type,
@@ -169,4 +169,4 @@ def new_tree(client: Client, name: str, files: dict[str, tuple[str, bytes]]) -> 
     assert client.wait_job(project, partition["job_id"])["status"] == "succeeded"
     return {"project": project, "dataset": dataset, "inference": inference["analysis_id"],
             "visualization": layout["analysis_id"], "partition": partition["analysis_id"],
-            "job": inference["job_id"], "layout_job": layout["job_id"]}
+            "job": inference["job_id"], "layout_job": layout["job_id"], "partition_job": partition["job_id"]}

@@ -228,7 +228,7 @@ def prepare(client: Client, profiles: Path, isolates: Path | None = None) -> Loa
         files["isolates"] = (isolates.name, isolates.read_bytes())
     ids = new_tree(client, "load", files)
     project, dataset = ids["project"], ids["dataset"]
-    known = Known(jobs=[ids["job"], ids["layout_job"]], inferences=[ids["inference"]],
+    known = Known(jobs=[ids["job"], ids["layout_job"], ids["partition_job"]], inferences=[ids["inference"]],
                   visualizations=[(ids["inference"], ids["visualization"])])
     return Load(client.url, client.token, project, dataset, known)
 

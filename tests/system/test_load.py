@@ -31,13 +31,14 @@ from engine.services.root import FIRST_ADMIN, Service
 from engine.services.settings import Settings
 from engine.storage.codec import inference_from_arrays, layout_from_arrays
 from engine.storage.records import RECORD_TYPES, JobRecord
+from engine.storage.surveillance_codec import naming_from_arrays
 
 CLIENTS, REQUESTS = 20, 50
 SETTLE_TIMEOUT = 120.0  # seconds for every job to be final once the clients are done
 #: Fields every stored job has: those clients see, and those the server keeps for itself.
 #: What a stored job holds: every field of a job record.
 STORED_JOB_FIELDS = tuple(field.name for field in dataclasses.fields(JobRecord))
-RESULT_TABLES = ("inferences", "visualizations")
+RESULT_TABLES = ("inferences", "visualizations", "partitions")
 
 
 class WorkerWatch:
@@ -116,7 +117,10 @@ def check_database(folder: Path, posted: set[str]) -> dict[str, Any]:
             assert provenance["job_id"] == origin["provenance"]["job_id"], (record, origin)
         with np.load(folder / "blobs" / f"{record['arrays']}.npz", allow_pickle=False) as stored:
             arrays = {name: stored[name] for name in stored.files}
-        if "inference_id" in record:  # a layout: one point per profile of its tree
+        if "thresholds" in record:  # a partition: a name per profile at each threshold
+            naming = naming_from_arrays(arrays)
+            assert len(naming.names) == len(naming.isolates) > 0 and naming.thresholds, record
+        elif "inference_id" in record:  # a layout: one point per profile of its tree
             layout = layout_from_arrays(arrays, record["algorithm"], record["parameters"])
             assert layout.x.size == layout.y.size == layout.rows.size == len(layout.ids) > 0, record
         else:  # a tree: a forest over all the dataset's profiles
