@@ -23,9 +23,10 @@ from engine.storage.records import JobRecord
 
 JOB_COLUMNS = ["status", "analysis", "algorithm", "parameters", "progress", "duration", "error", "created",
                "id", "analysis_id", "dataset_id", "inference_id"]
-#: Without a running job, the page's timer reads the jobs this often (seconds): jobs launched elsewhere
-#: appear; a job's end is told at once by :meth:`JobWatcher.follow`.
-IDLE_SECONDS = 5.0
+#: Without a running job, the page's timer reads the jobs this often (seconds), so that jobs launched
+#: elsewhere (the API, another page) appear while they run; a job's end is told at once by
+#: :meth:`JobWatcher.follow`.
+IDLE_SECONDS = 1.0
 #: The actions on one job, as the events of :class:`JobWatcher` are named.
 ACTIONS = ("cancel", "remove", "open")
 
