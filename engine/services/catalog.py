@@ -14,7 +14,7 @@ import functools
 import hashlib
 import uuid
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -53,6 +53,9 @@ TEXT_LIMIT = 10_000
 MEMBER_LIMIT = 1_000
 #: Items of each list of a read report kept in a dataset record (the database stays small).
 REPORT_LISTED = 100
+
+#: A record made from an inference (a layout or a partition).
+Made = TypeVar("Made", VisualizationRecord, PartitionRecord)
 
 
 def check_id(value: str, what: str) -> str:
@@ -267,18 +270,13 @@ class Catalog:
     def visualizations(self, user: UserRecord, project_id: str, dataset_id: str,
                        inference_id: str) -> list[VisualizationRecord]:
         """The live visualizations of an inference, oldest first."""
-        inference = self.inference(user, project_id, dataset_id, inference_id)
-        return self.store.select(VisualizationRecord, lambda r: r.inference_id == inference.id
-                                 and not r.deprecated)
+        return self._live_of_inference(VisualizationRecord, user, project_id, dataset_id, inference_id)
 
     def visualization(self, user: UserRecord, project_id: str, dataset_id: str, inference_id: str,
                       visualization_id: str) -> VisualizationRecord:
         """A visualization of an inference, deprecated ones included."""
-        inference = self.inference(user, project_id, dataset_id, inference_id)
-        found = self.store.find(VisualizationRecord, check_id(visualization_id, "visualization"))
-        if found is None or found.inference_id != inference.id:
-            raise NotFoundError(f"there is no visualization {visualization_id} of this inference")
-        return found
+        return self._one_of_inference(VisualizationRecord, "visualization", user, project_id, dataset_id,
+                                      inference_id, visualization_id)
 
     def delete_visualization(self, user: UserRecord, project_id: str, dataset_id: str, inference_id: str,
                              visualization_id: str) -> None:
@@ -291,17 +289,27 @@ class Catalog:
     def partitions(self, user: UserRecord, project_id: str, dataset_id: str,
                    inference_id: str) -> list[PartitionRecord]:
         """The live partitions of an inference, oldest first."""
-        inference = self.inference(user, project_id, dataset_id, inference_id)
-        return self.store.select(PartitionRecord, lambda r: r.inference_id == inference.id
-                                 and not r.deprecated)
+        return self._live_of_inference(PartitionRecord, user, project_id, dataset_id, inference_id)
 
     def partition(self, user: UserRecord, project_id: str, dataset_id: str, inference_id: str,
                   partition_id: str) -> PartitionRecord:
         """A partition of an inference, deprecated ones included."""
+        return self._one_of_inference(PartitionRecord, "partition", user, project_id, dataset_id,
+                                      inference_id, partition_id)
+
+    def _live_of_inference(self, kind: type[Made], user: UserRecord, project_id: str, dataset_id: str,
+                           inference_id: str) -> list[Made]:
+        """The live records of ``kind`` (visualizations, partitions) made from an inference."""
         inference = self.inference(user, project_id, dataset_id, inference_id)
-        found = self.store.find(PartitionRecord, check_id(partition_id, "partition"))
+        return self.store.select(kind, lambda r: r.inference_id == inference.id and not r.deprecated)
+
+    def _one_of_inference(self, kind: type[Made], label: str, user: UserRecord, project_id: str,
+                          dataset_id: str, inference_id: str, record_id: str) -> Made:
+        """The record ``record_id`` of ``kind`` made from an inference (NotFoundError naming ``label``)."""
+        inference = self.inference(user, project_id, dataset_id, inference_id)
+        found = self.store.find(kind, check_id(record_id, label))
         if found is None or found.inference_id != inference.id:
-            raise NotFoundError(f"there is no partition {partition_id} of this inference")
+            raise NotFoundError(f"there is no {label} {record_id} of this inference")
         return found
 
     def partition_content(self, record: PartitionRecord) -> Naming:
@@ -315,7 +323,7 @@ class Catalog:
 
     # -- helpers ---------------------------------------------------------------------------------
 
-    def _deprecate(self, kind: type[R], match: Callable[[R], bool]) -> None:
+    def _deprecate(self, kind: type[Made], match: Callable[[R], bool]) -> None:
         self.store.update_where(kind, lambda r: match(r) and not r.deprecated,
                                 lambda r: {"deprecated": True})
 
