@@ -53,10 +53,16 @@ class TreeTab:
         """The tab's layout."""
         return self.body
 
+    def _replace_view(self, view: TreeView | None) -> None:
+        """Show ``view`` from now on; the view shown before stops following the shared selection."""
+        if self.view is not None:
+            self.view.close()
+        self.view = view
+
     async def _on_status(self, _event: object) -> None:
         tree = self.tree
         if tree.status != "open":
-            self.view = None
+            self._replace_view(None)
             spinner = [pn.indicators.LoadingSpinner(value=True, size=40, label="loading")]
             shown = spinner if tree.status == "loading" else []
             self.content.objects = [*shown, pn.pane.Markdown(tree.message)]
@@ -71,8 +77,10 @@ class TreeTab:
             _log.exception("drawing tree %s failed", content.title)
             view = None
         if tree.content is not content or tree.status != "open":  # another tree was asked for meanwhile
+            if view is not None:
+                view.close()
             return
-        self.view = view
+        self._replace_view(view)
         if view is None:
             self.content.objects = [pn.pane.Markdown(
                 "**The tree could not be drawn** because of an error in the server; it was logged.")]

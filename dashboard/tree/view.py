@@ -132,8 +132,9 @@ class TreeView:
     ``branch_scale``, ``size_scale`` (Select), ``max_categories``, ``min_group`` (IntInput), ``search``
     (TextInput), ``search_message``, ``select_found`` (Button), ``node_labels``, ``edge_labels``,
     ``edge_rules``, ``cut_clusters`` (Checkboxes), ``label_size``, ``threshold`` (IntSlider),
-    ``collapse``, ``long_branches`` (EditableFloatSlider), ``clusters`` (Tabulator), ``changes``
-    (Tabulator: the changes of the partition shown, hidden without one), ``legend`` (HTML: title, colour
+    ``collapse``, ``long_branches`` (FloatInput; ``collapse_slider`` and ``long_branches_slider`` are
+    FloatSliders bound to the same controls), ``clusters`` (Tabulator), ``changes`` (Tabulator: the
+    changes of the partition shown, hidden without one), ``legend`` (HTML: title, colour
     bar, edge rules) and ``legend_table`` (Tabulator: a click on a row hides or shows its category),
     ``drawn_message`` (how many nodes are drawn), ``downloads`` (FileDownload by label: one per tree
     format of :data:`~engine.io.formats.TREE_FORMATS`, Cluster TSV, Partition TSV, PNG, SVG),
@@ -240,6 +241,21 @@ class TreeView:
         return kind.from_param(self.controls.param[attribute],
                                css_classes=[f"pd-tree-{attribute.replace('_', '-')}"], **options)
 
+    def _number_and_slider(self, attribute: str) -> tuple[pn.widgets.FloatInput, pn.widgets.FloatSlider]:
+        """A number box (labelled, with the control's CSS class) and a slider under it, both bound to the
+        control ``attribute``. (Not Panel's EditableFloatSlider: its number box registers a JavaScript
+        callback in a process-wide registry that keeps every such widget, and the view behind it, alive.)"""
+        start, end = self.controls.param[attribute].bounds  # typed, any d: not the slider's soft range
+        box = self._widget(pn.widgets.FloatInput, attribute, start=start, end=end, width=_WIDGET_WIDTH - 30)
+        slider = pn.widgets.FloatSlider.from_param(
+            self.controls.param[attribute], name="", show_value=False, width=_WIDGET_WIDTH - 30,
+            css_classes=[f"pd-tree-{attribute.replace('_', '-')}-slider"])
+        return box, slider
+
+    def _paired(self, attribute: str) -> pn.Column:
+        """The number box of the control ``attribute`` above its slider."""
+        return pn.Column(getattr(self, attribute), getattr(self, f"{attribute}_slider"), margin=0)
+
     def _build_widgets(self) -> None:
         controls = self.controls
         columns = controls.param.colour_by.objects[1:]
@@ -276,9 +292,8 @@ class TreeView:
                                               description="Select the nodes Find matched (the table then "
                                                           "shows their isolates).")
         self.select_found.on_click(lambda _event: self.selection.choose(self._found, "search"))
-        self.collapse = self._widget(pn.widgets.EditableFloatSlider, "collapse", width=_WIDGET_WIDTH - 30)
-        self.long_branches = self._widget(pn.widgets.EditableFloatSlider, "long_branches",
-                                          width=_WIDGET_WIDTH - 30)
+        self.collapse, self.collapse_slider = self._number_and_slider("collapse")
+        self.long_branches, self.long_branches_slider = self._number_and_slider("long_branches")
         self.branch_scale = self._widget(pn.widgets.Select, "branch_scale", width=_WIDGET_WIDTH)
         self.size_scale = self._widget(pn.widgets.Select, "size_scale", width=_WIDGET_WIDTH)
         self.node_labels = self._widget(pn.widgets.Checkbox, "node_labels", disabled=not labels_ok)
@@ -342,9 +357,14 @@ class TreeView:
                               "size_scale", "node_labels", "label_by", "label_size", "edge_labels",
                               "edge_rules"])
         watch(self._on_search, "search")
-        self.selection.param.watch(self._on_selection, "rows")
+        self._selection_watcher = self.selection.param.watch(self._on_selection, "rows")
         self.table.param.watch(self._on_table_selection, "selection")
         self.table.param.watch(self._on_table_filters, "filters")
+
+    def close(self) -> None:
+        """Stop following the shared selection, which outlives this view: after it the view is
+        referenced only by what shows it, and is freed with it."""
+        self.selection.param.unwatch(self._selection_watcher)
 
     def _build_downloads(self) -> dict[str, pn.widgets.FileDownload]:
         downloads = {
@@ -614,11 +634,13 @@ class TreeView:
                  pn.Column(self.legend, self.legend_table, css_classes=["pd-tree-legend"], margin=0),
                  title="Colours"),
             card(self.search, self.search_message, self.select_found, title="Find"),
-            card(_help(self.collapse, "Merge every edge this long or shorter: each cluster at this distance "
-                                      "becomes one node, its isolates pooled (size and pie recomputed), "
-                                      "as GrapeTree's collapse. 0 shows the whole tree."),
-                 _help(self.long_branches, "Draw edges longer than this as long as this, dashed, with their "
-                                           "true length written beside them. 0: off."),
+            card(_help(self._paired("collapse"),
+                       "Merge every edge this long or shorter: each cluster at this distance becomes one "
+                       "node, its isolates pooled (size and pie recomputed), as GrapeTree's collapse. "
+                       "0 shows the whole tree."),
+                 _help(self._paired("long_branches"),
+                       "Draw edges longer than this as long as this, dashed, with their true length written "
+                       "beside them. 0: off."),
                  self.branch_scale, self.size_scale, title="Branches and nodes"),
             card(_help(self.node_labels, "Write each node's label next to it (off by default above "
                                          f"{NODE_LABELS_MAX:,} nodes; not in the overview of very large "

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import shutil
+import weakref
 
 import numpy as np
 import panel as pn
@@ -16,6 +18,7 @@ from dashboard.tree import view as tree_view
 from dashboard.tree.geometry import RULE_GROUPS, node_sizes, pie_wedges, zoom_box
 from dashboard.tree.overview import OverviewTree
 from dashboard.tree.view import TreeView
+from dashboard.viewmodels.selection import Selection
 from dashboard.viewmodels.tree import NO_COLOUR, PARTITION_CHOICE, TreeControls
 from engine.algorithms import metadata, registry
 from engine.algorithms.clusters import cluster_tsv, cut
@@ -274,6 +277,22 @@ def test_collapse_draws_the_engines_clusters_and_a_node_selects_its_profiles(vie
     assert view.drawn.geometry.profiles == dataset.profiles.size
     assert view.selection.rows == np.flatnonzero(labels == biggest).tolist()  # kept through redraws
     assert sorted(view.canvas.nodes.selected.indices) == view.selection.rows
+
+
+def test_a_closed_view_is_freed_while_the_sessions_selection_lives_on(demo) -> None:
+    # A session keeps one selection for every tree it opens; a view it replaced must not stay in memory
+    # (each tree opened in the dashboard used to keep its view, about 3 MB, until the server stopped).
+    shared = Selection()
+    first = TreeView(*demo, selection=shared)
+    first.collapse.value = 1
+    gone = weakref.ref(first)
+    first.close()
+    del first
+    gc.collect()
+    assert gone() is None
+    second = TreeView(*demo, selection=shared)
+    shared.choose(np.arange(3), "table")  # the selection still reaches the view that shows it
+    assert sorted(second.canvas.nodes.selected.indices) == [0, 1, 2]
 
 
 def test_table_rows_and_filters_select_their_nodes(view: TreeView, demo) -> None:
