@@ -346,6 +346,31 @@ def hidden(colours: NodeColours, categories: Collection[str]) -> NodeColours:
                    composition=Composition(found.categories, counts), visible=visible)
 
 
+def isolate_slots(colours: NodeColours, dataset: Dataset, max_categories: int) -> np.ndarray | None:
+    """The legend entry (index into ``colours.legend``) of every isolate of ``dataset`` under the
+    categorical colouring ``colours``, -1 for an isolate without a profile; None for a numeric or single
+    colouring, or a dataset without isolates.
+
+    An isolate column's colouring (made with ``max_categories``) places each isolate by its own value, a
+    value merged away (rare, or in a group below the smallest size) in "other"; a colouring of profile
+    rows (clusters, a partition's names, the profiles added) places it with its profile.
+    """
+    found = colours.composition
+    if found is None or dataset.isolates is None:
+        return None
+    rows = np.asarray(dataset.isolates.profile_rows, dtype=np.int64)
+    members = rows >= 0
+    slots = np.full(len(rows), -1, dtype=np.int64)
+    if colours.column:
+        names, of_isolate = metadata.isolate_categories(dataset, colours.column, max_categories)
+        final = {name: j for j, name in enumerate(found.categories)}
+        moved = np.array([final.get(name, final.get(metadata.OTHER, -1)) for name in names], dtype=np.int64)
+        slots[members] = moved[of_isolate[members]]
+    else:
+        slots[members] = found.counts.argmax(axis=1)[rows[members]]
+    return slots
+
+
 def legend_rows(colours: NodeColours, hidden_categories: Collection[str] = ()) -> dict[str, list]:
     """The legend as table columns: ``colour``, ``value``, ``isolates``, ``profiles`` and ``shown``
     (False for the hidden categories), one row per entry."""

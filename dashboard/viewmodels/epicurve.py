@@ -2,11 +2,12 @@
 and a time window brushed on it turned into the shared selection.
 
 :class:`EpiCurve` follows a :class:`~dashboard.viewmodels.tree.TreeState`: its content (the isolates),
-its controls (the colour-by column or the cluster cut decide the stacks, with the tree legend's order and
-colours) and its :class:`~dashboard.viewmodels.selection.Selection`. :meth:`EpiCurve.brush` selects the
-profiles of the isolates in the bins a window overlaps; whoever selected, :attr:`EpiCurve.curve` counts
-the isolates of the selected profiles apart (``selected``), so the view can draw that part in full colour.
-Only isolates that belong to a profile of the tree are counted (as in the tree's legend).
+its controls (the stacks are the tree's colouring: its categories in the legend's order and colours,
+without those the legend hides) and its :class:`~dashboard.viewmodels.selection.Selection`.
+:meth:`EpiCurve.brush` selects the profiles of the isolates in the bins a window overlaps; whoever
+selected, :attr:`EpiCurve.curve` counts the isolates of the selected profiles apart (``selected``), so
+the view can draw that part in full colour. Only isolates that belong to a profile of the tree are
+counted (as in the tree's legend).
 """
 
 from __future__ import annotations
@@ -17,15 +18,16 @@ from typing import Any
 import numpy as np
 import param
 
-from dashboard.tree.colours import MAX_CATEGORIES, PLAIN_FILL, cluster_colours, palette_for
+from dashboard.tree.colours import PLAIN_FILL, isolate_slots
 from dashboard.viewmodels.selection import Selection, rows_of_isolates
 from dashboard.viewmodels.tree import NO_COLOUR, TreeControls, TreeState
-from engine.algorithms import dates, metadata
-from engine.algorithms.clusters import cut
+from engine.algorithms import dates
 from engine.models import Dataset, Inference
 
 #: The one series of a curve that is not split (no colour-by column, or a numeric one).
 ALL_ISOLATES = "isolates"
+#: The tree controls the stacks follow.
+COLOURING = ("colour_by", "cut_clusters", "threshold", "palette", "max_categories", "min_group", "hidden")
 #: Who made the selection, in words, by :attr:`Selection.source`.
 SOURCE_WORDS = {"tree": "the nodes selected in the tree", "table": "the rows selected in the table",
                 "epicurve": "the time window brushed on the curve", "map": "the place picked on the map",
@@ -35,33 +37,37 @@ SOURCE_WORDS = {"tree": "the nodes selected in the tree", "table": "the rows sel
 @dataclass(frozen=True)
 class Stacks:
     """What the bars are split into: ``categories`` (bottom first) with their ``colours``, the category
-    of every isolate in ``slots`` (-1: not counted, no profile) and a ``title`` (the colouring's)."""
+    of every isolate in ``slots`` (-1: not counted: no profile, or a category the legend hides), a
+    ``title`` (the colouring's) and how many isolates the legend's ``hidden`` categories hold."""
 
     title: str
     categories: list[str]
     colours: list[str]
     slots: np.ndarray
+    hidden: int = 0
 
 
 def stacks(dataset: Dataset, inference: Inference, controls: TreeControls | None) -> Stacks:
-    """The stacks that match the tree's colouring: clusters when the cut is on, the categories of a text
-    colour-by column (the legend's order and colours), else one series (nothing, or a number column)."""
+    """The stacks of the tree's colouring exactly (:meth:`TreeControls.colouring`: clusters, a partition's
+    names, the profiles added or a text column, with the palette, category cap and smallest group of the
+    controls, in the legend's order and colours), without the categories the legend hides; one series
+    for no colouring or a number column."""
     isolates = dataset.isolates
     rows = np.asarray(isolates.profile_rows, np.int64) if isolates is not None else np.zeros(0, np.int64)
-    members = rows >= 0
-    if controls is not None and controls.cut_clusters:
-        labels = cut(inference, controls.threshold)
-        legend = cluster_colours(labels, np.asarray(dataset.counts), controls.threshold)
-        slot_of_row = np.minimum(labels, len(legend.legend)) - 1
-        slots = np.full(len(rows), -1, np.int64)
-        slots[members] = slot_of_row[rows[members]]
-        entries = legend.legend
-        return Stacks(legend.title, [e.label for e in entries], [e.colour for e in entries], slots)
-    column = controls.colour_by if controls is not None else NO_COLOUR
-    if column != NO_COLOUR and not metadata.is_numeric(dataset, column):
-        categories, slots = metadata.isolate_categories(dataset, column, MAX_CATEGORIES)
-        return Stacks(column, categories, palette_for(categories), slots)
-    return Stacks("", [ALL_ISOLATES], [PLAIN_FILL], np.where(members, 0, -1).astype(np.int64))
+    single = Stacks("", [ALL_ISOLATES], [PLAIN_FILL], np.where(rows >= 0, 0, -1).astype(np.int64))
+    if controls is None or (controls.colour_by == NO_COLOUR and not controls.cut_clusters):
+        return single
+    colours = controls.colouring(dataset, inference).colours
+    slots = isolate_slots(colours, dataset, controls.max_categories)
+    if slots is None:
+        return single
+    entries = colours.legend
+    shown = [j for j, entry in enumerate(entries) if entry.label not in controls.hidden]
+    renumber = np.full(len(entries) + 1, -1, np.int64)  # the last place: -1 stays -1
+    renumber[shown] = np.arange(len(shown))
+    kept = renumber[slots]
+    return Stacks(colours.title, [entries[j].label for j in shown], [entries[j].colour for j in shown], kept,
+                  hidden=int(((slots >= 0) & (kept < 0)).sum()))
 
 
 @dataclass(frozen=True)
@@ -174,6 +180,11 @@ def _same(old: list, new: list) -> bool:
         a == b if isinstance(a, str | tuple | None) else a is b for a, b in zip(old, new, strict=True))
 
 
+def _frozen(value: object) -> object:
+    """``value`` with lists as tuples (compared by value)."""
+    return tuple(value) if isinstance(value, list) else value
+
+
 class EpiCurve(param.Parameterized):
     """The epidemic curve's state over the open tree (see the module docstring).
 
@@ -252,8 +263,7 @@ class EpiCurve(param.Parameterized):
             self._controls.param.unwatch(self._controls_watcher)
         self._controls, self._controls_watcher = controls, None
         if controls is not None:
-            self._controls_watcher = controls.param.watch(lambda _e: self._refresh(),
-                                                          ["colour_by", "cut_clusters", "threshold"])
+            self._controls_watcher = controls.param.watch(lambda *_events: self._refresh(), list(COLOURING))
 
     def _on_choice(self, *_events: object) -> None:
         if self._quiet:
@@ -289,7 +299,7 @@ class EpiCurve(param.Parameterized):
         """The stacks of the tree's colouring (:func:`stacks`, kept until the colouring changes)."""
         controls = self.tree.controls
         made_of = [dataset, inference, None if controls is None else
-                   (controls.colour_by, controls.cut_clusters, controls.threshold)]
+                   tuple(_frozen(getattr(controls, name)) for name in COLOURING)]
         if self._stacked is None or not _same(self._stacked[0], made_of):
             self._stacked = (made_of, stacks(dataset, inference, controls))
         return self._stacked[1]
@@ -301,6 +311,8 @@ class EpiCurve(param.Parameterized):
             quoted = ", ".join(repr(value) if value else "empty" for value in found.examples)
             parts.append(f"{found.undated:,} without a date ({quoted}{', ...' if found.undated > 3 else ''}) "
                          "are not shown.")
+        if found.stacks.hidden:
+            parts.append(f"{found.stacks.hidden:,} of categories hidden in the tree's legend are not shown.")
         if found.coarse:
             parts.append(f"{found.coarse:,} with a date too coarse for a {found.unit} (only a year or a "
                          "month) are not shown: choose a longer bin to see them.")

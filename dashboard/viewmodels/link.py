@@ -1,5 +1,5 @@
-"""The view in the page's address: which tree, drawn how, with which selection, so that a copied link
-opens the same view for a colleague who may see the project.
+"""The view in the page's address: which tree, drawn how, with which partition's names and selection, so
+that a copied link opens the same view for a colleague who may see the project.
 
 :class:`ViewLink` holds the address's query parameters as plain values (the page keeps them in the
 URL with Panel's location); :func:`encode_rows` and :func:`decode_rows` write a selection of profile
@@ -102,6 +102,8 @@ class ViewLink(param.Parameterized):
     dataset = param.String(default=None, allow_None=True, doc="The dataset's id.")
     inference = param.String(default=None, allow_None=True, doc="The tree's (inference's) id.")
     drawing = param.String(default=None, allow_None=True, doc="The drawing's (visualization's) id.")
+    partition = param.String(default=None, allow_None=True,
+                             doc="The partition whose cluster names the tree shows (None: its newest).")
     colour = param.String(default=None, allow_None=True, doc="The column the nodes are coloured by.")
     collapse = param.Number(default=None, allow_None=True, bounds=(0, None),
                             doc="The collapse distance (0: the whole tree).")
@@ -110,7 +112,7 @@ class ViewLink(param.Parameterized):
     #: The address's names of the parameters (short, as users see them).
     QUERY: ClassVar[dict[str, str]] = {
         "project": "project", "dataset": "dataset", "inference": "tree", "drawing": "drawing",
-        "colour": "colour", "collapse": "collapse", "selection": "selected"}
+        "partition": "partition", "colour": "colour", "collapse": "collapse", "selection": "selected"}
 
     def names_a_tree(self) -> bool:
         """Whether the address names a tree to open."""

@@ -67,7 +67,8 @@ class PageState(SessionModel):
         if self.projects.project != wanted["project"]:
             self.tree.param.update(status="failed", message=NOT_YOURS)
             return
-        await self.tree.show(wanted["dataset"], wanted["inference"], wanted["drawing"] or None)
+        await self.tree.show(wanted["dataset"], wanted["inference"], wanted["drawing"] or None,
+                             wanted["partition"] or None)
         controls, content = self.tree.controls, self.tree.content
         if self.tree.status != "open" or controls is None or content is None:
             return
@@ -96,7 +97,8 @@ class PageState(SessionModel):
             controls.param.watch(self._on_controls, ["colour_by", "collapse"])
             self._watched = controls
         self.link.param.update(project=self.projects.project, dataset=tree.dataset_id,
-                               inference=tree.inference_id, drawing=tree.visualization_id)
+                               inference=tree.inference_id, drawing=tree.visualization_id,
+                               partition=tree.content.partition_id if tree.content is not None else None)
         self._on_controls()
         self._on_selection()
 

@@ -99,6 +99,24 @@ def test_stacks_follow_the_tree_colouring(tree):
     assert model.curve.stacks.categories == [ALL_ISOLATES] and model.curve.stacks.colours == [PLAIN_FILL]
 
 
+def test_stacks_take_the_trees_palette_groups_and_hidden_categories(tree):
+    model = monthly(tree)
+    controls = tree.controls
+    controls.param.update(colour_by="country", palette="category20")
+    assert model.curve.stacks.colours == palette_for(["PT", "ES"], "category20")
+    assert model.curve.stacks.colours == [e.colour for e in controls.colouring(
+        tree.content.dataset, tree.content.inference).colours.legend]
+    controls.min_group = 4  # ES has 3 isolates with a profile: merged into "other", as in the tree
+    found = model.curve
+    assert found.stacks.categories == ["PT", "other"]
+    assert found.counts.tolist() == [[1, 1], [0, 0], [2, 0], [0, 1]]
+    controls.hidden = ["other"]  # hidden in the tree's legend: left out of the curve, and said so
+    found = model.curve
+    assert found.stacks.categories == ["PT"] and found.stacks.hidden == 3
+    assert found.counts.tolist() == [[1], [0], [2], [0]]
+    assert "3 of categories hidden in the tree's legend are not shown." in model.message
+
+
 def test_a_numeric_colouring_gives_one_series():
     isolates = b"name\tST\tdate\tage\ni1\t1\t2019\t3\ni2\t2\t2020\t4\ni3\t1\t2021\t3\n"
     dataset = read_dataset(PROFILES, isolates)  # a repeated age: a column the tree may be coloured by

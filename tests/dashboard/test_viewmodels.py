@@ -361,3 +361,18 @@ def test_the_address_names_the_view_reopens_it_and_a_selection_becomes_a_dataset
     tree.selection.clear()
     act(tree, save_subset=True)
     assert tree.subset_message == "Select some nodes (or table rows) first."
+
+    # the partition whose names are shown is in the address too: a newer one does not replace it
+    user, project = page.session.user, page.projects.project
+    cuts = [service.analyses.submit(user, project, JobRequest("partition", "cluster-codes", tree.dataset_id,
+                                                              tree.inference_id, {"thresholds": [k]}))
+            for k in (1, 2)]
+    assert all(finished(page, cut.id).status == "succeeded" for cut in cuts)
+    asyncio.run(tree.show(tree.dataset_id, tree.inference_id, tree.visualization_id, cuts[0].analysis_id))
+    assert link.partition == cuts[0].analysis_id
+    later = PageState(session=Session(service))
+    later.link.param.update({name: getattr(link, name) for name in ViewLink.QUERY})
+    act(later.sign_in, token=service.token, submit=True)  # type: ignore[attr-defined]
+    assert later.tree.content.partition_id == cuts[0].analysis_id
+    assert later.tree.content.naming.thresholds == (1.0,)
+
