@@ -13,6 +13,10 @@ export PORT PHYLODASH_ADDRESS PHYLODASH_DATA
 
 VENV_PYTHON := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+# Numba's kernels compiled into its cache (in engine's __pycache__ folders): recorded by a stamp, redone
+# after an install or a change to engine/, so neither a user's first job nor a timed test pays a compile.
+KERNELS := $(VENV)/.kernels-compiled
+ENGINE_SOURCES := $(shell find engine -name '*.py')
 BENCH_SCRIPTS := $(sort $(wildcard bench/bench_*.py))
 # Debian's Chromium and ChromeDriver: the browser tests and bench/bench_dashboard.py drive them.
 CHROMIUM := /usr/bin/chromium
@@ -28,16 +32,16 @@ define require_python_311
 endef
 
 .DEFAULT_GOAL := help
-.PHONY: help install browser serve test bench lint clean
+.PHONY: help install kernels browser serve test bench lint clean
 
 help:
 	@echo "PhyloDash make targets:"
 	@echo "  make install  create $(VENV) with $(PYTHON) (3.11+) and install PhyloDash with its dev extra"
 	@echo "  make browser  install Debian's chromium and chromium-driver (as root, with apt-get) when missing"
-	@echo "  make serve    install if needed, then serve the dashboard and the REST API on"
+	@echo "  make kernels  compile numba's kernels into its cache (python -m engine compile) when engine/ changed"
+	@echo "  make serve    install and kernels if needed, then serve the dashboard and the REST API on"
 	@echo "                http://$$PHYLODASH_ADDRESS:$$PORT (data in $$PHYLODASH_DATA)"
-	@echo "  make test     install and browser if needed, then ruff, the layer rule, numba's kernels compiled"
-	@echo "                (python -m engine compile: tests time the work, not a first compile) and the pytest suite"
+	@echo "  make test     install, kernels and browser if needed, then ruff, the layer rule and the pytest suite"
 	@echo "  make bench    install and browser if needed, then run every bench/bench_*.py and print its figures"
 	@echo "  make lint     ruff check and the layer rule (lint-imports)"
 	@echo "  make clean    remove $(VENV) and the caches"
@@ -56,6 +60,13 @@ $(STAMP): pyproject.toml $(VENV_PYTHON)
 	$(VENV)/bin/pip install -e ".[dev]"
 	@touch $@
 
+kernels: $(KERNELS)
+
+$(KERNELS): $(STAMP) $(ENGINE_SOURCES)
+	@echo "Compiling numba's kernels (the first time after an install takes a few minutes)"
+	$(VENV_PYTHON) -m engine compile
+	@touch $@
+
 browser:
 	@if [ -x $(CHROMIUM) ] && [ -x $(CHROMEDRIVER) ]; then exit 0; fi; \
 	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
@@ -67,15 +78,14 @@ browser:
 			"install them with: sudo apt-get install chromium chromium-driver"; \
 	fi
 
-serve: install
+serve: install kernels
 	exec $(VENV)/bin/panel serve dashboard/app.py --plugins api.plugin --index app \
 		--address $(PHYLODASH_ADDRESS) --port $(PORT) \
 		--allow-websocket-origin $(PHYLODASH_ADDRESS):$(PORT) --allow-websocket-origin localhost:$(PORT)
 
-test: install browser
+test: install kernels browser
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/lint-imports
-	$(VENV_PYTHON) -m engine compile
 	$(VENV_PYTHON) -m pytest
 
 bench: install browser
