@@ -20,7 +20,7 @@ import numpy as np
 from engine.algorithms.distances import mode_code, row_distance
 from engine.algorithms.nomenclature import Naming
 from engine.errors import InputError, ParameterError
-from engine.models import Dataset
+from engine.models import Dataset, Isolates
 
 
 @dataclass(frozen=True)
@@ -53,7 +53,7 @@ class Placement:
         Up to ``nearest`` old isolates with their distance, nearest first, ties by id (length
         first, then characters).
     clusters : tuple of ClusterPlacement
-        One per threshold of the naming, in its order (empty without a naming).
+        One per threshold of the naming, in its order (empty without a naming or a profile).
     """
 
     isolate: str
@@ -93,8 +93,9 @@ def placement_report(
     old_rows : int
         Profile rows of the parent version.
     naming : Naming, optional
-        This run's names (:func:`engine.algorithms.nomenclature.name_clusters`) over the same
-        isolate ids; without it, no clusters are reported.
+        This run's names (:func:`engine.algorithms.nomenclature.name_clusters`) over the profile ids,
+        as a partition names them; an isolate is in the clusters of its profile (one without a
+        profile is in none). Without it, no clusters are reported.
     isolate_ids, profile_rows, new_isolates : optional
         The isolates: their ids, their profile rows (-1: none) and which are new. Default: the
         profiles are the isolates (ids, rows, and rows >= ``old_rows`` are new).
@@ -114,7 +115,7 @@ def placement_report(
         When ``nearest`` is negative or the mode is unknown.
     InputError
         When the isolate arrays differ in length, a profile row is out of range, an old isolate's
-        profile is not an old row, or a new isolate is not in the naming.
+        profile is not an old row, or a new isolate's profile is not in the naming.
 
     Examples
     --------
@@ -156,7 +157,8 @@ def placement_report(
     old_keys = [(len(ids[i]), ids[i]) for i in old_with_profile.tolist()]
     key_rank = np.empty(len(old_keys), np.int64)
     key_rank[sorted(range(len(old_keys)), key=old_keys.__getitem__)] = np.arange(len(old_keys))
-    cluster_of = _clusters(naming, ids, new, targets)
+    profile_of = [profiles.ids[r] if r >= 0 else None for r in rows.tolist()]
+    cluster_of = _clusters(naming, profile_of, new, targets)
     report = []
     for i in targets.tolist():
         profile = profiles.ids[rows[i]] if rows[i] >= 0 else ""
@@ -170,23 +172,61 @@ def placement_report(
     return report
 
 
-def _clusters(naming: Naming | None, ids: list[str], new: np.ndarray, targets: np.ndarray) -> dict:
-    """Each new isolate's cluster placements from a naming."""
+def isolate_ids(isolates: Isolates) -> list[str]:
+    """The id of each isolate of a table: its cell in the first column that is not the profile
+    column, or ``#`` and its 1-based row number when that cell is empty or there is no such column.
+
+    Examples
+    --------
+    >>> table = Isolates(["ST", "name"], [["1", "a"], ["2", ""]], "ST", np.array([0, 1]))
+    >>> isolate_ids(table)
+    ['a', '#2']
+    """
+    others = [k for k, column in enumerate(isolates.columns) if column != isolates.profile_column]
+    return [(row[others[0]] if others and others[0] < len(row) else "") or f"#{n}"
+            for n, row in enumerate(isolates.rows, start=1)]
+
+
+def version_placements(dataset: Dataset, parent_profiles: int, parent_isolates: int, naming: Naming | None,
+                       *, missing: str = "difference", nearest: int = 5) -> list[Placement]:
+    """The placement report of a version of a dataset (:func:`engine.io.versions.append_rows`).
+
+    The parent's rows come first: its ``parent_profiles`` profiles and ``parent_isolates`` isolates.
+    With an isolate table the new isolates are its rows past the parent's (named by
+    :func:`isolate_ids`); without one the new profiles are the new isolates. The rest is
+    :func:`placement_report`.
+    """
+    isolates = dataset.isolates
+    if isolates is None:
+        return placement_report(dataset, parent_profiles, naming, missing=missing, nearest=nearest)
+    rows = np.asarray(isolates.profile_rows, dtype=np.int64)
+    return placement_report(dataset, parent_profiles, naming, isolate_ids=isolate_ids(isolates),
+                            profile_rows=rows, new_isolates=np.arange(len(rows)) >= parent_isolates,
+                            missing=missing, nearest=nearest)
+
+
+def _clusters(naming: Naming | None, profile_of: list[str | None], new: np.ndarray,
+              targets: np.ndarray) -> dict:
+    """Each new isolate's cluster placements from a naming over profile ids (``profile_of[i]``: the
+    profile id of isolate ``i``, None without one; such an isolate gets none)."""
     if naming is None:
         return {}
-    position = {isolate: k for k, isolate in enumerate(naming.isolates)}
-    missing = [ids[i] for i in targets.tolist() if ids[i] not in position]
+    position = {profile: k for k, profile in enumerate(naming.isolates)}
+    missing = [profile_of[i] for i in targets.tolist()
+               if profile_of[i] is not None and profile_of[i] not in position]
     if missing:
-        raise InputError(f"new isolate {missing[0]!r} is not in the naming")
+        raise InputError(f"the profile {missing[0]!r} of a new isolate is not in the naming")
     old_names = [set() for _ in naming.thresholds]
     for i in np.flatnonzero(~new).tolist():
-        if ids[i] in position:
-            for j, name in enumerate(naming.names[position[ids[i]]]):
+        if profile_of[i] in position:
+            for j, name in enumerate(naming.names[position[profile_of[i]]]):
                 if name is not None:
                     old_names[j].add(name)
     out = {}
     for i in targets.tolist():
-        names = naming.names[position[ids[i]]]
+        if profile_of[i] is None:
+            continue
+        names = naming.names[position[profile_of[i]]]
         out[i] = tuple(ClusterPlacement(t, name, name is None or name not in old_names[j])
                        for j, (t, name) in enumerate(zip(naming.thresholds, names, strict=True)))
     return out

@@ -6,6 +6,7 @@ Expected values are worked out by hand in the comments from the literal tables.
 from __future__ import annotations
 
 import doctest
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -13,10 +14,11 @@ from test_goeburst import dataset
 
 import engine.algorithms.placement
 from engine.algorithms.goeburst import goeburst_full
-from engine.algorithms.nomenclature import name_clusters
+from engine.algorithms.nomenclature import Naming, name_clusters
 from engine.algorithms.partitions import isolate_labels, partition
-from engine.algorithms.placement import ClusterPlacement, placement_report
+from engine.algorithms.placement import ClusterPlacement, placement_report, version_placements
 from engine.errors import InputError, ParameterError
+from engine.models import Isolates
 
 # Old profiles "1" [1,1,1], "2" [1,1,2], "3" [5,5,5]; new "4" [1,2,2] (1 from "2", 2 from "1",
 # 3 from "3") and "5" [7,7,7] (3 from everything).
@@ -59,6 +61,36 @@ def test_isolate_tables() -> None:
         ("d", "", -1, ()),
         ("e", "4", 2, (("a", 2), ("b", 3))),
     ]
+
+
+def naming_of_rows() -> Naming:
+    """The naming of test_clusters_with_lasting_names_and_founders: over the profile ids 1..5."""
+    old, new = dataset(ROWS[:3]), dataset(ROWS)
+    ids = ["1", "2", "3", "4", "5"]
+    first = name_clusters(None, ids[:3], isolate_labels(partition(goeburst_full(old), [1, 3]), np.arange(3)),
+                          [1, 3], name_singletons=True)
+    labels = isolate_labels(partition(goeburst_full(new), [1, 3]), np.arange(5))
+    return name_clusters(first.state, ids, labels, [1, 3])
+
+
+def test_isolates_are_in_the_clusters_of_their_profiles() -> None:
+    # Old isolates a (profile 1, C1 at threshold 1) and b (profile 3, C2). New: c (profile 4, in C1
+    # with a), d (no profile: no cluster), e (profile 5: C3 has no old isolate, it founded it; at
+    # threshold 3 everything is C1, which holds a and b).
+    table = Isolates(["name", "ST"], [["a", "1"], ["b", "3"], ["c", "4"], ["", "x"], ["e", "5"]], "ST",
+                     np.array([0, 2, 3, -1, 4]))
+    data = replace(dataset(ROWS), isolates=table)
+    report = version_placements(data, 3, 2, naming_of_rows())
+    assert [(p.isolate, p.profile, p.clusters) for p in report] == [
+        ("c", "4", (ClusterPlacement(1, "C1", False), ClusterPlacement(3, "C1", False))),
+        ("#4", "", ()),  # no name: its row number
+        ("e", "5", (ClusterPlacement(1, "C3", True), ClusterPlacement(3, "C1", False))),
+    ]
+    assert report == placement_report(data, 3, naming_of_rows(), isolate_ids=["a", "b", "c", "#4", "e"],
+                                      profile_rows=table.profile_rows,
+                                      new_isolates=np.array([False, False, True, True, True]))
+    without_table = version_placements(dataset(ROWS), 3, 0, naming_of_rows(), nearest=1)
+    assert without_table == placement_report(dataset(ROWS), 3, naming_of_rows(), nearest=1)
 
 
 def test_bad_input() -> None:
