@@ -260,7 +260,7 @@ class Analyses:
             analysis=request.analysis, algorithm=name, version=version, options=options,
             client_parameters=None if request.client_parameters is None else tuple(request.client_parameters),
             **self._input(user, project_id, dataset, request.inference_id),
-            **self._base(request.analysis, dataset, name, options))
+            **self._base(request.analysis, dataset, name, options, request.inference_id))
         job = job.replace(content_key=_content_key(job))
         earlier = self._equal_result(job)
         if earlier is not None:
@@ -276,14 +276,17 @@ class Analyses:
         return self.runner.subscribe(listener)
 
     def _base(self, analysis: str, dataset: DatasetRecord, algorithm: str,
-              options: dict[str, object]) -> dict[str, Any]:
+              options: dict[str, object], inference_id: str | None) -> dict[str, Any]:
         """The job's base fields: the parent's result an inference of a version extends (or why there
-        is none), the earlier partition a partition inherits its names from."""
+        is none), the earlier partition a partition inherits its names from and, for a version, how it
+        places the new isolates."""
         if analysis == INFERENCE:
             fields, reason = surveillance.extension_base(self.store, dataset, algorithm, options)
             return {**fields, "base_reason": reason}
         if analysis == PARTITION:
-            return surveillance.naming_base(self.store, dataset, options)
+            inference = self.store.get(InferenceRecord, inference_id or "")
+            return {**surveillance.naming_base(self.store, dataset, options),
+                    **surveillance.placement_base(self.store, dataset, inference)}
         return {}
 
     def _input(self, user: UserRecord, project_id: str, dataset: DatasetRecord,
@@ -376,6 +379,8 @@ def _content_key(job: JobRecord) -> str:
     what = [job.analysis, job.algorithm, job.version, dict(job.options), job.input_hash]
     if job.analysis == PARTITION:  # the names depend on the partition they are inherited from
         what.append(job.base_id)
+    if job.placement is not None:  # the placement report on the version (its isolates, its parent)
+        what.append(dict(job.placement))
     return hashlib.sha256(json.dumps(what, sort_keys=True).encode()).hexdigest()
 
 

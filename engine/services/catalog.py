@@ -19,6 +19,7 @@ from typing import Any, TypeVar
 import numpy as np
 
 from engine.algorithms.nomenclature import Naming
+from engine.algorithms.placement import Placement
 from engine.clock import now
 from engine.errors import ForbiddenError, NotFoundError, ParameterError, UnauthorizedError, quoted
 from engine.io.datasets import read_dataset
@@ -42,7 +43,7 @@ from engine.storage.records import (
 )
 from engine.storage.reports import report_to_dict
 from engine.storage.store import Store
-from engine.storage.surveillance_codec import naming_from_arrays
+from engine.storage.surveillance_codec import naming_from_arrays, placements_from_arrays
 
 PUBLIC, PRIVATE = "public", "private"
 VISIBILITIES = (PUBLIC, PRIVATE)
@@ -315,6 +316,15 @@ class Catalog:
     def partition_content(self, record: PartitionRecord) -> Naming:
         """The names (one row per profile, one column per threshold) and changes of a partition."""
         return naming_from_arrays(self.store.get_arrays(record.arrays))
+
+    def partition_placements(self, record: PartitionRecord) -> list[Placement] | None:
+        """The placement report of a partition's new isolates: empty for a dataset that is not a version,
+        None for a partition of a version stored before reports were kept (it has none: run it again)."""
+        report = placements_from_arrays(self.store.get_arrays(record.arrays))
+        if report is not None:
+            return report
+        dataset = self.store.find(DatasetRecord, record.dataset_id)
+        return [] if dataset is None or dataset.parent_id is None else None
 
     def layout_content(self, record: VisualizationRecord) -> Layout:
         """The coordinates of a visualization record."""

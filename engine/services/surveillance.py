@@ -7,7 +7,9 @@ names the clusters from the newest earlier partition, at the same thresholds, of
 of one of the versions it grew from (:mod:`engine.algorithms.nomenclature` has the rules). An
 ``inference`` job with ``goeburst`` or ``goeburst-full`` keeps its extension state with its tree;
 on a version, it extends the parent's newest result of the same algorithm and options, or computes
-in full and says why (:mod:`engine.algorithms.incremental`).
+in full and says why (:mod:`engine.algorithms.incremental`). A partition of a version also places the
+isolates new in it (:func:`engine.algorithms.placement.version_placements`): the nearest old isolates and
+the cluster each joined at each threshold, stored with the names.
 
 The functions with a job record run in a worker process (:func:`infer_goeburst`, :func:`partition_job`);
 the others run in the server when a job is submitted.
@@ -23,6 +25,7 @@ import numpy as np
 from engine.algorithms import incremental
 from engine.algorithms.nomenclature import name_clusters
 from engine.algorithms.partitions import checked_thresholds, default_thresholds, partition
+from engine.algorithms.placement import version_placements
 from engine.errors import ParameterError, quoted
 from engine.models import CancelCheck, Dataset, Profiles, ProgressCallback
 from engine.progress import check_cancel, report
@@ -32,6 +35,7 @@ from engine.storage.store import ArrayReader, Store
 from engine.storage.surveillance_codec import (
     naming_from_arrays,
     naming_to_arrays,
+    placements_to_arrays,
     state_from_arrays,
     state_to_arrays,
 )
@@ -44,6 +48,12 @@ CLUSTER_CODES_VERSION = "1"
 THRESHOLD_LIMIT = 1_000
 #: Options of a partition and their defaults (thresholds: None = the scheme's default list).
 PARTITION_OPTIONS: dict[str, object] = {"thresholds": None, "name_singletons": True}
+#: How many old isolates a placement report lists for each new isolate.
+PLACEMENT_NEAREST = 5
+#: The distance mode of a placement report for GrapeTree's missing-data options (the others are ours):
+#: as-allele is ours; the deletions count the loci called in both, unscaled.
+_GRAPETREE_MISSING = {"as-allele": "allele", "absolute": "ignore", "pair-delete": "ignore",
+                      "complete-delete": "ignore"}
 Arrays = dict[str, np.ndarray]
 
 
@@ -118,6 +128,19 @@ def naming_base(store: Store, dataset: DatasetRecord, options: Mapping[str, obje
     return {"base_id": found[0].id, "base_arrays": (found[0].arrays,)} if found else {}
 
 
+def placement_base(store: Store, dataset: DatasetRecord, inference: InferenceRecord) -> dict[str, Any]:
+    """The job field that makes a partition of a version place its new isolates: ``{"placement":
+    {"dataset_arrays", "parent_profiles", "parent_isolates", "missing"}}`` (the version's arrays, the
+    parent's row counts, the inference's missing-data mode); ``{}`` for a dataset that is not a version."""
+    parent = None if dataset.parent_id is None else store.find(DatasetRecord, dataset.parent_id)
+    if parent is None:
+        return {}
+    missing = str(inference.parameters.get("missing", "difference"))
+    return {"placement": {"dataset_arrays": dataset.arrays, "parent_profiles": parent.profile_count,
+                          "parent_isolates": parent.isolate_count,
+                          "missing": _GRAPETREE_MISSING.get(missing, missing)}}
+
+
 def infer_goeburst(arrays: ArrayReader, job: JobRecord, dataset: Dataset, progress: ProgressCallback,
                    cancel: CancelCheck | None) -> tuple[Arrays, dict[str, Any]]:
     """A goeBURST inference with its extension state (worker side): extended from the parent's result
@@ -145,7 +168,8 @@ def infer_goeburst(arrays: ArrayReader, job: JobRecord, dataset: Dataset, progre
 def partition_job(arrays: ArrayReader, job: JobRecord, source: Arrays, progress: ProgressCallback,
                   cancel: CancelCheck | None) -> Arrays:
     """A partition's names and changes (worker side): the inference ``source`` cut at the job's
-    thresholds, named from the partition the job names as its base (if any)."""
+    thresholds, named from the partition the job names as its base (if any); with the placement report
+    of the new isolates when the job has a ``placement`` (:func:`placement_base`)."""
     tree = inference_from_arrays(source, job.input_algorithm or "", {})
     cut = partition(tree, list(job.options["thresholds"]))
     report(progress, 0.5)
@@ -153,8 +177,15 @@ def partition_job(arrays: ArrayReader, job: JobRecord, source: Arrays, progress:
     previous = naming_from_arrays(arrays.get(job.base_arrays[0])).state if job.base_arrays else None
     naming = name_clusters(previous, cut.ids, cut.labels, cut.thresholds,
                            name_singletons=bool(job.options["name_singletons"]))
+    result = naming_to_arrays(naming)
+    if job.placement is not None:
+        where = job.placement
+        placed = version_placements(dataset_from_arrays(arrays.get(where["dataset_arrays"])),
+                                    int(where["parent_profiles"]), int(where["parent_isolates"]), naming,
+                                    missing=str(where["missing"]), nearest=PLACEMENT_NEAREST)
+        result.update(placements_to_arrays(placed, naming.thresholds))
     report(progress, 1.0)
-    return naming_to_arrays(naming)
+    return result
 
 
 def warm_up(dataset: Dataset) -> Iterator[str]:

@@ -93,7 +93,9 @@ class JobRecord(StoredRecord):
     ``client_parameters`` are kept only to be shown back to the client that sent them. A job that
     builds on an earlier result names it in ``base_id`` and reads its arrays (``base_arrays``): an
     inference of a version extends the parent's result, a partition inherits the names of an earlier
-    one. ``base_reason`` says why an inference of a version has no result to extend.
+    one. ``base_reason`` says why an inference of a version has no result to extend. ``placement``
+    tells a partition of a version how to place the new isolates (see
+    :func:`engine.services.surveillance.placement_base`; None otherwise).
     """
 
     TABLE: ClassVar[str] = "jobs"
@@ -113,6 +115,7 @@ class JobRecord(StoredRecord):
     base_id: str | None = None
     base_arrays: tuple[str, ...] = ()
     base_reason: str | None = None
+    placement: Mapping[str, Any] | None = None
     content_key: str = ""
     status: str = "queued"
     progress: float = 0.0

@@ -4,7 +4,8 @@ A ``goeburst`` or ``goeburst-full`` result keeps, beside its tree, the
 :class:`~engine.algorithms.incremental.GoeburstState` a new version's inference extends (arrays named
 ``state_*`` in the same file). A partition keeps its names (one row per profile, one column per
 threshold, "" for an unnamed single profile), the changes of its run and the nomenclature the next run
-inherits.
+inherits; a partition of a version also keeps the placement report of its new isolates (arrays named
+``placement_*``; a partition stored before those were kept has none).
 """
 
 from __future__ import annotations
@@ -16,9 +17,11 @@ import numpy as np
 from engine.algorithms.goeburst_kernels import KeptEdges
 from engine.algorithms.incremental import GoeburstState
 from engine.algorithms.nomenclature import Change, Naming, Nomenclature
+from engine.algorithms.placement import ClusterPlacement, Placement
 
 Arrays = dict[str, np.ndarray]
 _STATE = "state_"
+_PLACEMENT = "placement_"
 
 
 def _strings(values: list[str]) -> np.ndarray:
@@ -95,3 +98,43 @@ def naming_from_arrays(arrays: Arrays) -> Naming:
                    *(arrays[f"change_{field}"].tolist() for field in
                      ("threshold", "name", "kind", "previous", "absorbed", "size", "added")), strict=True)]
     return Naming(isolates=ids, thresholds=thresholds, names=table, changes=changes, state=state)
+
+
+def placements_to_arrays(report: list[Placement], thresholds: tuple[float, ...]) -> Arrays:
+    """A placement report as arrays named ``placement_*`` (stored beside the partition's names): one row
+    per new isolate; the nearest old isolates padded with "" and -1, the names with "" (unnamed)."""
+    width = max((len(p.nearest) for p in report), default=0)
+    nearest = [[*(i for i, _ in p.nearest), *[""] * (width - len(p.nearest))] for p in report]
+    distances = [[*(d for _, d in p.nearest), *[-1] * (width - len(p.nearest))] for p in report]
+    placed = [bool(p.clusters) for p in report]
+    names = [[c.name or "" for c in p.clusters] or [""] * len(thresholds) for p in report]
+    founded = [[c.founded for c in p.clusters] or [False] * len(thresholds) for p in report]
+    rows = len(report)
+    return {
+        f"{_PLACEMENT}isolate": _strings([p.isolate for p in report]),
+        f"{_PLACEMENT}profile": _strings([p.profile for p in report]),
+        f"{_PLACEMENT}distance": np.array([p.distance for p in report], dtype=np.int64),
+        f"{_PLACEMENT}nearest": np.array(nearest, dtype=str).reshape(rows, width),
+        f"{_PLACEMENT}nearest_distance": np.array(distances, dtype=np.int64).reshape(rows, width),
+        f"{_PLACEMENT}placed": np.array(placed, dtype=bool),
+        f"{_PLACEMENT}name": np.array(names, dtype=str).reshape(rows, len(thresholds)),
+        f"{_PLACEMENT}founded": np.array(founded, dtype=bool).reshape(rows, len(thresholds)),
+    }
+
+
+def placements_from_arrays(arrays: Arrays) -> list[Placement] | None:
+    """The inverse of :func:`placements_to_arrays` over a partition's arrays (its ``thresholds`` give
+    the clusters' thresholds); None when the partition has no report (not a version's, or stored
+    before reports were kept)."""
+    if f"{_PLACEMENT}isolate" not in arrays:
+        return None
+    thresholds = [float(t) for t in arrays["thresholds"].tolist()]
+    columns = ("isolate", "profile", "distance", "nearest", "nearest_distance", "placed", "name", "founded")
+    report = []
+    for isolate, profile, distance, nearest, near, placed, names, founded in zip(
+            *(arrays[f"{_PLACEMENT}{name}"].tolist() for name in columns), strict=True):
+        close = tuple((i, int(d)) for i, d in zip(nearest, near, strict=True) if i)
+        clusters = tuple(ClusterPlacement(t, name or None, bool(f))
+                         for t, name, f in zip(thresholds, names, founded, strict=True)) if placed else ()
+        report.append(Placement(isolate, profile, int(distance), close, clusters))
+    return report

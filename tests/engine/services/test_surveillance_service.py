@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from engine.algorithms import registry
+from engine.algorithms.placement import placement_report
 from engine.errors import ParameterError
 from engine.jobs.runner import FINAL, SUCCEEDED
 from engine.services.analyses import JobRequest
@@ -87,6 +88,24 @@ def test_a_version_is_extended_and_its_partition_keeps_the_names(service: Servic
     changes = service.catalog.partition_content(partition).changes
     assert [(c.threshold, c.name, c.kind, c.added) for c in changes] == [
         (1, "C1", "grew", 1), (1, "C2", "grew", 1), (3, "C1", "grew", 1), (3, "C2", "grew", 1)]
+
+    # The new profiles placed: 6 is one locus from 5 (C2), 7 six loci from everything (unnamed,
+    # founding), 8 is 3's twin (C1); the same report as calling placement_report directly.
+    naming = service.catalog.partition_content(partition)
+    expected = placement_report(service.catalog.dataset_content(second), 205, naming, nearest=5)
+    assert service.catalog.partition_placements(partition) == expected
+    assert [(p.isolate, p.distance, p.nearest[0], [(c.name, c.founded) for c in p.clusters])
+            for p in expected] == [
+        ("6", 1, ("5", 1), [("C2", False), ("C2", False)]), ("7", 6, ("1", 6), [(None, True), (None, True)]),
+        ("8", 0, ("3", 0), [("C1", False), ("C1", False)])]
+    assert service.catalog.partition_placements(service.store.get(PartitionRecord, cut.analysis_id)) == []
+    # A partition of a version stored before reports were kept has none, and says so (None, not []).
+    stored = service.store.get_arrays(partition.arrays)
+    service.store.put_arrays("partitions/before-placements",
+                             {k: v for k, v in stored.items() if not k.startswith("placement_")})
+    older = partition.replace(arrays="partitions/before-placements")
+    assert service.catalog.partition_content(older).names == naming.names
+    assert service.catalog.partition_placements(older) is None
 
 
 def test_a_version_without_a_parent_result_is_computed_in_full_and_says_why(service: Service) -> None:
