@@ -7,11 +7,14 @@ import numpy as np
 
 from engine.algorithms.incremental import extend_goeburst, goeburst_with_state
 from engine.algorithms.nomenclature import name_clusters
+from engine.algorithms.placement import ClusterPlacement, Placement
 from engine.io.datasets import read_dataset
 from engine.io.versions import append_rows
 from engine.storage.surveillance_codec import (
     naming_from_arrays,
     naming_to_arrays,
+    placements_from_arrays,
+    placements_to_arrays,
     state_from_arrays,
     state_to_arrays,
 )
@@ -40,3 +43,16 @@ def test_names_changes_and_the_nomenclature_come_back_equal() -> None:
     back = naming_from_arrays(naming_to_arrays(merged))
     assert back == merged
     assert back.state.retired == {1: frozenset({"C2"}), 2.5: frozenset({"C2"})}  # c's C2 merged into C1
+
+
+def test_placement_reports_come_back_equal_and_a_partition_without_one_has_none() -> None:
+    report = [Placement("a", "1", 2, (("x", 2), ("y", 3)), (ClusterPlacement(5.0, "C1", False),
+                                                            ClusterPlacement(10.5, None, True))),
+              Placement("b", "", -1, (), ()),  # no profile: no distance, nobody near, no cluster
+              Placement("c", "2", 0, (("x", 0),), (ClusterPlacement(5.0, "C4", True),
+                                                   ClusterPlacement(10.5, "C1", False)))]
+    thresholds = (5.0, 10.5)
+    base = {"thresholds": np.array(thresholds)}
+    assert placements_from_arrays({**base, **placements_to_arrays(report, thresholds)}) == report
+    assert placements_from_arrays({**base, **placements_to_arrays([], thresholds)}) == []
+    assert placements_from_arrays(base) is None
