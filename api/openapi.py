@@ -23,7 +23,7 @@ from engine.jobs.runner import CANCELLED, FAILED, QUEUED, RUNNING, SUCCEEDED
 from engine.services.accounts import ROLES
 from engine.services.catalog import MEMBER_LIMIT, NAME_LIMIT, PRIVATE, TEXT_LIMIT, VISIBILITIES
 from engine.services.settings import Settings
-from engine.services.surveillance import CLUSTER_CODES, PARTITION, THRESHOLD_LIMIT
+from engine.services.surveillance import CLUSTER_CODES, PARTITION, PLACEMENT_NEAREST, THRESHOLD_LIMIT
 from engine.services.throttle import FAILURES_ALLOWED
 
 Schema = dict[str, Any]
@@ -203,7 +203,34 @@ def _partition_schemas() -> dict[str, Schema]:
             "thresholds": _array({"type": "number", "minimum": 0}),
             "codes": _array(_ref("PartitionCodes"), "One per profile, in the dataset's order."),
             "changes": _array(_ref("PartitionChange")),
+            "placements": _nullable(_array(
+                _ref("Placement"), "The new isolates of a version placed (empty for a dataset that is not a "
+                                   "version; null for a partition of a version computed before placement "
+                                   "reports were kept).")),
         }, "Cluster codes of an inference at many thresholds, with names that last."),
+        **_placement_schemas(),
+    }
+
+
+def _placement_schemas() -> dict[str, Schema]:
+    distance = _count("Loci apart (the inference's missing-data mode).")
+    return {
+        "PlacementNeighbour": _object({"isolate": _string(), "distance": distance},
+                                      "An old isolate near a new one."),
+        "PlacementCluster": _object({
+            "threshold": {"type": "number", "minimum": 0},
+            "name": _nullable(_string("The cluster's lasting name; null: a single isolate left unnamed.")),
+            "founded": _boolean("True when no isolate of the parent version is in the cluster."),
+        }, "The cluster a new isolate is in at one threshold."),
+        "Placement": _object({
+            "isolate": _string("The isolate's id (its profile's id without an isolate table)."),
+            "profile": _nullable(_string("Its profile's id; null: none.")),
+            "distance": _nullable(_count("Loci to the nearest old isolate; null: no profile or no old "
+                                         "isolate.")),
+            "nearest": _array(_ref("PlacementNeighbour"), f"Up to {PLACEMENT_NEAREST} old isolates, nearest "
+                              "first, ties by id."),
+            "clusters": _array(_ref("PlacementCluster"), "One per threshold (none without a profile)."),
+        }, "Where a new isolate of a version landed."),
     }
 
 
@@ -409,8 +436,8 @@ def _parameters() -> dict[str, Schema]:
                                   "wraps it; graphml: application/xml."},
         "partitionFormat": {"name": "format", "in": "query",
                             "schema": _enum(PARTITION_FORMATS, default="json"),
-                            "description": "json: thresholds, codes and changes; tsv: a table, profile_id "
-                                           "and one column per threshold."},
+                            "description": "json: the object; tsv: a table (a partition's: profile_id "
+                                           "and one column per threshold)."},
         "missing": {"name": "missing", "in": "query", "schema": _enum(DISTANCE_RULES, default=CGMLST_DISTS),
                     "description": "cgmlst-dists: its rule (a call that is not a positive integer is "
                                    "missing; a locus counts where both calls are present and differ); "
@@ -624,6 +651,16 @@ def _result_paths() -> list[tuple[str, Schema]]:
                              "at each threshold, names inherited by the rules of the README, and changes.",
                              {200: _answer("The partition.", {_JSON: _ref("Partition"),
                                                               "text/tab-separated-values": _string()})},
+                             (400, 404), query=("partitionFormat",))),
+        _path(f"{_INFERENCE}/partitions/{{partition}}/placements",
+              get=_operation("getPlacements", "partitions", "Where the new isolates of a version landed: the "
+                             "nearest old isolates and the cluster joined at each threshold. tsv: isolate, "
+                             "profile, distance, nearest (id:distance, ...), then cluster_t and new_t "
+                             "(yes/no) for each threshold t. 404 for a partition of a version computed "
+                             "before placement reports were kept.",
+                             {200: _answer("The placements (empty for a dataset that is not a version).",
+                                           {_JSON: _array(_ref("Placement")),
+                                            "text/tab-separated-values": _string()})},
                              (400, 404), query=("partitionFormat",))),
     ]
 

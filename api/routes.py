@@ -20,6 +20,7 @@ from api.handlers.results import (
     InferenceHandler,
     InferencesHandler,
     PartitionHandler,
+    PlacementsHandler,
     VisualizationHandler,
     VisualizationsHandler,
 )
@@ -59,6 +60,7 @@ def make_routes(service: Service) -> list[Route]:
         (rf"{_INFERENCE}/visualizations", VisualizationsHandler),
         (rf"{_INFERENCE}/visualizations/{_ID}", VisualizationHandler),
         (rf"{_INFERENCE}/partitions/{_ID}", PartitionHandler),
+        (rf"{_INFERENCE}/partitions/{_ID}/placements", PlacementsHandler),
     ]
     context = {"context": Context(service)}
     return [(pattern, handler, context) for pattern, handler in table]

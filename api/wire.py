@@ -17,6 +17,7 @@ from typing import Any
 from engine.algorithms import registry
 from engine.algorithms.nomenclature import Naming
 from engine.algorithms.parameters import parameter_names
+from engine.algorithms.placement import Placement
 from engine.errors import ParameterError, quoted
 from engine.io.newick import to_newick
 from engine.jobs.runner import CANCELLED, FINAL
@@ -114,16 +115,33 @@ def visualization_view(record: VisualizationRecord, layout: Layout) -> dict[str,
     return {**visualization_summary(record), "coordinates": coordinates}
 
 
-def partition_view(record: PartitionRecord, naming: Naming) -> dict[str, Any]:
+def partition_view(record: PartitionRecord, naming: Naming,
+                   placements: list[Placement] | None) -> dict[str, Any]:
     """A partition: ``thresholds``, ``codes`` (``[{profile_id, codes: [name or null per threshold]}]`` in
-    row order) and the ``changes`` of its run, after its record's fields and ``named_from``."""
+    row order), the ``changes`` of its run and the ``placements`` of the new isolates (:func:`placement_view`;
+    null for a partition of a version computed before reports were kept), after its record's fields and
+    ``named_from``."""
     codes = [{"profile_id": profile, "codes": names}
              for profile, names in zip(naming.isolates, naming.names, strict=True)]
     changes = [{"threshold": _number(c.threshold), "name": c.name, "kind": c.kind,
                 "previous": list(c.previous), "absorbed": list(c.absorbed), "size": c.size, "added": c.added}
                for c in naming.changes]
     return {**_pick(record, (*_RESULT, "inference_id", "named_from")),
-            "thresholds": [_number(t) for t in naming.thresholds], "codes": codes, "changes": changes}
+            "thresholds": [_number(t) for t in naming.thresholds], "codes": codes, "changes": changes,
+            "placements": None if placements is None else placement_view(placements)}
+
+
+def placement_view(report: list[Placement]) -> list[dict[str, Any]]:
+    """A placement report as clients see it: ``[{isolate, profile, distance, nearest: [{isolate,
+    distance}], clusters: [{threshold, name, founded}]}]``, one per new isolate; ``profile`` and
+    ``distance`` null when the isolate has no profile (``distance`` also when there is no old isolate),
+    ``clusters`` empty without a profile."""
+    return [{"isolate": p.isolate, "profile": p.profile or None,
+             "distance": p.distance if p.distance >= 0 else None,
+             "nearest": [{"isolate": isolate, "distance": distance} for isolate, distance in p.nearest],
+             "clusters": [{"threshold": _number(c.threshold), "name": c.name, "founded": c.founded}
+                          for c in p.clusters]}
+            for p in report]
 
 
 def _number(value: float) -> int | float:

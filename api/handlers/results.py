@@ -1,4 +1,5 @@
-"""Inferences, visualizations and partitions: lists, one result in the format asked for, soft DELETE."""
+"""Inferences, visualizations and partitions (with the placement report of a version's new isolates):
+lists, one result in the format asked for, soft DELETE."""
 
 from __future__ import annotations
 
@@ -8,12 +9,14 @@ from api.wire import (
     inference_summary,
     inference_view,
     partition_view,
+    placement_view,
     visualization_summary,
     visualization_view,
     wrapped_tree,
 )
 from engine.io.formats import TREE_FORMATS
 from engine.io.partition_table import partition_tsv
+from engine.io.placement_table import placements_tsv
 
 #: ``?format=``: every tree format, the default first. ``json`` answers PhyloDB's view of the inference (its
 #: edges and Newick, :func:`~api.wire.inference_view`) rather than the engine's JSON file.
@@ -64,23 +67,51 @@ class InferenceHandler(BaseHandler):
 
 
 class PartitionHandler(BaseHandler):
-    """One partition: JSON (thresholds, codes per profile, changes) or ``?format=tsv`` (the table)."""
+    """One partition: JSON (thresholds, codes per profile, changes, placements) or ``?format=tsv`` (the
+    table)."""
 
     async def get(self, project_id: str, dataset_id: str, inference_id: str, partition_id: str) -> None:
         user = await self.caller()
-        table_format = self.get_query_argument("format", "json")
-        if table_format not in PARTITION_FORMATS:
-            raise Problem(400, f"format must be one of {', '.join(PARTITION_FORMATS)}, "
-                               f"not {table_format[:40]!r}")
+        table_format = _table_format(self)
         catalog = self.service.catalog
         record = await self.call(catalog.partition, user, project_id, dataset_id, inference_id, partition_id)
         naming = await self.call(catalog.partition_content, record)
         if table_format == "json":
-            await self.send_json(await self.call(partition_view, record, naming))
+            placements = await self.call(catalog.partition_placements, record)
+            await self.send_json(await self.call(partition_view, record, naming, placements))
             return
         self.set_header("Content-Disposition", f'attachment; filename="partition-{partition_id}.tsv"')
         text = await self.call(partition_tsv, naming.isolates, naming.thresholds, naming.names)
         self.send_text(text, "text/tab-separated-values; charset=UTF-8")
+
+
+class PlacementsHandler(BaseHandler):
+    """The placement report of a partition's new isolates: JSON (a list) or ``?format=tsv`` (the table);
+    404 for a partition of a version computed before reports were kept."""
+
+    async def get(self, project_id: str, dataset_id: str, inference_id: str, partition_id: str) -> None:
+        user = await self.caller()
+        table_format = _table_format(self)
+        catalog = self.service.catalog
+        record = await self.call(catalog.partition, user, project_id, dataset_id, inference_id, partition_id)
+        report = await self.call(catalog.partition_placements, record)
+        if report is None:
+            raise Problem(404, f"the partition {record.id} was computed before placement reports were kept; "
+                               "run the partition again to place the new isolates")
+        if table_format == "json":
+            await self.send_json(await self.call(placement_view, report))
+            return
+        self.set_header("Content-Disposition", f'attachment; filename="placements-{record.id}.tsv"')
+        text = await self.call(placements_tsv, report, record.thresholds)
+        self.send_text(text, "text/tab-separated-values; charset=UTF-8")
+
+
+def _table_format(handler: BaseHandler) -> str:
+    """The ``?format=`` of a partition or its placements (json by default); a Problem 400 for another."""
+    table_format = handler.get_query_argument("format", "json")
+    if table_format not in PARTITION_FORMATS:
+        raise Problem(400, f"format must be one of {', '.join(PARTITION_FORMATS)}, not {table_format[:40]!r}")
+    return table_format
 
 
 class VisualizationsHandler(BaseHandler):

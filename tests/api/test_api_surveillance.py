@@ -5,9 +5,12 @@ partition is served as JSON and as a table."""
 from __future__ import annotations
 
 import json
+import uuid
 from typing import Any
 
 from api_client import FIXTURES, ApiTestCase, multipart
+
+from engine.storage.records import PartitionRecord
 
 # The fixture's 12 profiles (1-2-3 and 4..9 and 10-11 close together, 12 alone) and 150 profiles
 # differing from every other at every locus: with lvs 3 these stay single, and the dataset is large
@@ -76,6 +79,54 @@ class SurveillanceTest(ApiTestCase):
         assert table.code == 200 and table.headers["Content-Type"].startswith("text/tab-separated-values")
         lines = table.body.decode().splitlines()
         assert lines[0] == "profile_id\t1\t3" and "15\tC155\tC155" in lines and len(lines) == 166
+
+        # Where the new profiles landed (no isolate table: the profiles are the isolates). 13 is one
+        # locus from 1 and two from 2 and 3, then 7 from everything; 14 is one from 11; 15 is 7 from
+        # everything and founds its cluster. The first partition's dataset is no version: no placements.
+        assert before["placements"] == []
+        placed = {row["isolate"]: row for row in after["placements"]}
+        assert list(placed) == ["13", "14", "15"] and placed["13"]["profile"] == "13"
+        near = [(n["isolate"], n["distance"]) for n in placed["13"]["nearest"]]
+        assert (placed["13"]["distance"], near) == (1, [("1", 1), ("2", 2), ("3", 2), ("4", 7), ("5", 7)])
+        assert placed["14"]["nearest"][0] == {"isolate": "11", "distance": 1}
+        assert placed["13"]["clusters"] == [{"threshold": 1, "name": codes["1"][0], "founded": False},
+                                            {"threshold": 3, "name": codes["1"][1], "founded": False}]
+        assert placed["15"]["clusters"] == [{"threshold": 1, "name": "C155", "founded": True},
+                                            {"threshold": 3, "name": "C155", "founded": True}]
+        assert self.json("GET", f"{path}/placements") == after["placements"]
+        table = self.call("GET", f"{path}/placements?format=tsv")
+        assert table.code == 200 and table.headers["Content-Type"].startswith("text/tab-separated-values")
+        lines = table.body.decode().splitlines()
+        assert lines[0] == "isolate\tprofile\tdistance\tnearest\tcluster_1\tnew_1\tcluster_3\tnew_3"
+        assert lines[1] == f"13\t13\t1\t1:1, 2:2, 3:2, 4:7, 5:7\t{codes['1'][0]}\tno\t{codes['1'][1]}\tno"
+        assert lines[3] == "15\t15\t7\t1:7, 2:7, 3:7, 4:7, 5:7\tC155\tyes\tC155\tyes" and len(lines) == 4
+        assert self.call("GET", f"{path}/placements?format=csv").code == 400
+        first_path = f"{self.tree_path(project, first['id'], tree['id'])}/partitions/{before['id']}"
+        assert self.call("GET", f"{first_path}/placements?format=tsv").body.decode().count("\n") == 1
+
+    def test_a_partition_stored_before_placement_reports_still_opens_and_says_it_has_none(self) -> None:
+        project = self.project()
+        first = self.upload(project, PROFILES)
+        data, content_type = multipart({"profiles": ("week2.tsv", ADDED)}, {})
+        version = self.json("POST", f"/projects/{project}/datasets/{first['id']}/versions", raw=data,
+                            headers={"Content-Type": content_type}, expect=201)
+        grown = self.infer(project, version["id"])
+        now = self.partition(project, version["id"], grown["id"])
+        # The same partition as an older PhyloDash stored it: its arrays without the report.
+        record = self.service.store.get(PartitionRecord, now["id"])
+        arrays = self.service.store.get_arrays(record.arrays)
+        self.service.store.put_arrays("partitions/before-placements",
+                                      {k: v for k, v in arrays.items() if not k.startswith("placement_")})
+        old = self.service.store.insert(record.replace(id=str(uuid.uuid4()),
+                                                       arrays="partitions/before-placements"))
+        path = f"{self.tree_path(project, version['id'], grown['id'])}/partitions/{old.id}"
+        opened = self.json("GET", path)
+        assert opened["codes"] == now["codes"] and opened["placements"] is None
+        assert self.call("GET", f"{path}?format=tsv").code == 200
+        for query in ("", "?format=tsv"):
+            answer = self.call("GET", f"{path}/placements{query}")
+            detail = json.loads(answer.body)["detail"]
+            assert answer.code == 404 and "before placement reports were kept" in detail
 
     def test_bad_versions_and_partitions_are_400s_that_store_nothing(self) -> None:
         project = self.project()

@@ -24,6 +24,8 @@ from api.wire import (
     inference_view,
     job_request,
     job_view,
+    partition_view,
+    placement_view,
     project_view,
     user_view,
     visualization_summary,
@@ -33,12 +35,15 @@ from api.wire import (
 from engine.algorithms import registry
 from engine.io.graphml import to_graphml
 from engine.io.nexus import to_nexus
+from engine.io.partition_table import partition_tsv
+from engine.io.placement_table import placements_tsv
 from engine.services.analyses import run_job
 from engine.services.root import Service
 from engine.services.settings import Settings
 from engine.storage.records import JobRecord
 
 JSON = "application/json; charset=UTF-8"
+TSV = "text/tab-separated-values; charset=UTF-8"
 #: Every method Tornado dispatches to a handler method of the same name.
 HTTP_METHODS = tuple(method.lower() for method in tornado.web.RequestHandler.SUPPORTED_METHODS)
 SECURED = ("/projects", "/users")
@@ -169,12 +174,27 @@ def answers(service: Service, document: dict[str, Any]) -> list[Answer]:
     _compute(service, layout_job)
     drawing = catalog.visualization(admin, project.id, dataset.id, record.id,
                                     layout_job.analysis_id)
+    # A version with two new isolates (one of a new profile, one without a profile), its tree and partition.
+    version = catalog.add_version(admin, project.id, dataset.id,
+                                  b"ST\tadk\tfumC\tgyrB\ticd\tmdh\tpurA\trecA\n13\t1\t1\t1\t1\t1\t1\t2\n",
+                                  b"isolate\tST\tcountry\tyear\nN1\t13\tPT\t2024\nN2\t\tPT\t2024\n")
+    grown_job = analyses.submit(admin, project.id, job_request({
+        "analysis": "inference", "algorithm": "goeburst", "parameters": [version.id, 3]}))
+    _compute(service, grown_job)
+    cut_job = analyses.submit(admin, project.id, job_request({
+        "analysis": "partition", "algorithm": "cluster-codes",
+        "parameters": [version.id, grown_job.analysis_id, {"thresholds": [1, 2.5]}]}))
+    _compute(service, cut_job)
+    cut = catalog.partition(admin, project.id, version.id, grown_job.analysis_id, cut_job.analysis_id)
+    naming, placed = catalog.partition_content(cut), catalog.partition_placements(cut)
+    assert placed is not None and [p.isolate for p in placed] == ["N1", "N2"]
 
     projects = f"/projects/{project.id}"
     jobs, datasets = f"{projects}/jobs", f"{projects}/datasets"
     one_dataset = f"{datasets}/{dataset.id}"
     inferences = f"{one_dataset}/inferences"
     visualizations = f"{inferences}/{record.id}/visualizations"
+    partition = f"{datasets}/{version.id}/inferences/{grown_job.analysis_id}/partitions/{cut.id}"
     return [
         Answer("GET", "/health", 200, JSON, {"status": "ok", "version": "1.2.3"}),
         Answer("GET", "/openapi.json", 200, JSON, json.dumps(document).encode()),
@@ -208,6 +228,12 @@ def answers(service: Service, document: dict[str, Any]) -> list[Answer]:
         Answer("GET", f"{visualizations}/{drawing.id}", 200, JSON,
                visualization_view(drawing, catalog.layout_content(drawing))),
         Answer("DELETE", f"{visualizations}/{drawing.id}", 204, None, b""),
+        Answer("GET", partition, 200, JSON, partition_view(cut, naming, placed)),
+        Answer("GET", f"{partition}?format=tsv", 200, TSV,
+               partition_tsv(naming.isolates, naming.thresholds, naming.names).encode()),
+        Answer("GET", f"{partition}/placements", 200, JSON, placement_view(placed)),
+        Answer("GET", f"{partition}/placements?format=tsv", 200, TSV,
+               placements_tsv(placed, cut.thresholds).encode()),
         Answer("GET", f"{projects}/jobs/not-a-uuid", 404, PROBLEM_TYPE, body(404, "there is no job")),
         Answer("GET", "/users/me", 401, PROBLEM_TYPE, body(401, "send the header")),
         Answer("POST", "/health", 405, PROBLEM_TYPE, body(405, "Method Not Allowed")),
