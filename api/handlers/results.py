@@ -14,9 +14,9 @@ from api.wire import (
     visualization_view,
     wrapped_tree,
 )
+from engine.algorithms.placement_table import placements_tsv
 from engine.io.formats import TREE_FORMATS
 from engine.io.partition_table import partition_tsv
-from engine.io.placement_table import placements_tsv
 
 #: ``?format=``: every tree format, the default first. ``json`` answers PhyloDB's view of the inference (its
 #: edges and Newick, :func:`~api.wire.inference_view`) rather than the engine's JSON file.

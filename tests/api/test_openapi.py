@@ -33,10 +33,10 @@ from api.wire import (
     wrapped_tree,
 )
 from engine.algorithms import registry
+from engine.algorithms.placement_table import placements_tsv
 from engine.io.graphml import to_graphml
 from engine.io.nexus import to_nexus
 from engine.io.partition_table import partition_tsv
-from engine.io.placement_table import placements_tsv
 from engine.services.analyses import run_job
 from engine.services.root import Service
 from engine.services.settings import Settings
