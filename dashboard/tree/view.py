@@ -39,10 +39,12 @@ from dashboard.tree.geometry import RULE_GROUPS, RULE_STYLES, TreeGeometry
 from dashboard.tree.overview import OverviewTree
 from dashboard.tree.scene import Scene, node_labels, node_summaries
 from dashboard.viewmodels.naming import changes_frame
+from dashboard.viewmodels.placements import placement_profile_rows, placements_frame
 from dashboard.viewmodels.selection import Selection, rows_of_isolates
 from dashboard.viewmodels.tree import NODE_LABELS_MAX, Colouring, TreeControls
 from engine.algorithms import metadata
 from engine.algorithms.clusters import cluster_tsv
+from engine.algorithms.placement_table import placements_tsv
 from engine.algorithms.subsets import induced_subtree
 from engine.io.formats import TREE_FORMATS
 from engine.io.newick import to_newick
@@ -57,7 +59,7 @@ TABLE_PAGE = 12
 _WIDGET_WIDTH = 280
 _LEGEND_TYPES = {"colour": object, "value": object, "isolates": "int64", "profiles": "int64", "shown": bool}
 _SOURCES = {"tree": "in the tree", "table": "in the table", "search": "from Find", "url": "by the link",
-            "epicurve": "on the epidemic curve", "map": "on the map"}
+            "epicurve": "on the epidemic curve", "map": "on the map", "placements": "among the new isolates"}
 
 
 def _help(widget: pn.viewable.Viewable, text: str) -> pn.Row:
@@ -134,10 +136,12 @@ class TreeView:
     ``edge_rules``, ``cut_clusters`` (Checkboxes), ``label_size``, ``threshold`` (IntSlider),
     ``collapse``, ``long_branches`` (FloatInput; ``collapse_slider`` and ``long_branches_slider`` are
     FloatSliders bound to the same controls), ``clusters`` (Tabulator), ``changes`` (Tabulator: the
-    changes of the partition shown, hidden without one), ``legend`` (HTML: title, colour
+    changes of the partition shown, hidden without one), ``placements`` (Tabulator, "New isolates":
+    where the partition placed a version's new isolates, hidden without any; ticking rows selects their
+    profiles), ``legend`` (HTML: title, colour
     bar, edge rules) and ``legend_table`` (Tabulator: a click on a row hides or shows its category),
     ``drawn_message`` (how many nodes are drawn), ``downloads`` (FileDownload by label: one per tree
-    format of :data:`~engine.io.formats.TREE_FORMATS`, Cluster TSV, Partition TSV, PNG, SVG),
+    format of :data:`~engine.io.formats.TREE_FORMATS`, Cluster TSV, Partition TSV, Placement TSV, PNG, SVG),
     ``export_message``; for the selection: ``table`` (Tabulator of the isolates), ``selection_message``,
     ``clear_selection`` (Button) and ``selection_downloads`` (Isolate TSV, Profile TSV, Subtree Newick).
     ``canvas`` is the drawing: a :class:`~dashboard.tree.figure.GlyphTree` (Bokeh figure named
@@ -312,6 +316,12 @@ class TreeView:
         self.changes = pn.widgets.Tabulator(changes_frame(controls.naming), css_classes=["pd-tree-changes"],
                                             disabled=True, show_index=False, pagination="local", page_size=15,
                                             visible=controls.naming is not None, sizing_mode="stretch_width")
+        report = controls.placements
+        self.placements = pn.widgets.Tabulator(
+            placements_frame(report, () if controls.naming is None else controls.naming.thresholds),
+            css_classes=["pd-tree-placements"], selectable="checkbox", disabled=True, show_index=False,
+            pagination="local", page_size=15, visible=bool(report), sizing_mode="stretch_width")
+        self._placements_busy = False
         self.summary = pn.pane.Markdown(self._summary(), margin=(0, 10))
         self.drawn_message = pn.pane.Markdown("", css_classes=["pd-tree-drawn"], margin=(0, 10))
         self.export_message = pn.pane.Markdown("", css_classes=["pd-tree-export-message"])
@@ -360,6 +370,7 @@ class TreeView:
         self._selection_watcher = self.selection.param.watch(self._on_selection, "rows")
         self.table.param.watch(self._on_table_selection, "selection")
         self.table.param.watch(self._on_table_filters, "filters")
+        self.placements.param.watch(self._on_placement_selection, "selection")
 
     def close(self) -> None:
         """Stop following the shared selection, which outlives this view: after it the view is
@@ -381,6 +392,11 @@ class TreeView:
             "Partition TSV", f"{self._stem}_partition.tsv", self._partition_file,
             "The cluster names of every profile at each threshold of the partition shown.")
         downloads["Partition TSV"].disabled = self.controls.naming is None
+        downloads["Placement TSV"] = self._download(
+            "Placement TSV", f"{self._stem}_placements.tsv", self._placement_file,
+            "Where the new isolates of this version landed: the nearest old isolates and the cluster "
+            "joined at each threshold of the partition shown (new_t: yes when it founded the cluster).")
+        downloads["Placement TSV"].disabled = not self.controls.placements
         no_browser = tree_export.missing_browser()
         downloads["PNG"] = self._download(
             "PNG", f"{self._stem}.png", self._picture("canvas"),
@@ -517,6 +533,12 @@ class TreeView:
         self.controls.hidden = ([v for v in hidden_now if v != value] if value in hidden_now
                                 else [*hidden_now, value])
 
+    def _placement_file(self) -> str:
+        report, naming = self.controls.placements, self.controls.naming
+        if not report or naming is None:
+            raise ValueError("the partition shown placed no new isolates")
+        return placements_tsv(report, naming.thresholds)
+
     # -- selection -------------------------------------------------------------------------------
 
     def _on_canvas_select(self, drawn_nodes: np.ndarray) -> None:
@@ -550,6 +572,17 @@ class TreeView:
         elif self.selection.source == "table":
             pn.state.execute(partial(self.selection.clear, "table"), schedule=True)
 
+    def _on_placement_selection(self, event: Event) -> None:
+        """Rows ticked in the new isolates table: their profiles are selected (none ticked: the selection
+        it made is cleared)."""
+        if self._placements_busy:
+            return
+        if event.new:
+            rows = placement_profile_rows(self.dataset.profiles, self.controls.placements or [], event.new)
+            pn.state.execute(partial(self.selection.choose, rows, "placements"), schedule=True)
+        elif self.selection.source == "placements":
+            pn.state.execute(partial(self.selection.clear, "placements"), schedule=True)
+
     def _table_rows(self) -> pd.DataFrame:
         """The isolate table's rows for the selection: the selected profiles' isolates (all when none)."""
         if not self.selection.rows:
@@ -577,6 +610,12 @@ class TreeView:
 
     async def _on_selection(self, _event: object = None) -> None:
         self._show_selection()
+        if self.selection.source != "placements" and self.placements.selection:
+            self._placements_busy = True  # another view selected: the ticks no longer say what is selected
+            try:
+                self.placements.selection = []
+            finally:
+                self._placements_busy = False
         if self.selection.source != "table":
             await self._update("table", self._prepare_table)
         await self._on_draw()
@@ -654,7 +693,9 @@ class TreeView:
         )
         changes = pn.pane.Markdown("**Changes since the partition its names came from**",
                                    visible=self.changes.visible)
+        placed = pn.pane.Markdown("**New isolates: where this version's isolates landed** (tick rows to "
+                                  "select their profiles)", visible=self.placements.visible)
         drawing = pn.Column(self.canvas.pane, self.selection_bar(*selection_extra), self.table, self.clusters,
-                            changes, self.changes, *([below] if below is not None else []),
-                            sizing_mode="stretch_width")
+                            changes, self.changes, placed, self.placements,
+                            *([below] if below is not None else []), sizing_mode="stretch_width")
         return pn.Row(controls, drawing, sizing_mode="stretch_width", name="Tree view")

@@ -1,5 +1,5 @@
 """The selection the views of a tree share: the profile rows picked in the tree, the table, the epidemic
-curve or the map, and which of them picked them last.
+curve, the map or the new isolates of a version, and which of them picked them last.
 
 Every view selects in its own terms (nodes, isolate rows, a time window, places) and turns that into
 profile rows, the one unit they all understand; each view shows the selection back in its terms (a
@@ -17,7 +17,7 @@ import param
 from engine.models import Isolates
 
 #: The views that can select.
-SOURCES = ("none", "tree", "table", "epicurve", "map", "search", "url")
+SOURCES = ("none", "tree", "table", "epicurve", "map", "search", "url", "placements")
 
 
 class Selection(param.Parameterized):

@@ -2,7 +2,7 @@
 controls over it (colours, collapse, branch and node scales, labels, search, cluster cut). A tree opens
 with the newest partition of its inference (or the one asked for): its clusters, by their lasting names
 at each threshold, are among the colourings, and so are the profiles a dataset version added to its
-parent.
+parent; the partition's placement report (where the version's new isolates landed) goes with it.
 
 :meth:`TreeState.show` reads the tree; :class:`TreeControls` holds what the controls say and
 :meth:`TreeControls.colouring` computes the node colours they ask for; :meth:`TreeState.save_subset`
@@ -41,6 +41,7 @@ from dashboard.viewmodels.selection import Selection
 from engine.algorithms import registry
 from engine.algorithms.clusters import cut
 from engine.algorithms.nomenclature import Naming
+from engine.algorithms.placement import Placement
 from engine.algorithms.subsets import subset_dataset
 from engine.errors import ParameterError, PhyloDashError
 from engine.io.partition_table import threshold_label
@@ -69,8 +70,10 @@ HELP = ("Open a tree from the **Jobs** tab (the *Open* button of a finished job)
 @dataclass(frozen=True)
 class OpenTree:
     """A tree read for drawing: its dataset, the inference, the layout to draw it at, a title, the
-    partition shown with it (its id and names; None when the inference has none) and which profile
-    rows the dataset version added to its parent (None for a dataset that is no version)."""
+    partition shown with it (its id and names; None when the inference has none), which profile
+    rows the dataset version added to its parent (None for a dataset that is no version) and the
+    partition's placement report of the new isolates (None without a partition or for one stored
+    before reports were kept)."""
 
     dataset: Dataset
     inference: Inference
@@ -79,6 +82,7 @@ class OpenTree:
     partition_id: str | None = None
     naming: Naming | None = None
     new_rows: np.ndarray | None = None
+    placements: list[Placement] | None = None
 
 
 @dataclass(frozen=True)
@@ -123,6 +127,8 @@ class TreeControls(param.Parameterized):
                                  doc="The names of the partition shown with the tree.")
     new_rows = param.Array(default=None, allow_None=True, precedence=-1,
                            doc="Which profile rows the dataset version added (None: not a version).")
+    placements = param.List(default=None, allow_None=True, item_type=Placement, precedence=-1,
+                            doc="Where the partition placed the version's new isolates (None: no report).")
     collapse = param.Number(0.0, bounds=(0, None), softbounds=(0, 1), step=1,
                             label="Collapse branches up to",
                             doc="Edges this long or shorter are merged: each cluster at this distance is one "
@@ -139,12 +145,14 @@ class TreeControls(param.Parameterized):
 
     @classmethod
     def for_tree(cls, dataset: Dataset, inference: Inference, naming: Naming | None = None,
-                 new_rows: np.ndarray | None = None) -> TreeControls:
+                 new_rows: np.ndarray | None = None,
+                 placements: list[Placement] | None = None) -> TreeControls:
         """Controls for this tree: the colourings it offers (the added profiles of a version, the names
         of the partition at each of its thresholds, its isolate columns that group isolates), its
         isolate columns to label by, thresholds up to its longest edge, labels on up to
-        :data:`NODE_LABELS_MAX` nodes."""
-        controls = cls(node_labels=dataset.profiles.size <= NODE_LABELS_MAX, naming=naming, new_rows=new_rows)
+        :data:`NODE_LABELS_MAX` nodes; ``placements`` is the partition's placement report."""
+        controls = cls(node_labels=dataset.profiles.size <= NODE_LABELS_MAX, naming=naming, new_rows=new_rows,
+                       placements=placements)
         added = [NEW_PROFILES] if new_rows is not None and new_rows.any() else []
         thresholds = () if naming is None else naming.thresholds
         named = [f"{PARTITION_CHOICE}{threshold_label(t)}" for t in thresholds]
@@ -302,7 +310,7 @@ class TreeState(SessionModel):
             content = await self.session.run(self._read, self.picker.project, dataset_id, inference_id,
                                              visualization_id, partition_id)
             controls = TreeControls.for_tree(content.dataset, content.inference, content.naming,
-                                             content.new_rows)
+                                             content.new_rows, content.placements)
         except PhyloDashError as error:
             if ticket == self._ticket:
                 self.param.update(status="failed", content=None, controls=None,
@@ -355,8 +363,8 @@ class TreeState(SessionModel):
     def _read(self, project: str, dataset_id: str, inference_id: str, drawing_id: str | None,
               partition_id: str | None) -> OpenTree:
         """Read the dataset, the tree and its layout (the chosen drawing, the newest, or the layout that
-        fits the method, computed now), its partition (the chosen one or the newest) and, for a version
-        of a dataset, which profile rows it added."""
+        fits the method, computed now), its partition (the chosen one or the newest, with its placement
+        report) and, for a version of a dataset, which profile rows it added."""
         user, catalog = self.session.user, self.session.service.catalog
         dataset_record = catalog.dataset(user, project, dataset_id)
         inference_record = catalog.inference(user, project, dataset_id, inference_id)
@@ -376,12 +384,12 @@ class TreeState(SessionModel):
         if partition_id is None:
             partitions = catalog.partitions(user, project, dataset_id, inference_id)
             partition_id = partitions[-1].id if partitions else None
-        naming = None
+        naming, placements = None, None
         if partition_id is not None:
             partition = catalog.partition(user, project, dataset_id, inference_id, partition_id)
-            naming = catalog.partition_content(partition)
+            naming, placements = catalog.partition_content(partition), catalog.partition_placements(partition)
         parent = None if dataset_record.parent_id is None else catalog.store.find(DatasetRecord,
                                                                                  dataset_record.parent_id)
         new_rows = None if parent is None else np.arange(dataset_record.profile_count) >= parent.profile_count
         return OpenTree(catalog.dataset_content(dataset_record), inference, layout, title, partition_id,
-                        naming, new_rows)
+                        naming, new_rows, placements)

@@ -11,6 +11,7 @@ from test_viewmodels import finished, signed_in, uploaded
 
 from dashboard.tree.colours import OTHER_COLOUR
 from dashboard.viewmodels.naming import CHANGE_COLUMNS, changes_frame, named_labels, parse_thresholds
+from dashboard.viewmodels.placements import PLACEMENT_COLUMNS, placement_profile_rows, placements_frame
 from dashboard.viewmodels.tree import NEW_PROFILES, NO_COLOUR, PARTITION_CHOICE
 from engine.services.root import Service
 
@@ -44,7 +45,7 @@ def test_add_profiles_partition_and_colour_by_names(service: Service) -> None:
     act(form, launch=True)
     inference = finished(page, jobs.jobs[-1].id)
     act(jobs, job=inference.id, open=True)
-    assert tree.content.naming is None and tree.content.new_rows is None
+    assert tree.content.naming is None and tree.content.new_rows is None and tree.content.placements is None
     act(launcher, thresholds="1, x", launch=True)
     assert launcher.message == "**'x' is not a number**"
     act(launcher, thresholds="3, 1", launch=True)
@@ -84,6 +85,18 @@ def test_add_profiles_partition_and_colour_by_names(service: Service) -> None:
     assert names["13"] == names["1"] == ["C2", "C2"] and names["14"] == ["C5", "C5"]
     changes = changes_frame(naming)
     assert changes[(changes["threshold"] == 1) & (changes["name"] == "C2")]["kind"].tolist() == ["grew"]
+    # Where the new isolates landed: W1 (profile 13) one locus from E1's profile 1, in C2; W2 (14) far
+    # from everything, founding C5; W3, a new isolate of the old profile 1, in C2 with E1.
+    placed = tree.content.placements
+    assert [(p.isolate, p.profile, p.distance) for p in placed] == [
+        ("W1", "13", 1), ("W2", "14", 7), ("W3", "1", 0)]
+    assert placed[0].nearest == (("E1", 1), ("E2", 2), ("E3", 2), ("E4", 2), ("E5", 2))
+    frame = placements_frame(placed, naming.thresholds)
+    assert frame.columns.tolist() == [*PLACEMENT_COLUMNS, "cluster at 1", "cluster at 3"]
+    assert frame["cluster at 1"].tolist() == ["C2", "C5 (new cluster)", "C2"]
+    assert frame["nearest old isolates"][2] == "E1:0, E2:1, E3:1, E4:1, E5:1"
+    assert placement_profile_rows(tree.content.dataset.profiles, placed, [1, 2]) == [0, 13]
+    assert tree.controls.placements == placed
 
     assert tree.controls.param.colour_by.objects[1] == NEW_PROFILES
     tree.controls.colour_by = NEW_PROFILES

@@ -18,6 +18,7 @@ from dashboard.tree import view as tree_view
 from dashboard.tree.geometry import RULE_GROUPS, node_sizes, pie_wedges, zoom_box
 from dashboard.tree.overview import OverviewTree
 from dashboard.tree.view import TreeView
+from dashboard.viewmodels.placements import placements_frame
 from dashboard.viewmodels.selection import Selection
 from dashboard.viewmodels.tree import NO_COLOUR, PARTITION_CHOICE, TreeControls
 from engine.algorithms import metadata, registry
@@ -25,6 +26,8 @@ from engine.algorithms.clusters import cluster_tsv, cut
 from engine.algorithms.layouts import side_by_side
 from engine.algorithms.nomenclature import name_clusters
 from engine.algorithms.partitions import partition
+from engine.algorithms.placement import placement_report
+from engine.algorithms.placement_table import placements_tsv
 from engine.algorithms.subsets import induced_subtree
 from engine.io.datasets import read_dataset
 from engine.io.formats import TREE_FORMATS
@@ -253,6 +256,34 @@ def test_a_partition_colours_by_its_names_lists_its_changes_and_is_downloaded(de
     assert len({fill for fill, name in zip(fills, names, strict=True) if name == "C1"}) == 1
     plain = TreeView(*demo, title="demo: goeBURST")
     assert not plain.changes.visible and plain.downloads["Partition TSV"].disabled
+
+
+def test_a_versions_new_isolates_are_a_table_whose_rows_select_their_profiles(demo) -> None:
+    dataset, inference, layout = demo
+    cut_at = partition(inference, [1, 2])
+    naming = name_clusters(None, cut_at.ids, cut_at.labels, cut_at.thresholds)
+    old = dataset.profiles.size - 3  # as if a version had added the last three profiles
+    report = placement_report(dataset, old, naming)
+    new_rows = np.arange(dataset.profiles.size) >= old
+    controls = TreeControls.for_tree(dataset, inference, naming, new_rows, report)
+    view = TreeView(dataset, inference, layout, title="demo: goeBURST", controls=controls)
+    assert view.placements.visible and "pd-tree-placements" in view.placements.css_classes
+    assert view.placements.value.equals(placements_frame(report, naming.thresholds))
+    assert view.placements.value["isolate"].tolist() == dataset.profiles.ids[old:]
+    assert view.placements.value.columns.tolist()[-2:] == ["cluster at 1", "cluster at 2"]
+    assert download(view, "Placement TSV").decode() == placements_tsv(report, naming.thresholds)
+    view.placements.selection = [1]  # a row ticked
+    assert view.selection.rows == [old + 1] and view.selection.source == "placements"
+    assert sorted(view.canvas.nodes.selected.indices) == [old + 1]
+    assert "among the new isolates" in view.selection_message.object
+    view.placements.selection = []
+    assert view.selection.rows == []
+    view.placements.selection = [0, 2]
+    assert view.selection.rows == [old, old + 2]
+    view.selection.choose([0], "tree")  # another view selects: the ticks go
+    assert view.placements.selection == [] and view.selection.rows == [0]
+    plain = TreeView(*demo, title="demo: goeBURST")
+    assert not plain.placements.visible and plain.downloads["Placement TSV"].disabled
 
 
 def test_collapse_draws_the_engines_clusters_and_a_node_selects_its_profiles(view: TreeView, demo) -> None:
