@@ -31,7 +31,8 @@ COLOURING = ("colour_by", "cut_clusters", "threshold", "palette", "max_categorie
 #: Who made the selection, in words, by :attr:`Selection.source`.
 SOURCE_WORDS = {"tree": "the nodes selected in the tree", "table": "the rows selected in the table",
                 "epicurve": "the time window brushed on the curve", "map": "the place picked on the map",
-                "search": "the search", "url": "the link"}
+                "search": "the search", "url": "the link",
+                "placements": "the rows ticked among the new isolates"}
 
 
 @dataclass(frozen=True)
