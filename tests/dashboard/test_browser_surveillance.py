@@ -1,7 +1,7 @@
 """Surveillance in the dashboard, in headless Chromium against the real server (``make serve``): a tree,
 its cluster codes computed from the page and opened (coloured by their names, the changes listed, the
 partition downloaded), profiles added as a version, its tree and partition (the names kept, the new
-profiles coloured). Screenshots of every step land in tests/screenshots/."""
+isolates' table, the new profiles coloured). Screenshots of every step land in tests/screenshots/."""
 
 from __future__ import annotations
 
@@ -91,6 +91,10 @@ def test_cluster_codes_and_added_profiles_keep_their_names(
     expect(page.locator(".pd-tree-colour-by")).to_be_visible()
     compute_and_open_partition(page, shots, client, "partition-week-2")
     expect(page.locator(".pd-tree-changes")).to_contain_text("grew")
+    placements = page.locator(".pd-tree-placements")  # where 13 and 14 landed: 14 founds a cluster
+    expect(placements).to_contain_text("new cluster")
+    placements.scroll_into_view_if_needed()
+    shots(page, "new-isolates")
     page.locator(".pd-tree-colour-by select").select_option("profiles added in this version")
     expect(page.locator(".pd-tree-legend")).to_contain_text("new in this version")
     shots(page, "new-profiles")
