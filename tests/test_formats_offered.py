@@ -48,7 +48,7 @@ def test_the_dashboard_offers_a_download_of_each_format_of_the_table() -> None:
     dataset = read_dataset((FIXTURES / "profiles.tsv").read_bytes())
     inference = registry.infer("goeburst", dataset)
     view = TreeView(dataset, inference, registry.lay_out("radial", inference), title="tree")
-    pictures_and_tables = {"Cluster TSV", "Partition TSV", "PNG", "SVG"}
+    pictures_and_tables = {"Cluster TSV", "Partition TSV", "Placement TSV", "PNG", "SVG"}
     assert [label for label in view.downloads if label not in pictures_and_tables] == [
         tree.label for tree in TREE_FORMATS.values()]
     for tree in TREE_FORMATS.values():
