@@ -4,11 +4,14 @@ version added are one of the colourings."""
 
 from __future__ import annotations
 
+import doctest
+
 import numpy as np
 import pytest
 from drive import act
 from test_viewmodels import finished, signed_in, uploaded
 
+import dashboard.viewmodels.placements
 from dashboard.tree.colours import OTHER_COLOUR
 from dashboard.viewmodels.naming import CHANGE_COLUMNS, changes_frame, named_labels, parse_thresholds
 from dashboard.viewmodels.placements import PLACEMENT_COLUMNS, placement_profile_rows, placements_frame
@@ -25,6 +28,10 @@ def test_named_labels_rank_clusters_by_size_then_name() -> None:
     labels, names = named_labels(["C2", "C1", "C2", None, "C1", "C3", None])
     assert names == ["C1", "C2", "C3", "(unnamed)", "(unnamed)"]
     assert labels.tolist() == [2, 1, 2, 4, 1, 3, 5]
+
+
+def test_the_placement_view_models_docstring_examples() -> None:
+    assert doctest.testmod(dashboard.viewmodels.placements).failed == 0
 
 
 def test_thresholds_typed_by_a_user() -> None:

@@ -13,10 +13,12 @@ import pytest
 from test_goeburst import dataset
 
 import engine.algorithms.placement
+import engine.algorithms.placement_table
 from engine.algorithms.goeburst import goeburst_full
 from engine.algorithms.nomenclature import Naming, name_clusters
 from engine.algorithms.partitions import isolate_labels, partition
-from engine.algorithms.placement import ClusterPlacement, placement_report, version_placements
+from engine.algorithms.placement import ClusterPlacement, Placement, placement_report, version_placements
+from engine.algorithms.placement_table import placements_tsv
 from engine.errors import InputError, ParameterError
 from engine.models import Isolates
 
@@ -110,3 +112,15 @@ def test_bad_input() -> None:
 
 def test_the_docstring_examples() -> None:
     assert doctest.testmod(engine.algorithms.placement).failed == 0
+    assert doctest.testmod(engine.algorithms.placement_table).failed == 0
+
+
+def test_the_table_of_a_report() -> None:
+    # c has a profile, two old isolates near it, and founded its cluster at 2.5; d has no profile.
+    rows = [Placement("c", "4", 2, (("a", 2), ("b", 3)), (ClusterPlacement(1, "C1", False),
+                                                          ClusterPlacement(2.5, None, True))),
+            Placement("d", "", -1, (), ())]
+    assert placements_tsv(rows, [1, 2.5]).splitlines() == [
+        "isolate\tprofile\tdistance\tnearest\tcluster_1\tnew_1\tcluster_2.5\tnew_2.5",
+        "c\t4\t2\ta:2, b:3\tC1\tno\t\tyes",
+        "d\t\t\t\t\t\t\t"]
