@@ -75,11 +75,11 @@ class PartitionHandler(BaseHandler):
         table_format = _table_format(self)
         catalog = self.service.catalog
         record = await self.call(catalog.partition, user, project_id, dataset_id, inference_id, partition_id)
-        naming = await self.call(catalog.partition_content, record)
         if table_format == "json":
-            placements = await self.call(catalog.partition_placements, record)
+            naming, placements = await self.call(catalog.partition_result, record)
             await self.send_json(await self.call(partition_view, record, naming, placements))
             return
+        naming = await self.call(catalog.partition_content, record)
         self.set_header("Content-Disposition", f'attachment; filename="partition-{partition_id}.tsv"')
         text = await self.call(partition_tsv, naming.isolates, naming.thresholds, naming.names)
         self.send_text(text, "text/tab-separated-values; charset=UTF-8")

@@ -387,7 +387,7 @@ class TreeState(SessionModel):
         naming, placements = None, None
         if partition_id is not None:
             partition = catalog.partition(user, project, dataset_id, inference_id, partition_id)
-            naming, placements = catalog.partition_content(partition), catalog.partition_placements(partition)
+            naming, placements = catalog.partition_result(partition)
         parent = None if dataset_record.parent_id is None else catalog.store.find(DatasetRecord,
                                                                                  dataset_record.parent_id)
         new_rows = None if parent is None else np.arange(dataset_record.profile_count) >= parent.profile_count

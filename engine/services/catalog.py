@@ -320,7 +320,15 @@ class Catalog:
     def partition_placements(self, record: PartitionRecord) -> list[Placement] | None:
         """The placement report of a partition's new isolates: empty for a dataset that is not a version,
         None for a partition of a version stored before reports were kept (it has none: run it again)."""
-        report = placements_from_arrays(self.store.get_arrays(record.arrays))
+        return self._placements(record, self.store.get_arrays(record.arrays))
+
+    def partition_result(self, record: PartitionRecord) -> tuple[Naming, list[Placement] | None]:
+        """:meth:`partition_content` and :meth:`partition_placements` of a partition, read at once."""
+        arrays = self.store.get_arrays(record.arrays)
+        return naming_from_arrays(arrays), self._placements(record, arrays)
+
+    def _placements(self, record: PartitionRecord, arrays: dict[str, np.ndarray]) -> list[Placement] | None:
+        report = placements_from_arrays(arrays)
         if report is not None:
             return report
         dataset = self.store.find(DatasetRecord, record.dataset_id)

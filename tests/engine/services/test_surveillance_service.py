@@ -94,6 +94,7 @@ def test_a_version_is_extended_and_its_partition_keeps_the_names(service: Servic
     naming = service.catalog.partition_content(partition)
     expected = placement_report(service.catalog.dataset_content(second), 205, naming, nearest=5)
     assert service.catalog.partition_placements(partition) == expected
+    assert service.catalog.partition_result(partition) == (naming, expected)
     assert [(p.isolate, p.distance, p.nearest[0], [(c.name, c.founded) for c in p.clusters])
             for p in expected] == [
         ("6", 1, ("5", 1), [("C2", False), ("C2", False)]), ("7", 6, ("1", 6), [(None, True), (None, True)]),
