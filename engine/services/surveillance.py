@@ -191,8 +191,8 @@ def partition_job(arrays: ArrayReader, job: JobRecord, source: Arrays, progress:
 def warm_up(dataset: Dataset) -> Iterator[str]:
     """Run the surveillance kernels once on a small dataset, one step at a time (a worker's warm-up, so
     that a job finds them loaded): for each extensible algorithm, its run with state, the extension of
-    the dataset's first rows to all of them, and a partition of the tree named twice. Yields the
-    algorithm's name after each step."""
+    the dataset's first rows to all of them, and a partition of the tree named twice, with the placement
+    report of the rows added. Yields the algorithm's name after each step."""
     rows = max(2, dataset.profiles.size - 2)
     p = dataset.profiles
     old = Dataset(Profiles(p.ids[:rows], p.loci, p.matrix[:rows], p.alleles, p.missing_values, p.kind), None,
@@ -203,5 +203,5 @@ def warm_up(dataset: Dataset) -> Iterator[str]:
         yield algorithm
         cut = partition(grown.inference, [0, 1, 2])
         first = name_clusters(None, cut.ids[:rows], cut.labels[:rows], cut.thresholds)
-        name_clusters(first.state, cut.ids, cut.labels, cut.thresholds)
+        version_placements(dataset, rows, 0, name_clusters(first.state, cut.ids, cut.labels, cut.thresholds))
         yield CLUSTER_CODES
