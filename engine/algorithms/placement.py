@@ -216,12 +216,10 @@ def _clusters(naming: Naming | None, profile_of: list[str | None], new: np.ndarr
                if profile_of[i] is not None and profile_of[i] not in position]
     if missing:
         raise InputError(f"the profile {missing[0]!r} of a new isolate is not in the naming")
-    old_names = [set() for _ in naming.thresholds]
-    for i in np.flatnonzero(~new).tolist():
-        if profile_of[i] in position:
-            for j, name in enumerate(naming.names[position[profile_of[i]]]):
-                if name is not None:
-                    old_names[j].add(name)
+    old_profiles = {profile_of[i] for i in np.flatnonzero(~new).tolist()} & position.keys()
+    old_rows = [naming.names[position[profile]] for profile in old_profiles]
+    old_names = [set(column) - {None} for column in zip(*old_rows, strict=True)] if old_rows \
+        else [set() for _ in naming.thresholds]
     out = {}
     for i in targets.tolist():
         if profile_of[i] is None:
