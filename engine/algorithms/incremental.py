@@ -43,11 +43,14 @@ as e's *witness*.
    level(diff(g*, c)); then c's key equals g*'s at every level below ``changed(v)``, so v's count
    at each such level is one of g*'s endpoints' ("compatible"). The kernel
    :func:`~engine.algorithms.incremental_kernels.exposed_nodes` finds every old v with such an
-   ancestor (``changed(v)`` <= level of that ancestor's witness position, compatible); the
-   distances from v to the profiles of the highest one's component are computed and the *tied*
-   pairs kept (d equal to the longest forest edge between them; other pairs are the strict
-   maximum of a cycle by distance alone). Any other old edge c keeps its key up to
-   diff(g*, c) and stays the maximum of its forest cycle.
+   ancestor (``changed(v)`` <= level of that ancestor's witness position, compatible), and
+   :func:`~engine.algorithms.incremental_kernels.exposed_pairs` walks v's ancestors g* that
+   qualify and checks the profiles b of g*'s other subtree (so that g* is the longest edge
+   between v and b): b is kept when it changed no earlier than v (else the pair is found from
+   b's side), the pair's counts are g*'s larger and smaller ones at every level below
+   ``changed(v)`` (c's key equals g*'s there) and d(v, b) equals g*'s distance (the *tied* pairs;
+   other pairs are the strict maximum of a cycle by distance alone). Any other old edge c keeps
+   its key up to diff(g*, c) and stays the maximum of its forest cycle.
 5. *Edges of the new profiles* are all computed; an edge (new r, old z) is dropped only when a
    path of shorter edges joins r and z through another edge of r and the old forest.
 6. So the new forest is the minimum spanning forest, under <', of the candidates H = old forest +
@@ -381,6 +384,7 @@ def _extend(parent, state, dataset, algorithm, recorded, max_distance, levels, t
     """The incremental computation; raises :class:`_Recompute` when it cannot prove its result."""
     missing = str(recorded["missing"])
     mode = mode_code(missing)
+    clock = _StageClock(stats)
     matrix = dataset.profiles.matrix
     loci = matrix.shape[1]
     report(progress, 0.0)
@@ -409,6 +413,7 @@ def _extend(parent, state, dataset, algorithm, recorded, max_distance, levels, t
     changed = kernels.node_changes(state.lv, lv, state.freq, freq, levels)
     stats["changed_old_nodes"] = int((changed < kernels.FAR).sum())
     new_order, old_order = _orders(state, lv, freq, ids, levels, tiebreak)
+    clock.lap("new_distances")
     report(progress, 0.2)
     check_cancel(cancel)
 
@@ -422,19 +427,23 @@ def _extend(parent, state, dataset, algorithm, recorded, max_distance, levels, t
     witness_level = kernels.levels_of(witness_diff, levels)
     offsets, neighbours, lengths = kernels.csr(n0, ku, kv, kd)
     rank_of = _edge_ranks(n0, ku, kv, offsets, neighbours)
+    clock.lap("old_forest")
 
     # Old profiles whose edges may move, and their tied pairs.
     top = kernels.exposed_nodes(parent_of, n0, ku, kv, witness_level, changed, state.lv)
+    clock.lap("exposed_nodes")
     sources = np.flatnonzero(top >= 0)
-    limits = top[sources] - n0
     sizes = kernels.component_sizes(parent_of, n0)[top[sources]]
     exposed_work = float(sizes.sum()) * loci
     stats.update(exposed_old_nodes=int(sources.size), exposed_pairs=int(sizes.sum()))
     if count * n1 * loci + exposed_work > limit:
         raise _Recompute(f"the tie-breaks of {sources.size} old profiles may change: checking them would "
                          "cost more than a full run")
-    tied_u, tied_v, tied_d = kernels.tied_pairs(node_matrix, mode, offsets, neighbours, lengths, rank_of,
-                                                sources, limits, max_distance)
+    tied_u, tied_v, tied_d = kernels.exposed_pairs(sources, top[sources], n0, parent_of, ku, kv, kd,
+                                                   witness_level, changed, state.lv, node_matrix, mode,
+                                                   max_distance)
+    stats["tied_pairs"] = int(tied_u.shape[0])
+    clock.lap("tied_pairs")
     report(progress, 0.5)
     check_cancel(cancel)
 
@@ -452,6 +461,7 @@ def _extend(parent, state, dataset, algorithm, recorded, max_distance, levels, t
     d = np.concatenate([tree.d, tree.runner_d[witnesses], tied_d, new_d, among[a, b]])
     u, v, d = _unique_edges(n1, u, v, d)
     stats["candidate_edges"] = int(u.shape[0])
+    clock.lap("new_edges")
     report(progress, 0.6)
     check_cancel(cancel)
 
@@ -460,6 +470,7 @@ def _extend(parent, state, dataset, algorithm, recorded, max_distance, levels, t
     kept, sequence = kernels.sparse_prim(n1, *graph, new_order)
     ranks, unproved, reached = _check_rules(n0, tree, kruskal, witness_diff, old_order, new_order, kept)
     stats["rules_unproved"] = int(unproved.sum())
+    clock.lap("prim_and_rules")
     if unproved.any():
         # Close the gaps: the tied pairs of the profiles that could hold a better runner-up.
         more, more_limits = kernels.close_gaps(ranks[unproved], reached[unproved], parent_of, n0,
@@ -477,6 +488,7 @@ def _extend(parent, state, dataset, algorithm, recorded, max_distance, levels, t
         kept, again = kernels.sparse_prim(n1, *kernels.csr(n1, u, v, d), new_order)
         if not np.array_equal(again, sequence):
             raise _Recompute("internal check failed: more candidate edges changed Prim's order")
+        clock.lap("gaps")
     report(progress, 0.9)
     edges = KeptEdges(*kept)
     result = assemble(dataset, representatives, node_of_row, edges, new_order, algorithm=algorithm,
@@ -484,6 +496,20 @@ def _extend(parent, state, dataset, algorithm, recorded, max_distance, levels, t
     new_state = GoeburstState(algorithm, recorded, dataset.profiles.size, representatives, freq, lv, edges)
     report(progress, 1.0)
     return result, new_state
+
+
+class _StageClock:
+    """Seconds of each stage of an extension, written into its stats as ``<stage>_s``."""
+
+    def __init__(self, stats: dict[str, object]) -> None:
+        self.stats = stats
+        self.last = time.perf_counter()
+
+    def lap(self, stage: str) -> None:
+        """Record the time since the previous lap (or the start) as ``stage``'s."""
+        now = time.perf_counter()
+        self.stats[f"{stage}_s"] = now - self.last
+        self.last = now
 
 
 def _edge_ranks(n0, ku, kv, offsets, neighbours) -> np.ndarray:

@@ -407,6 +407,128 @@ def exposed_nodes(parent, n0, ku, kv, witness_level, changed, lv_old):
 
 
 @numba.njit(cache=True)
+def leaf_order(parent, n0, size):
+    """The leaves of a :func:`reconstruction_tree` in depth-first order: ``order`` (leaf at each
+    position) and ``start`` (per node, the position of its first leaf; its leaves are the next
+    ``size[node]`` positions, ``size`` from :func:`component_sizes`)."""
+    total = parent.shape[0]
+    start = np.full(total, -1, np.int64)
+    placed = np.zeros(total, np.int64)  # leaves already given to the children placed so far
+    offset = 0
+    for node in range(total - 1, -1, -1):  # parents come after their children
+        if parent[node] < 0:
+            start[node] = offset
+            offset += size[node]
+        else:
+            up = parent[node]
+            start[node] = start[up] + placed[up]
+            placed[up] += size[node]
+    order = np.empty(n0, np.int64)
+    for leaf in range(n0):
+        order[start[leaf]] = leaf
+    return order, start
+
+
+@numba.njit(cache=True)
+def _joint(a, b, g1, g2, below, lv):
+    """Whether the pair (a, b) has the larger and the smaller LV_k count of the pair (g1, g2) at every
+    level k < ``below`` (the key positions of two edges of equal distance, there)."""
+    for k in range(1, min(below, lv.shape[1])):
+        x, y, p, q = lv[a, k], lv[b, k], lv[g1, k], lv[g2, k]
+        if max(x, y) != max(p, q) or min(x, y) != min(p, q):
+            return False
+    return True
+
+
+@numba.njit(cache=True)
+def _exposed_pairs_of(s, top, n0, parent, ku, kv, kd, witness_level, changed, lv, order, start, size,
+                      matrix, mode, max_distance, out_u, out_v, out_d, at, write):
+    """The pairs of source ``s`` (see :func:`exposed_pairs`); written from ``at`` when ``write``.
+    Returns how many."""
+    first = changed[s]
+    found = 0
+    child = s
+    node = parent[s]
+    while node >= 0 and node <= top:
+        e = node - n0
+        length = kd[e]
+        if witness_level[e] >= first and length <= max_distance and _compatible(s, ku[e], kv[e], first, lv):
+            # the leaves of the other child of ``node``: its range without ``child``'s
+            for lo, hi in ((start[node], start[child]),
+                           (start[child] + size[child], start[node] + size[node])):
+                for position in range(lo, hi):
+                    b = order[position]
+                    later = changed[b]
+                    if later < first or (later == first and b < s):
+                        continue  # b's own walk finds the pair
+                    if not _joint(s, b, ku[e], kv[e], first, lv):
+                        continue
+                    if row_distance(matrix, s, b, mode) == length:
+                        if write:
+                            out_u[at + found] = s
+                            out_v[at + found] = b
+                            out_d[at + found] = length
+                        found += 1
+        child = node
+        node = parent[node]
+    return found
+
+
+@numba.njit(cache=True, parallel=True)
+def exposed_pairs(sources, tops, n0, parent, ku, kv, kd, witness_level, changed, lv, matrix, mode,
+                  max_distance):
+    """The old pairs whose edge may overtake an old forest edge (step 4 of
+    :mod:`engine.algorithms.incremental`), found from the exposed old nodes.
+
+    Parameters
+    ----------
+    sources, tops : numpy.ndarray
+        Exposed old nodes and their highest qualifying ancestors (:func:`exposed_nodes`).
+    parent, ku, kv, kd, witness_level : numpy.ndarray
+        The :func:`reconstruction_tree` of the old forest, its edges in Kruskal order and the level
+        of each edge's witness position.
+    changed, lv : numpy.ndarray
+        Per old node, the first level whose count changed (:func:`node_changes`) and the old LV
+        counts.
+    matrix, mode, max_distance :
+        Node allele codes, missing-data mode code, longest candidate edge.
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        ``(u, v, d)``: every old pair (s, b) joined through an ancestor A of a source s (A at or
+        below its top) such that A's edge may be overtaken through s (witness level at least
+        ``changed[s]``, s compatible with its ends), b in A's other child, changed no earlier than
+        s (else the pair is found from b), with the pair's LV counts those of A's edge at every
+        level before ``changed[s]`` and its distance equal to A's edge's. Each pair once.
+
+    Notes
+    -----
+    Pairs with any other LCA, count or distance keep their old key up to the position they lose at
+    and cannot overtake (module docstring of :mod:`engine.algorithms.incremental`, point 4). The
+    leaves of a subtree are a contiguous range of :func:`leaf_order`; two passes over the sources
+    (count, then write) in parallel.
+    """
+    size = component_sizes(parent, n0)
+    order, start = leaf_order(parent, n0, size)
+    count = np.zeros(sources.shape[0], np.int64)
+    nothing = np.zeros(0, np.int64)
+    for i in numba.prange(sources.shape[0]):
+        count[i] = _exposed_pairs_of(sources[i], tops[i], n0, parent, ku, kv, kd, witness_level, changed, lv,
+                                     order, start, size, matrix, mode, max_distance, nothing, nothing,
+                                     nothing, 0, False)
+    at = np.zeros(sources.shape[0] + 1, np.int64)
+    at[1:] = np.cumsum(count)
+    out_u = np.empty(at[-1], np.int64)
+    out_v = np.empty(at[-1], np.int64)
+    out_d = np.empty(at[-1], np.int64)
+    for i in numba.prange(sources.shape[0]):
+        _exposed_pairs_of(sources[i], tops[i], n0, parent, ku, kv, kd, witness_level, changed, lv, order,
+                          start, size, matrix, mode, max_distance, out_u, out_v, out_d, at[i], True)
+    return out_u, out_v, out_d
+
+
+@numba.njit(cache=True)
 def tied_pairs(matrix, mode, offsets, neighbours, lengths, ranks, sources, limits, max_distance):
     """Old non-tree edges from each source that are as short as the longest forest edge between their ends.
 
