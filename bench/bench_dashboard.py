@@ -130,7 +130,7 @@ from browser_support import (
     table_row,
     tree_control,
 )
-from live_server import Client, LiveServer
+from live_server import Client, LiveServer, poll_job
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
@@ -148,6 +148,8 @@ GLYPH_TREE = FIGURE_NAME
 OVERVIEW = "pd-tree-overview"
 #: How long a tree may take to show or to answer (the first overview compiles datashader's numba code).
 TREE_WAIT_MS = 180_000
+#: How long a set-up job may run (goeBURST of 100,000 profiles on a busy machine takes minutes).
+SET_UP_WAIT_S = 1800
 #: The wheel turn of a zoom (negative: zoom in) and the drag of a pan, in CSS pixels.
 WHEEL_PX = -240
 DRAG_PX = (-120, -80)
@@ -705,7 +707,7 @@ def overview_selected(tree: Tree, wanted: int, notes: list[str], page: Page, tok
 
 def succeeded(client: Client, project: str, job: str) -> dict[str, Any]:
     """Wait for ``job``; its record, RuntimeError unless it succeeded."""
-    finished = client.wait_job(project, job)
+    finished = poll_job(lambda: client.json("GET", f"/projects/{project}/jobs/{job}"), timeout=SET_UP_WAIT_S)
     if finished["status"] != "succeeded":
         raise RuntimeError(f"the set-up job did not succeed: {finished}")
     return finished
