@@ -106,11 +106,13 @@ QUICK = Sizes(posts=10, cgmlst_profiles=1000, seeded_jobs=200, single_gets=20, c
 
 @dataclass(frozen=True)
 class Table:
-    """A profile table to upload; ``judged`` is False when --quick made it smaller than the target's."""
+    """A profile table to upload (with its isolate table, if any); ``judged`` is False when --quick made it
+    smaller than the target's."""
 
     label: str
     path: Path
     judged: bool = True
+    isolates: Path | None = None
 
 
 @dataclass(frozen=True)
@@ -173,9 +175,12 @@ def timed(client: Client, method: str, path: str, body: Any, expect: int) -> tup
 
 
 def upload(client: Client, project: str, table: Table) -> tuple[dict[str, Any], float]:
-    """Upload ``table`` as a dataset of ``project``: the created dataset and the seconds it took."""
-    data, content_type = multipart({"profiles": (table.path.name, table.path.read_bytes())},
-                                   {"name": table.label})
+    """Upload ``table`` (and its isolates) as a dataset of ``project``: the created dataset and the seconds
+    it took."""
+    files = {"profiles": (table.path.name, table.path.read_bytes())}
+    if table.isolates is not None:
+        files["isolates"] = (table.isolates.name, table.isolates.read_bytes())
+    data, content_type = multipart(files, {"name": table.label})
     start = time.perf_counter()
     created = client.json("POST", f"/projects/{project}/datasets", data=data, content_type=content_type,
                           expect=201)

@@ -8,6 +8,7 @@ The same arguments (and seed) always give the same table.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -203,15 +204,17 @@ ISOLATE_VALUES = {
 }
 
 
-def isolates_file(path: Path, profiles: int, n: int = 1000, seed: int = 20261130) -> Path:
-    """Write ``n`` isolates of STs drawn from 1..``profiles`` (an ``ST`` column) with the metadata columns
-    of :data:`ISOLATE_VALUES`, each value twice as frequent as the next, to ``path``."""
+def isolates_file(path: Path, profiles: int | Sequence[str], n: int = 1000, seed: int = 20261130) -> Path:
+    """Write ``n`` isolates of STs drawn from 1..``profiles`` (or from the ids ``profiles``; an ``ST``
+    column) with the metadata columns of :data:`ISOLATE_VALUES`, each value twice as frequent as the
+    next, to ``path``."""
     rng = np.random.default_rng(seed)
     columns = {}
     for name, values in ISOLATE_VALUES.items():
         weights = 0.5 ** np.arange(len(values))
         columns[name] = rng.choice(values, size=n, p=weights / weights.sum())
-    sts = rng.integers(1, profiles + 1, size=n)
+    ids = np.arange(1, profiles + 1).astype(str) if isinstance(profiles, int) else np.asarray(profiles)
+    sts = ids[rng.integers(0, len(ids), size=n)]
     with open(path, "w", encoding="utf-8", newline="\n") as handle:
         handle.write("\t".join(["id", "ST", *ISOLATE_VALUES]) + "\n")
         for i in range(n):
