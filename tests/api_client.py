@@ -53,11 +53,6 @@ class ApiTestCase(AsyncHTTPTestCase):
         self.service.stop()
         shutil.rmtree(self.folder, ignore_errors=True)
 
-    def get_async_test_timeout(self) -> float:
-        """Seconds one request of a test may take: Tornado's 5 s default is short for a request that
-        meets a cold kernel on 2 cores busy with job workers starting."""
-        return 60.0
-
     def get_http_client(self) -> Any:
         client = super().get_http_client()
         client.defaults = {**getattr(client, "defaults", {}), "request_timeout": 120}

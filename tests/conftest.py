@@ -3,6 +3,7 @@ browser tests (tests/test_browser.py) run on: Debian's Chromium, a live server a
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -10,6 +11,11 @@ from typing import Any
 import pytest
 from browser_support import MISSING_CHROMIUM, Shots, chromium_path, launch_options
 from live_server import LiveServer
+
+# Seconds Tornado's test cases wait for one request (AsyncHTTPTestCase.fetch reads this variable, not the
+# case's get_async_test_timeout) and for a gen_test: its 5 s default is short for a request that meets a
+# cold kernel on 2 cores busy with job workers starting.
+os.environ.setdefault("ASYNC_TEST_TIMEOUT", "60")
 
 #: ``../shared`` seen from the project root (``tests/`` is one level below it).
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
