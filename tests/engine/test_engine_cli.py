@@ -269,7 +269,7 @@ def test_missing_isolates_file(tmp_path: Path, fails: Callable[..., None]) -> No
 
 @pytest.mark.parametrize(("name", "message"), [
     ("profiles_comma.csv", "seems to be comma-separated"),
-    ("profiles_gzip.tsv.gz", "compressed (gzip)"),
+    ("profiles_gzip_truncated.tsv.gz", "gzip-compressed but cut short"),
     ("profiles_header_only.tsv", "has a header but no profiles"),
     ("profiles_empty.tsv", "The profile file is empty."),
 ])
