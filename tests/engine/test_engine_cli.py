@@ -16,6 +16,7 @@ apart groups, plus one profile alone:
 
 from __future__ import annotations
 
+import gzip
 import json
 import subprocess
 import sys
@@ -132,6 +133,18 @@ def test_isolates_change_the_tie_that_frequency_decides(ok: Callable[..., str]) 
     without = unordered(edge_lines(ok("infer", PROFILES, "-q")))
     assert {(frozenset(("1", "2")), 1), (frozenset(("1", "3")), 1)} <= without
     assert (frozenset(("2", "3")), 1) not in without
+
+
+def test_gzip_compressed_tables_give_the_same_tree_and_report(tmp_path: Path) -> None:
+    # The .gz name is a convention only: the isolates go under a plain name, and are read as gzip too.
+    profiles, isolates = tmp_path / "profiles.tsv.gz", tmp_path / "isolates.tsv"
+    profiles.write_bytes(gzip.compress(PROFILES.read_bytes(), mtime=0))
+    isolates.write_bytes(gzip.compress(ISOLATES.read_bytes(), mtime=0))
+    compressed = cli("infer", profiles, "--isolates", isolates)
+    plain = cli("infer", PROFILES, "--isolates", ISOLATES)
+    assert compressed.returncode == plain.returncode == 0, compressed.stderr
+    assert compressed.stdout == plain.stdout and compressed.stdout
+    assert compressed.stderr == plain.stderr and "read 12 profiles x 7 loci" in compressed.stderr
 
 
 def test_the_read_report_goes_to_standard_error() -> None:
