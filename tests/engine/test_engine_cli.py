@@ -417,6 +417,21 @@ def test_distances_refuse_what_cgmlst_dists_refuses(fails: Callable[..., None], 
           message="error: line 2: cgmlst-dists stops here: fewer than 5 characters follow")
 
 
+@pytest.mark.parametrize("missing", ["cgmlst-dists", "difference"])
+def test_distances_read_gzip_tables_as_their_text(ok: Callable[..., str], tmp_path: Path,
+                                                  missing: str) -> None:
+    compressed = tmp_path / "calls.tab.gz"
+    compressed.write_bytes(gzip.compress((CGMLST_DISTS / "quirks.tab").read_bytes(), mtime=0))
+    assert ok("distances", compressed, "--missing", missing) == ok("distances", CGMLST_DISTS / "quirks.tab",
+                                                                   "--missing", missing)
+
+
+def test_distances_refuse_a_cut_short_gzip_table(fails: Callable[..., None], tmp_path: Path) -> None:
+    cut = tmp_path / "calls.tab.gz"
+    cut.write_bytes(gzip.compress((CGMLST_DISTS / "calls.tab").read_bytes())[:-10])
+    fails("distances", cut, message="error: The profile file is gzip-compressed but cut short")
+
+
 def test_compile_runs_every_algorithm_once_and_says_so(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["compile"]) == 0
     out, err = capsys.readouterr()
