@@ -46,7 +46,7 @@ _PROBLEMS: dict[int, tuple[str, str]] = {
     404: ("NotFound", "There is no such resource here; a path id that is not a well-formed UUID included."),
     405: ("MethodNotAllowed", "The path does not answer this method; ``Allow`` lists those it answers."),
     409: ("Conflict", "The dataset has fewer than 2 profiles: there is no tree to infer."),
-    413: ("PayloadTooLarge", "The body is larger than the server's limit: a JSON body 1 MB, an upload 200 MB "
+    413: ("PayloadTooLarge", "The body is larger than the server's limit: a JSON body 1 MB, an upload 512 MB "
                              "(settings); see the limits in the description."),
     429: ("TooManyRequests", "Too many failed sign-ins from this address lately; ``Retry-After`` says in how "
                              "many seconds to try again. Requests whose credentials are good always pass."),
