@@ -8,10 +8,13 @@ one after the other (``cat a.gz b.gz``) are one file, as ``gunzip`` reads them.
 The text may not be larger than ``limit`` bytes (:data:`INFLATE_LIMIT` unless the caller says
 otherwise; the server's setting is ``PHYLODASH_INFLATE_LIMIT_MB``): decompression stops there, so a
 small file that inflates to gigabytes (a "zip bomb") costs at most ``limit`` bytes of memory.
+Memory while inflating: the compressed bytes plus the text (a 100,000 x 3,002 cgMLST table, 261 MB
+compressed, 879 MB of text).
 """
 
 from __future__ import annotations
 
+import io
 import zlib
 
 from engine.errors import InputError
@@ -61,7 +64,7 @@ def inflate(data: bytes, what: str, limit: int = INFLATE_LIMIT) -> bytes:
     """
     if not data.startswith(GZIP_MAGIC):
         return data
-    parts: list[bytes] = []
+    text = io.BytesIO()  # grows in place and hands its buffer over: the text is never held twice
     size = 0
     pending = data
     while pending.startswith(GZIP_MAGIC):
@@ -81,9 +84,9 @@ def inflate(data: bytes, what: str, limit: int = INFLATE_LIMIT) -> bytes:
             if not part and not pending and not inflater.eof:
                 raise InputError(f"The {what} is gzip-compressed but cut short: it ends before its "
                                  "compressed data does. Upload the whole file again.")
-            parts.append(part)
+            text.write(part)
         pending = inflater.unused_data
     if pending.strip(b"\x00"):
         raise InputError(f"The {what} is gzip-compressed but has data after the end of its compressed "
                          "text. Compress the text file again and upload that.")
-    return b"".join(parts)
+    return text.getvalue()
