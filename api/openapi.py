@@ -46,7 +46,7 @@ _PROBLEMS: dict[int, tuple[str, str]] = {
     404: ("NotFound", "There is no such resource here; a path id that is not a well-formed UUID included."),
     405: ("MethodNotAllowed", "The path does not answer this method; ``Allow`` lists those it answers."),
     409: ("Conflict", "The dataset has fewer than 2 profiles: there is no tree to infer."),
-    413: ("PayloadTooLarge", "The body is larger than the server's limit: a JSON body 1 MB, an upload 200 MB "
+    413: ("PayloadTooLarge", "The body is larger than the server's limit: a JSON body 1 MB, an upload 512 MB "
                              "(settings); see the limits in the description."),
     429: ("TooManyRequests", "Too many failed sign-ins from this address lately; ``Retry-After`` says in how "
                              "many seconds to try again. Requests whose credentials are good always pass."),
@@ -79,6 +79,7 @@ Limits (each refused with a problem, nothing stored; sizes are the defaults of t
 |---|---|---|
 | a JSON body | {json_limit} (`PHYLODASH_JSON_LIMIT_KB`), judged from `Content-Length` before reading | 413 |
 | an upload | {upload_limit} (`PHYLODASH_UPLOAD_LIMIT_MB`) | 413 |
+| the text of a gzip-compressed file of an upload | {inflate_limit} (`PHYLODASH_INFLATE_LIMIT_MB`) | 400 |
 | a distance table (`.../distances`) | datasets of {distances} profiles | 400 |
 | nesting of a JSON body | {depth} levels of arrays and objects | 400 |
 | a project or dataset name | {name} characters | 400 |
@@ -303,8 +304,10 @@ def _job() -> Schema:
 def _dataset_upload() -> Schema:
     binary = _string(format="binary", contentMediaType="application/octet-stream")
     return {"type": "object", "required": ["profiles"], "properties": {
-        "profiles": {**binary, "description": "The profiles file (MLST table or SNP alignment)."},
-        "isolates": {**binary, "description": "An isolates (metadata) file, one row per isolate."},
+        "profiles": {**binary, "description": "The profiles file (MLST table or SNP alignment), as text "
+                     "or gzip-compressed (known by its first bytes, whatever its name)."},
+        "isolates": {**binary, "description": "An isolates (metadata) file, one row per isolate; text or "
+                     "gzip-compressed."},
         "name": _string("The dataset's name; default the profiles file's name.", maxLength=NAME_LIMIT),
         "description": _string(maxLength=TEXT_LIMIT),
         "kind": _enum(KINDS, "How to read the profiles; auto detects it.", default="auto"),
@@ -674,7 +677,8 @@ def _limits() -> str:
     """The table of limits, with today's values."""
     defaults = Settings()
     return _LIMITS.format(json_limit=f"{defaults.json_limit // 1024:,} KB",
-                          upload_limit=f"{defaults.upload_limit // 2**20:,} MB", depth=MAX_DEPTH,
+                          upload_limit=f"{defaults.upload_limit // 2**20:,} MB",
+                          inflate_limit=f"{defaults.inflate_limit // 2**20:,} MB", depth=MAX_DEPTH,
                           distances=f"{DISTANCE_LIMIT:,}",
                           name=f"{NAME_LIMIT:,}", text=f"{TEXT_LIMIT:,}", members=f"{MEMBER_LIMIT:,}",
                           options=OPTION_LIMIT, failures=FAILURES_ALLOWED, quote=QUOTE_LIMIT,

@@ -1,6 +1,6 @@
 """What each file of ``tests/bad_inputs/`` must be refused with: words of the message and the line named.
 
-``None`` as the line only for problems of the whole file (an empty or compressed file). The readers'
+``None`` as the line only for problems of the whole file (an empty file, a damaged gzip file). The readers'
 tests (``tests/engine/io/test_bad_inputs.py``) and the upload tests (``tests/api/test_bad_uploads.py``)
 both check every file against this table.
 """
@@ -18,7 +18,9 @@ EXPECTED: dict[str, tuple[str, int | None]] = {
     "profiles_nul_bytes.tsv": ("contains binary data", 3),
     "profiles_utf16_no_bom.tsv": ("UTF-16 text without a byte-order mark", 1),
     "profiles_utf16_broken.tsv": ("starts like UTF-16 text but cannot be read", None),
-    "profiles_gzip.tsv.gz": ("compressed (gzip)", None),
+    "profiles_gzip_truncated.tsv.gz": ("The profile file is gzip-compressed but cut short", None),
+    "profiles_gzip_damaged.tsv.gz": ("The profile file is gzip-compressed but damaged (incorrect data check)",
+                                     None),
     "profiles_xlsx.xlsx": ("Excel .xlsx workbook", None),
     "profiles_xls.xls": ("Excel (.xls) workbook", None),
     "profiles_png.png": ("The profile file is a PNG image, not a text table.", None),

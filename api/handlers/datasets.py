@@ -2,8 +2,10 @@
 
 An upload is streamed: a request whose Content-Length is above the limit is refused with 413
 before its body is read; from one without a length (chunked), nothing past the limit is kept and
-the answer is 413 (the connection is cut if it goes on past four times the limit). A file the
-reader cannot use is a 400 naming the line and the reason, and stores nothing.
+the answer is 413 (the connection is cut if it goes on past four times the limit). Either file may be
+gzip-compressed; the limit applies to the compressed bytes, and the text may inflate to the setting
+``PHYLODASH_INFLATE_LIMIT_MB`` (past it: 400). A file the reader cannot use is a 400 naming the line
+and the reason, and stores nothing.
 """
 
 from __future__ import annotations

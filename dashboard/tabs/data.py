@@ -10,12 +10,12 @@ import panel as pn
 from dashboard.viewmodels.projects import ProjectPicker
 from dashboard.viewmodels.upload import Upload
 
-FILE_TYPES = ".tsv,.txt,.tab,.csv,.mlst,.profile,.profiles"
+FILE_TYPES = ".tsv,.txt,.tab,.csv,.mlst,.profile,.profiles,.gz"
 UPLOAD_HELP = ("A profile file (MLST, cgMLST or SNP; tab-separated, first column the ST or isolate id) and, "
-               "optionally, an isolate file with metadata (one row per isolate, with an ST column). Drop the "
-               "files on the buttons or choose them. *Add profiles* takes files of new rows only and makes a "
-               "new version of the dataset selected above (its profiles plus these); its trees are extended "
-               "from the dataset's.")
+               "optionally, an isolate file with metadata (one row per isolate, with an ST column); either "
+               "may be gzip-compressed (`.gz`). Drop the files on the buttons or choose them. *Add profiles* "
+               "takes files of new rows only and makes a new version of the dataset selected above (its "
+               "profiles plus these); its trees are extended from the dataset's.")
 
 
 def project_select(picker: ProjectPicker) -> pn.widgets.Select:

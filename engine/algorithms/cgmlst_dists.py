@@ -42,6 +42,7 @@ import numpy as np
 
 from engine.algorithms.distances import mode_code, row_distance
 from engine.errors import InputError, ParameterError
+from engine.io.compressed import inflate
 from engine.models import CancelCheck, Dataset, ProgressCallback
 from engine.progress import check_cancel, report
 
@@ -114,16 +115,20 @@ def _lines(data: bytes) -> Iterator[bytes]:
 def parse_cgmlst_calls(data: bytes) -> CgmlstCalls:
     """Read an allele-call table exactly as ``cgmlst-dists`` does (module docstring).
 
+    A gzip-compressed table (``cgmlst-dists`` reads text only) is decompressed first, with the
+    default bound of :func:`~engine.io.compressed.inflate`, and read as its text.
+
     Raises
     ------
     InputError
-        Where ``cgmlst-dists`` stops with an error, with its reason and the line.
+        Where ``cgmlst-dists`` stops with an error, with its reason and the line; or when the gzip
+        data is damaged, cut short or inflates past the bound.
     """
     ids: list[str] = []
     rows: list[list[int]] = []
     columns = 0
     row = -1
-    for number, line in enumerate(_lines(bytes(data)), start=1):
+    for number, line in enumerate(_lines(inflate(bytes(data), "profile file")), start=1):
         if row >= 0:
             tab = line.find(b"\t")
             rest = line[tab:] if tab >= 0 else b""

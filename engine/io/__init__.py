@@ -1,6 +1,7 @@
 """Reading typing data (file handles in, a Dataset and a read report out) and writing tree files.
 
-Readers: :mod:`~engine.io.text` (bytes to checked text, files refused), :mod:`~engine.io.rows` (the
+Readers: :mod:`~engine.io.compressed` (gzip-compressed tables inflated, with a bound),
+:mod:`~engine.io.text` (bytes to checked text, files refused), :mod:`~engine.io.rows` (the
 rows of a profile table kept or left out), :mod:`~engine.io.recoding` (allele codes, the report),
 :mod:`~engine.io.profiles` (MLST / cgMLST tables, ``read_profiles``), :mod:`~engine.io.snp` (SNP
 strings), :mod:`~engine.io.isolates` (isolate tables joined to the profiles),

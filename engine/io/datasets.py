@@ -11,6 +11,7 @@ from typing import BinaryIO
 import numpy as np
 
 from engine.errors import InputError
+from engine.io.compressed import INFLATE_LIMIT
 from engine.io.isolates import read_isolates
 from engine.io.profiles import read_profiles
 from engine.io.text import Source
@@ -26,6 +27,7 @@ def read_dataset(
     missing_values: Sequence[str] | None = None,
     profile_column: str | None = None,
     kind: str = "auto",
+    inflate_limit: int = INFLATE_LIMIT,
 ) -> Dataset:
     r"""Read profiles, and optionally isolates, into a :class:`~engine.models.Dataset`.
 
@@ -41,6 +43,9 @@ def read_dataset(
         As in :func:`read_isolates`.
     kind : {"auto", "mlst", "snp"}, default "auto"
         As in :func:`read_profiles`.
+    inflate_limit : int, default :data:`~engine.io.compressed.INFLATE_LIMIT`
+        The most bytes each gzip-compressed table may decompress to (either table may be
+        compressed; it is read exactly as its text).
 
     Returns
     -------
@@ -62,11 +67,12 @@ def read_dataset(
     >>> dataset.counts.tolist(), dataset.report.identical_groups
     ([2, 1, 0], [['1', '3']])
     """
-    profiles, report = read_profiles(profiles_source, missing_values=missing_values, kind=kind)
+    profiles, report = read_profiles(profiles_source, missing_values=missing_values, kind=kind,
+                                     inflate_limit=inflate_limit)
     if isolates_source is None:
         return Dataset(profiles, None, np.ones(profiles.size, dtype=np.int64), report)
     isolates, isolate_report = read_isolates(isolates_source, profiles,
-                                             profile_column=profile_column)
+                                             profile_column=profile_column, inflate_limit=inflate_limit)
     linked = isolates.profile_rows[isolates.profile_rows >= 0]
     counts = np.bincount(linked, minlength=profiles.size).astype(np.int64)
     merged = replace(
@@ -86,16 +92,17 @@ def open_dataset(
     missing_values: Sequence[str] | None = None,
     profile_column: str | None = None,
     kind: str = "auto",
+    inflate_limit: int = INFLATE_LIMIT,
 ) -> Dataset:
     """Read a dataset from file paths (for the command line).
 
     Parameters
     ----------
     path : path-like
-        The profile table.
+        The profile table, as text or gzip-compressed (any name: ``profiles.tsv.gz``).
     isolates_path : path-like, optional
-        The isolate table.
-    missing_values, profile_column, kind
+        The isolate table, likewise.
+    missing_values, profile_column, kind, inflate_limit
         As in :func:`read_dataset`.
 
     Returns
@@ -113,7 +120,7 @@ def open_dataset(
         isolates_file = None if isolates_path is None else stack.enter_context(
             _open_binary(isolates_path))
         return read_dataset(profiles_file, isolates_file, missing_values=missing_values,
-                            profile_column=profile_column, kind=kind)
+                            profile_column=profile_column, kind=kind, inflate_limit=inflate_limit)
 
 
 def _open_binary(path: str | os.PathLike[str]) -> BinaryIO:

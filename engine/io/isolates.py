@@ -13,6 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from engine.errors import InputError
+from engine.io.compressed import INFLATE_LIMIT
 from engine.io.text import (
     SPACE,
     Source,
@@ -36,6 +37,7 @@ def read_isolates(
     profiles: Profiles,
     *,
     profile_column: str | None = None,
+    inflate_limit: int = INFLATE_LIMIT,
 ) -> tuple[Isolates, ReadReport]:
     r"""Read an isolate table and join each isolate to its profile.
 
@@ -48,6 +50,9 @@ def read_isolates(
     profile_column : str, optional
         Header of the column that holds each isolate's profile id (for example ``"ID"``). Default:
         the first header that is ``ST`` or starts with ``ST`` then a non-letter (``ST (MLST)``).
+    inflate_limit : int, default :data:`~engine.io.compressed.INFLATE_LIMIT`
+        The most bytes a gzip-compressed ``source`` may decompress to (2 GB by default); the
+        file is recognised by its leading bytes, whatever its name, and read as the text it holds.
 
     Returns
     -------
@@ -77,7 +82,7 @@ def read_isolates(
     (4, 2)
     """
     what = "isolates file"
-    data = prepare(read_source(source, "read_isolates"), what)
+    data = prepare(read_source(source, "read_isolates"), what, inflate_limit)
     lines = data.split(b"\n")
     first = first_nonblank(lines)
     header_line = first + 1

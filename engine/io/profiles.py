@@ -27,6 +27,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from engine.errors import InputError, ParameterError
+from engine.io.compressed import INFLATE_LIMIT
 from engine.io.recoding import tabulate
 from engine.io.rows import check_rows, locus_notes, scan_rows
 from engine.io.snp import looks_like_snp, read_snp
@@ -57,6 +58,7 @@ def read_profiles(
     *,
     missing_values: Sequence[str] | None = None,
     kind: str = "auto",
+    inflate_limit: int = INFLATE_LIMIT,
 ) -> tuple[Profiles, ReadReport]:
     r"""Read a profile table into allele codes.
 
@@ -79,6 +81,9 @@ def read_profiles(
         Anything else is MLST. The first line of an SNP file is a header unless it has that
         same shape. A 1-locus MLST file fails the test because its alleles differ in length or
         use other digits. ``"mlst"`` or ``"snp"`` force the kind.
+    inflate_limit : int, default :data:`~engine.io.compressed.INFLATE_LIMIT`
+        The most bytes a gzip-compressed ``source`` may decompress to (2 GB by default); the
+        file is recognised by its leading bytes, whatever its name, and read as the text it holds.
 
     Returns
     -------
@@ -97,7 +102,7 @@ def read_profiles(
     ------
     InputError
         When the file cannot be used; ``line`` is the 1-based line where the problem is, or
-        ``None`` for a problem of the whole file (empty, compressed, ...).
+        ``None`` for a problem of the whole file (empty, a damaged or too large gzip file, ...).
     ParameterError
         When ``kind`` is not one of the allowed values.
     TypeError
@@ -125,7 +130,7 @@ def read_profiles(
         raise ParameterError(f"kind must be 'auto', 'mlst' or 'snp', not {kind!r}")
     if isinstance(missing_values, str):
         raise TypeError("missing_values must be a sequence of str, not a single str")
-    data = prepare(read_source(source, "read_profiles"), "profile file")
+    data = prepare(read_source(source, "read_profiles"), "profile file", inflate_limit)
     lines = data.split(b"\n")
     first = first_nonblank(lines)
     refuse_active_content(data, lines, first, "profile file")

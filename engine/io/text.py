@@ -1,7 +1,8 @@
 r"""Bytes in, checked text out: the first steps of every reader of typing tables.
 
 A reader takes the whole file as bytes or as a file handle opened in binary mode (never a path or a
-``str``: :func:`read_source`), and :func:`prepare` turns it into UTF-8 bytes with LF line ends. So
+``str``: :func:`read_source`), and :func:`prepare` decompresses it when it is gzip-compressed
+(:mod:`engine.io.compressed`) and turns it into UTF-8 bytes with LF line ends. So
 every reader accepts LF, CRLF and CR-only line endings, a UTF-8 byte-order mark (or UTF-16 text
 with its byte-order mark, as Excel's "Unicode text" saves it), blank lines anywhere (skipped; lines
 of tabs and spaces only count as blank) and spaces around cells (trimmed). Line numbers are the
@@ -11,8 +12,8 @@ Problems
 --------
 A file that cannot be used at all raises :class:`~engine.errors.InputError` with a sentence a
 biologist understands and the line number where it applies: empty, blank, binary, an image, a PDF,
-compressed or not UTF-8; a web page; not tab-separated; or holding a spreadsheet formula or HTML
-markup.
+a damaged, cut-short or too large gzip file, an archive or not UTF-8; a web page; not tab-separated;
+or holding a spreadsheet formula or HTML markup.
 
 Formulas and markup
 -------------------
@@ -38,6 +39,7 @@ import re
 from typing import BinaryIO
 
 from engine.errors import InputError
+from engine.io.compressed import INFLATE_LIMIT, inflate
 
 __all__ = [
     "SPACE",
@@ -61,7 +63,8 @@ SPACE = " \t\n\r\x0b\x0c"
 SPACE_BYTES = SPACE.encode()
 #: Leading bytes of files people upload by mistake, with what to tell them.
 _MAGIC = (
-    (b"\x1f\x8b", "The {what} is compressed (gzip). Decompress it and upload the text file."),
+    (b"\x1f\x8b", "The {what} is compressed twice (gzip inside gzip). Decompress it once and upload "
+                    "that."),
     (b"PK\x03\x04", "The {what} is a ZIP archive (an Excel .xlsx workbook is one). Save the sheet "
                     "as 'Text (Tab delimited)' and upload that."),
     (b"\xd0\xcf\x11\xe0", "The {what} is an Excel (.xls) workbook. Save the sheet as "
@@ -100,10 +103,11 @@ def read_source(source: Source, caller: str) -> bytes:
     return bytes(data)
 
 
-def prepare(data: bytes, what: str) -> bytes:
+def prepare(data: bytes, what: str, inflate_limit: int = INFLATE_LIMIT) -> bytes:
     r"""UTF-8 bytes without byte-order mark and with LF line ends, or InputError.
 
-    ``what`` names the file in messages ("profile file", "isolates file").
+    ``what`` names the file in messages ("profile file", "isolates file"). Gzip-compressed ``data``
+    is decompressed first, to at most ``inflate_limit`` bytes (:func:`~engine.io.compressed.inflate`).
 
     Examples
     --------
@@ -112,6 +116,7 @@ def prepare(data: bytes, what: str) -> bytes:
     >>> prepare("ST\tadk\n".encode("utf-16"), "profile file")
     b'ST\tadk\n'
     """
+    data = inflate(data, what, inflate_limit)
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         try:
             data = data.decode("utf-16").encode("utf-8")

@@ -15,6 +15,7 @@ from dataclasses import replace
 import numpy as np
 
 from engine.errors import InputError
+from engine.io.compressed import INFLATE_LIMIT
 from engine.io.isolates import read_isolates
 from engine.io.profiles import read_profiles
 from engine.io.text import Source
@@ -24,7 +25,8 @@ __all__ = ["append_rows"]
 
 
 def append_rows(parent: Dataset, profiles_source: Source, isolates_source: Source | None = None, *,
-                profile_column: str | None = None) -> tuple[Dataset, ReadReport]:
+                profile_column: str | None = None,
+                inflate_limit: int = INFLATE_LIMIT) -> tuple[Dataset, ReadReport]:
     r"""The parent dataset with the rows of a new profile file (and isolate file) appended.
 
     Parameters
@@ -39,6 +41,8 @@ def append_rows(parent: Dataset, profiles_source: Source, isolates_source: Sourc
         profile. Only for a parent that has isolates.
     profile_column : str, optional
         As in :func:`~engine.io.isolates.read_isolates` (default: the parent's).
+    inflate_limit : int, default :data:`~engine.io.compressed.INFLATE_LIMIT`
+        As in :func:`~engine.io.datasets.read_dataset`.
 
     Returns
     -------
@@ -65,7 +69,8 @@ def append_rows(parent: Dataset, profiles_source: Source, isolates_source: Sourc
     (['1', '2', '3'], [[1, 1], [2, 1], [2, 2]], 1)
     """
     old = parent.profiles
-    added, report = read_profiles(profiles_source, missing_values=list(old.missing_values), kind=old.kind)
+    added, report = read_profiles(profiles_source, missing_values=list(old.missing_values), kind=old.kind,
+                                  inflate_limit=inflate_limit)
     if added.loci != old.loci:
         raise InputError(f"the new profiles have the loci {_listed(added.loci)}; the dataset has "
                          f"{_listed(old.loci)} (same names, same order)")
@@ -80,7 +85,8 @@ def append_rows(parent: Dataset, profiles_source: Source, isolates_source: Sourc
         if isolates is None:
             raise InputError("the dataset has no isolate table, so new isolates cannot be added to it")
         new_isolates, isolate_report = read_isolates(isolates_source, profiles,
-                                                     profile_column=profile_column or isolates.profile_column)
+                                                     profile_column=profile_column or isolates.profile_column,
+                                                     inflate_limit=inflate_limit)
         if new_isolates.columns != isolates.columns:
             raise InputError(f"the new isolates have the columns {_listed(new_isolates.columns)}; "
                              f"the dataset has {_listed(isolates.columns)}")

@@ -22,6 +22,7 @@ from engine.algorithms.nomenclature import Naming
 from engine.algorithms.placement import Placement
 from engine.clock import now
 from engine.errors import ForbiddenError, NotFoundError, ParameterError, UnauthorizedError, quoted
+from engine.io.compressed import INFLATE_LIMIT
 from engine.io.datasets import read_dataset
 from engine.io.versions import append_rows
 from engine.models import Dataset, Inference, Layout, ReadReport
@@ -103,8 +104,10 @@ def dataset_content_hash(dataset: Dataset) -> str:
 class Catalog:
     """Projects, datasets, inferences and visualizations of a store, as each user may see them."""
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, *, inflate_limit: int = INFLATE_LIMIT) -> None:
         self.store = store
+        #: The most bytes a gzip-compressed upload may decompress to.
+        self.inflate_limit = inflate_limit
 
     # -- access ----------------------------------------------------------------------------------
 
@@ -182,11 +185,13 @@ class Catalog:
                     profile_column: str | None = None, kind: str = "auto") -> DatasetRecord:
         """Read the files with the engine's reader and store the dataset with its read report.
 
-        A file that cannot be used raises InputError (with its line) and stores nothing.
+        Either file may be gzip-compressed (decompressed to at most :attr:`inflate_limit` bytes). A
+        file that cannot be used raises InputError (with its line) and stores nothing.
         """
         project = self.project(user, project_id, write=True)
         dataset = read_dataset(profiles, isolates, missing_values=missing_values,
-                               profile_column=profile_column or None, kind=kind)
+                               profile_column=profile_column or None, kind=kind,
+                               inflate_limit=self.inflate_limit)
         return self.store_dataset(project.id, dataset, name=name, description=description)
 
     def add_version(self, user: UserRecord, project_id: str, dataset_id: str, profiles: bytes,
@@ -201,7 +206,7 @@ class Catalog:
         project = self.project(user, project_id, write=True)
         parent = self.dataset(user, project_id, dataset_id)
         dataset, report = append_rows(self.dataset_content(parent), profiles, isolates,
-                                      profile_column=profile_column or None)
+                                      profile_column=profile_column or None, inflate_limit=self.inflate_limit)
         return self.store_dataset(project.id, dataset, name=name or f"{parent.name} +{report.profiles}",
                                   description=description, report=report, parent_id=parent.id)
 

@@ -36,7 +36,7 @@ class Service:
         self.settings = settings
         self.store = store if store is not None else TinyDBStore(settings.data)
         self.accounts = Accounts(self.store)
-        self.catalog = Catalog(self.store)
+        self.catalog = Catalog(self.store, inflate_limit=settings.inflate_limit)
         self.sign_ins = SignInThrottle(limit=settings.sign_in_failures)
         self.analyses = Analyses(self.store, self.catalog, self._make_runner,
                                  max_queued=settings.max_queued_jobs,

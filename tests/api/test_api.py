@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import json
 import os
 import time
@@ -204,6 +205,46 @@ class Datasets(ApiTestCase):
             "POST", f"/projects/{project}/datasets", raw=PROFILES, headers={"Content-Type": "text/plain"}
         )
         assert response.code == 400
+
+
+class GzipUploads(ApiTestCase):
+    """Gzip-compressed tables through the upload and the versions endpoint, with a 1 MB inflation limit."""
+
+    settings: ClassVar[dict[str, Any]] = {"upload_limit": 2**20, "inflate_limit": 2**20}
+
+    def stored(self) -> list[str]:
+        """The files of the data folder (lock files aside)."""
+        return sorted(str(path.relative_to(self.folder)) for path in self.folder.rglob("*")
+                      if not path.name.endswith(".lock"))
+
+    def test_a_gzip_upload_reads_as_its_text(self) -> None:
+        project = self.project()
+        plain = self.upload(project, PROFILES, ISOLATES)
+        compressed = self.upload(project, gzip.compress(PROFILES), gzip.compress(ISOLATES))
+        assert (compressed["profiles"], compressed["loci"], compressed["isolates"]) == (12, 7, 14)
+        assert compressed["report"] == plain["report"]
+        added = b"ST\tadk\tfumC\tgyrB\ticd\tmdh\tpurA\trecA\n\n90\t1\t1\t1\t1\t1\t1\t9\n91\t1\n"
+        data, content_type = multipart({"profiles": ("added.tsv.gz", gzip.compress(added))}, {})
+        version = self.json("POST", f"/projects/{project}/datasets/{compressed['id']}/versions", raw=data,
+                            headers={"Content-Type": content_type}, expect=201)
+        assert (version["parent_id"], version["profiles"], version["report"]["profiles"]) == (
+            compressed["id"], 13, 1)
+        [skipped] = version["report"]["skipped_lines"]
+        assert skipped["line"] == 4  # the line of the text, blank line counted
+
+    def test_damaged_or_too_large_gzip_is_400_and_stores_nothing(self) -> None:
+        project = self.project()
+        stored = self.stored()
+        whole = gzip.compress(PROFILES)
+        bomb = gzip.compress(b"ST\ta\n" + b"1\t1\n" * 2**20)  # 4 MB of text in about 4 KB
+        for data, words in [(whole[:-10], "gzip-compressed but cut short"),
+                            (whole[:12] + bytes(20) + whole[32:], "gzip-compressed but damaged"),
+                            (bomb, "decompresses to more than 1 MB of text")]:
+            problem = self.upload(project, data, expect=400)
+            assert problem["message"] == "bad_request" and words in problem["detail"], problem
+            assert problem["detail"].startswith("The profile file ") and problem["detail"].endswith(".")
+        assert self.json("GET", f"/projects/{project}/datasets") == []
+        assert self.stored() == stored
 
 
 class Jobs(ApiTestCase):

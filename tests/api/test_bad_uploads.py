@@ -6,8 +6,8 @@ The corpus is ``tests/bad_inputs/`` with the expectations of tests/engine/io/tes
 100,000 columns made here. ``profiles_*`` files are uploaded as the profiles (``profiles_snp_*`` with
 ``kind=snp``), ``isolates_*`` files as the isolates of three good profiles.
 
-A 300 MB upload is streamed from a generator to the real server (``make serve``, upload limit 200 MB,
-the default): it is refused with 413 from its Content-Length, the server closes the connection so the
+A 300 MB upload is streamed from a generator to the real server (``make serve``, upload limit set to
+200 MB): it is refused with 413 from its Content-Length, the server closes the connection so the
 client cannot send more than the sockets' buffers, and the server's peak memory (``VmHWM`` of the panel
 process) does not grow.
 """
@@ -183,7 +183,7 @@ def peak_memory(pid: int) -> int:
 def test_a_300_mb_upload_is_413_without_the_server_reading_or_keeping_it(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("PHYLODASH_UPLOAD_LIMIT_MB", "200")  # the default, whatever the caller's setting
+    monkeypatch.setenv("PHYLODASH_UPLOAD_LIMIT_MB", "200")  # below 300 MB, whatever the caller's setting
     server = LiveServer(tmp_path / "data", tmp_path / "server.log")
     try:
         client = Client(server.url, server.token())

@@ -7,6 +7,7 @@ waits until the work they started, in threads and on the event loop, has finishe
 from __future__ import annotations
 
 import asyncio
+import gzip
 import time
 
 import numpy as np
@@ -137,6 +138,21 @@ def test_a_new_project_an_upload_with_its_report_and_a_deleted_dataset(service: 
     assert list(page.form.param.dataset.names) == ["fixture MLST (12 profiles)"]
     act(picker, project=demo)
     assert upload.report == "" and [d.name for d in picker.datasets] == ["Demo MLST"]
+
+
+def test_gzip_compressed_files_upload_as_their_text(service: Service) -> None:
+    page = signed_in(service)
+    uploaded(page, "plain")
+    plain = page.upload.report
+    act(page.upload, profiles=gzip.compress((FIXTURES / "profiles.tsv").read_bytes()),
+        profiles_filename="profiles.tsv.gz", isolates=gzip.compress((FIXTURES / "isolates.tsv").read_bytes()),
+        upload=True)
+    heading, _, body = page.upload.report.partition("\n")
+    assert "profiles" in heading and body == plain.partition("\n")[2] and "12 profiles" in body
+    act(page.upload, profiles=gzip.compress(b"ST\ta\n1\t1\n")[:-6], upload=True)
+    assert page.upload.report.startswith("**The dataset was not stored:** The profile file is gzip")
+    assert "compressed but cut short" in page.upload.report
+    assert [d.name for d in page.projects.datasets] == ["plain", "profiles.tsv.gz"]
 
 
 def test_the_launch_form_holds_a_registry_parameter_object_and_builds_a_job_request(service: Service) -> None:

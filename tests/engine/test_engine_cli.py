@@ -16,6 +16,7 @@ apart groups, plus one profile alone:
 
 from __future__ import annotations
 
+import gzip
 import json
 import subprocess
 import sys
@@ -132,6 +133,18 @@ def test_isolates_change_the_tie_that_frequency_decides(ok: Callable[..., str]) 
     without = unordered(edge_lines(ok("infer", PROFILES, "-q")))
     assert {(frozenset(("1", "2")), 1), (frozenset(("1", "3")), 1)} <= without
     assert (frozenset(("2", "3")), 1) not in without
+
+
+def test_gzip_compressed_tables_give_the_same_tree_and_report(tmp_path: Path) -> None:
+    # The .gz name is a convention only: the isolates go under a plain name, and are read as gzip too.
+    profiles, isolates = tmp_path / "profiles.tsv.gz", tmp_path / "isolates.tsv"
+    profiles.write_bytes(gzip.compress(PROFILES.read_bytes(), mtime=0))
+    isolates.write_bytes(gzip.compress(ISOLATES.read_bytes(), mtime=0))
+    compressed = cli("infer", profiles, "--isolates", isolates)
+    plain = cli("infer", PROFILES, "--isolates", ISOLATES)
+    assert compressed.returncode == plain.returncode == 0, compressed.stderr
+    assert compressed.stdout == plain.stdout and compressed.stdout
+    assert compressed.stderr == plain.stderr and "read 12 profiles x 7 loci" in compressed.stderr
 
 
 def test_the_read_report_goes_to_standard_error() -> None:
@@ -269,7 +282,7 @@ def test_missing_isolates_file(tmp_path: Path, fails: Callable[..., None]) -> No
 
 @pytest.mark.parametrize(("name", "message"), [
     ("profiles_comma.csv", "seems to be comma-separated"),
-    ("profiles_gzip.tsv.gz", "compressed (gzip)"),
+    ("profiles_gzip_truncated.tsv.gz", "gzip-compressed but cut short"),
     ("profiles_header_only.tsv", "has a header but no profiles"),
     ("profiles_empty.tsv", "The profile file is empty."),
 ])
@@ -402,6 +415,21 @@ def test_distances_refuse_what_cgmlst_dists_refuses(fails: Callable[..., None], 
     short.write_bytes(b"FILE\tg1\tg2\nA\t1\n")
     fails("distances", short,
           message="error: line 2: cgmlst-dists stops here: fewer than 5 characters follow")
+
+
+@pytest.mark.parametrize("missing", ["cgmlst-dists", "difference"])
+def test_distances_read_gzip_tables_as_their_text(ok: Callable[..., str], tmp_path: Path,
+                                                  missing: str) -> None:
+    compressed = tmp_path / "calls.tab.gz"
+    compressed.write_bytes(gzip.compress((CGMLST_DISTS / "quirks.tab").read_bytes(), mtime=0))
+    assert ok("distances", compressed, "--missing", missing) == ok("distances", CGMLST_DISTS / "quirks.tab",
+                                                                   "--missing", missing)
+
+
+def test_distances_refuse_a_cut_short_gzip_table(fails: Callable[..., None], tmp_path: Path) -> None:
+    cut = tmp_path / "calls.tab.gz"
+    cut.write_bytes(gzip.compress((CGMLST_DISTS / "calls.tab").read_bytes())[:-10])
+    fails("distances", cut, message="error: The profile file is gzip-compressed but cut short")
 
 
 def test_compile_runs_every_algorithm_once_and_says_so(capsys: pytest.CaptureFixture[str]) -> None:
