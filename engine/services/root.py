@@ -78,7 +78,7 @@ class Service:
         try:  # read before anything is created: the admin and its token must come out of this start
             demo: Dataset | None = open_dataset(DEMO_FOLDER / "profiles.tsv", DEMO_FOLDER / "isolates.tsv")
             loaded = "and a public Demo project with a demo dataset" + (
-                "; its goeBURST tree is being computed (on a new install this compiles the kernels first)."
+                "; its goeBURST tree and its layout are being computed."
                 if self.settings.demo_tree else ".")
         except PhyloDashError as error:
             demo, loaded = None, f"(the demo dataset was not loaded: {error})."
