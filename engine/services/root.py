@@ -12,6 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from engine.allocator import map_large_blocks
 from engine.errors import PhyloDashError
 from engine.io.datasets import open_dataset
 from engine.jobs.runner import JobRunner
@@ -109,11 +110,13 @@ def shared_service(on_start: Callable[[list[str]], None] | None = None) -> Servi
     """The process-wide service built from the environment, started on the first call.
 
     ``on_start`` receives the first-start greeting (see :meth:`Service.start`) when this call
-    started the service. The runner is stopped when the process exits.
+    started the service. The runner is stopped when the process exits. The process, a server that
+    runs for weeks, maps its large blocks (:func:`~engine.allocator.map_large_blocks`).
     """
     global _shared
     with _shared_lock:
         if _shared is None:
+            map_large_blocks()
             service = Service(Settings.from_environment())
             greeting = service.start()
             atexit.register(service.stop)
