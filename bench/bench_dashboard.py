@@ -109,6 +109,7 @@ from bench_api import (
 
 from dashboard.tree.figure import FIGURE_NAME
 from dashboard.tree.view import OVERVIEW_MIN_NODES
+from engine.algorithms.layouts import pack
 from engine.services.demo_tree import DEMO_LAYOUT
 
 # The launcher, the browser set-up and the page's locators the browser tests use.
@@ -715,12 +716,15 @@ def succeeded(client: Client, project: str, job: str) -> dict[str, Any]:
 
 def layout_points(client: Client, project: str, dataset: str, inference: str, layout: str,
                   isolates: Counter[str]) -> Points:
-    """The nodes of the stored layout, with each profile's isolates (``isolates``: per profile id)."""
+    """The nodes of the stored layout where the dashboard draws them (a radial forest's trees packed side
+    by side), with each profile's isolates (``isolates``: per profile id)."""
     found = client.json("GET", f"/projects/{project}/datasets/{dataset}/inferences/{inference}/"
                                f"visualizations/{layout}")["coordinates"]
-    return Points(np.array([node["x"] for node in found], dtype=float),
-                  np.array([node["y"] for node in found], dtype=float),
-                  np.array([isolates[str(node["profile_id"])] for node in found], dtype=float))
+    x, y = (np.array([node[axis] for node in found], dtype=float) for axis in ("x", "y"))
+    component = np.array([node["component"] for node in found])
+    if len(np.unique(component)) > 1:  # drawn with the forest's trees packed side by side
+        x, y = pack(x, y, component)
+    return Points(x, y, np.array([isolates[str(node["profile_id"])] for node in found], dtype=float))
 
 
 @dataclass(frozen=True)
