@@ -79,7 +79,7 @@ browser:
 	fi
 
 serve: install kernels
-	exec $(VENV)/bin/panel serve dashboard/app.py --plugins api.plugin --index app \
+	exec $(VENV)/bin/panel serve dashboard/app.py --plugins api.plugin --index app --warm \
 		--address $(PHYLODASH_ADDRESS) --port $(PORT) \
 		--allow-websocket-origin $(PHYLODASH_ADDRESS):$(PORT) --allow-websocket-origin localhost:$(PORT)
 

@@ -103,24 +103,28 @@ class Service:
 
 
 _shared: Service | None = None
+_greeting: list[str] | None = None  # the start's greeting, until an ``on_start`` took it
 _shared_lock = threading.Lock()
 
 
 def shared_service(on_start: Callable[[list[str]], None] | None = None) -> Service:
     """The process-wide service built from the environment, started on the first call.
 
-    ``on_start`` receives the first-start greeting (see :meth:`Service.start`) when this call
-    started the service. The runner is stopped when the process exits. The process, a server that
-    runs for weeks, maps its large blocks (:func:`~engine.allocator.map_large_blocks`).
+    The first call that passes ``on_start`` hands it the start's greeting (see
+    :meth:`Service.start`), whether that call or an earlier one (``panel serve --warm`` runs the
+    dashboard's script before the plugin is loaded) started the service. The runner is stopped when
+    the process exits. The process, a server that runs for weeks, maps its large blocks
+    (:func:`~engine.allocator.map_large_blocks`).
     """
-    global _shared
+    global _shared, _greeting
     with _shared_lock:
         if _shared is None:
             map_large_blocks()
             service = Service(Settings.from_environment())
-            greeting = service.start()
+            _greeting = service.start()
             atexit.register(service.stop)
             _shared = service
-            if on_start is not None:
-                on_start(greeting)
+        if on_start is not None and _greeting is not None:
+            on_start(_greeting)
+            _greeting = None
         return _shared
