@@ -12,7 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from engine.allocator import map_large_blocks
+from engine.allocator import keep_heap_compact
 from engine.errors import PhyloDashError
 from engine.io.datasets import open_dataset
 from engine.jobs.runner import JobRunner
@@ -113,13 +113,13 @@ def shared_service(on_start: Callable[[list[str]], None] | None = None) -> Servi
     The first call that passes ``on_start`` hands it the start's greeting (see
     :meth:`Service.start`), whether that call or an earlier one (``panel serve --warm`` runs the
     dashboard's script before the plugin is loaded) started the service. The runner is stopped when
-    the process exits. The process, a server that runs for weeks, maps its large blocks
-    (:func:`~engine.allocator.map_large_blocks`).
+    the process exits. The process, a server that runs for weeks, keeps its heap compact
+    (:func:`~engine.allocator.keep_heap_compact`).
     """
     global _shared, _greeting
     with _shared_lock:
         if _shared is None:
-            map_large_blocks()
+            keep_heap_compact()
             service = Service(Settings.from_environment())
             _greeting = service.start()
             atexit.register(service.stop)

@@ -1,4 +1,4 @@
-"""The server's allocator setting: a large block freed once does not make the next ones come from the heap."""
+"""The server's allocator settings: large blocks stay mapped, and threads share two arenas."""
 
 from __future__ import annotations
 
@@ -7,13 +7,14 @@ import sys
 
 import pytest
 
-from engine.allocator import map_large_blocks
+from engine.allocator import ARENAS, keep_heap_compact
 
-# Run in a fresh process: frees a 4 MiB block (which, by default, raises glibc's threshold to 4 MiB),
-# then holds a 2 MiB block and prints whether glibc served it with a mapping of its own.
-_PROBE = """
+# Each probe runs in a fresh process, with the settings ("compact") or without ("default").
+# Frees a 4 MiB block (which, by default, raises glibc's threshold to 4 MiB), then holds a 2 MiB block
+# and prints whether glibc served it with a mapping of its own.
+_MAPPED_PROBE = """
 import ctypes, sys
-from engine.allocator import map_large_blocks
+from engine.allocator import keep_heap_compact
 
 class Info(ctypes.Structure):
     _fields_ = [(name, ctypes.c_size_t) for name in "arena ordblks smblks hblks hblkhd usmblks fsmblks "
@@ -21,24 +22,53 @@ class Info(ctypes.Structure):
 
 mallinfo2 = ctypes.CDLL("libc.so.6").mallinfo2
 mallinfo2.restype = Info
-if sys.argv[1] == "mapped":
-    assert map_large_blocks()
+if sys.argv[1] == "compact":
+    assert keep_heap_compact()
 first = bytearray(4 << 20)
 del first
 before = mallinfo2().hblkhd
 second = bytearray(2 << 20)
 print(mallinfo2().hblkhd - before >= 2 << 20)
 """
+# Six threads alive at once each allocate a block; glibc's malloc_stats then lists its arenas on stderr.
+_ARENAS_PROBE = """
+import ctypes, sys, threading
+from engine.allocator import keep_heap_compact
+
+if sys.argv[1] == "compact":
+    assert keep_heap_compact()
+together = threading.Barrier(6)
+blocks = []
+
+def allocate():
+    together.wait()
+    blocks.append(bytearray(4096))
+    together.wait()
+
+threads = [threading.Thread(target=allocate) for _ in range(6)]
+for thread in threads:
+    thread.start()
+for thread in threads:
+    thread.join()
+ctypes.CDLL("libc.so.6").malloc_stats()
+"""
 
 
-def _second_block_mapped(setting: str) -> bool:
-    answer = subprocess.run([sys.executable, "-c", _PROBE, setting], capture_output=True, text=True,
-                            check=True)
-    return answer.stdout.strip() == "True"
+def _probe(code: str, setting: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-c", code, setting], capture_output=True, text=True, check=True)
+
+
+@pytest.fixture(autouse=True)
+def _glibc() -> None:
+    if not keep_heap_compact():
+        pytest.skip("the C library is not glibc: there is no threshold or arena cap to set")
 
 
 def test_large_blocks_stay_mapped_after_a_larger_one_was_freed() -> None:
-    if not map_large_blocks():
-        pytest.skip("the C library is not glibc: there is no threshold to fix")
-    assert not _second_block_mapped("default")  # glibc raised its threshold: the heap served it
-    assert _second_block_mapped("mapped")
+    assert _probe(_MAPPED_PROBE, "default").stdout.strip() == "False"  # glibc raised its threshold
+    assert _probe(_MAPPED_PROBE, "compact").stdout.strip() == "True"
+
+
+def test_threads_share_at_most_two_arenas() -> None:
+    assert _probe(_ARENAS_PROBE, "default").stderr.count("Arena ") > ARENAS
+    assert _probe(_ARENAS_PROBE, "compact").stderr.count("Arena ") == ARENAS
