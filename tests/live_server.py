@@ -82,6 +82,22 @@ def at_once(name: str, bodies: list[Callable[[threading.Barrier], None]]) -> flo
     return time.perf_counter() - start
 
 
+def stored_documents(folder: Path) -> dict[str, list[dict[str, Any]]]:
+    """Every document of a data folder's database files (``phylodash.json`` and ``projects/*.json``), by
+    table; each file must parse."""
+    tables: dict[str, list[dict[str, Any]]] = {}
+    for path in [folder / "phylodash.json", *sorted((folder / "projects").glob("*.json"))]:
+        for table, rows in json.loads(path.read_bytes()).items():
+            tables.setdefault(table, []).extend(rows.values())
+    return tables
+
+
+def database_bytes(folder: Path) -> int:
+    """The size of a data folder's database files (``phylodash.json`` and ``projects/*.json``)."""
+    files = [folder / "phylodash.json", *(folder / "projects").glob("*.json")]
+    return sum(path.stat().st_size for path in files if path.exists())
+
+
 def free_port() -> int:
     """A TCP port nobody listens on at the moment."""
     with socket.socket() as probe:
