@@ -351,7 +351,7 @@ class Analyses:
         """An earlier result of the same project with the same content key (not another project's: its
         existence would tell what a private project holds)."""
         found = self.store.select(RESULTS[job.analysis], lambda r: r.content_key == job.content_key,
-                                  project=job.project_id)
+                                  project=job.project_id, stop=1)
         return found[0] if found else None
 
     def _reuse_if_computed(self, job: JobRecord) -> bool:

@@ -30,6 +30,7 @@ import fcntl
 import functools
 import glob
 import io
+import itertools
 import json
 import os
 import threading
@@ -545,13 +546,16 @@ class TinyDBStore(Store):
     def select(self, kind: type[R], match: Callable[[R], bool] | None = None, *, project: str | None = None,
                newest_first: bool = False, start: int = 0, stop: int | None = None) -> list[R]:
         with self._locked():
-            # ``match`` sees the stored mappings themselves (no copy); what is returned is copied.
             documents = [document for file in self._files_of(kind, project)
-                         for document in file.documents(kind.TABLE)
-                         if match is None or match(from_document(kind, document))]
+                         for document in file.documents(kind.TABLE)]
             if newest_first:
                 documents.reverse()
-            return [from_document(kind, _copy(document)) for document in documents[start:stop]]
+            # ``match`` sees the stored mappings themselves (no copy), and only until ``stop`` records
+            # matched; what is returned is copied.
+            matching = (document for document in documents
+                        if match is None or match(from_document(kind, document)))
+            chosen = itertools.islice(matching, start, stop)
+            return [from_document(kind, _copy(document)) for document in chosen]
 
     # -- arrays ----------------------------------------------------------------------------------
 

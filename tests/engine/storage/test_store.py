@@ -338,3 +338,18 @@ def test_a_new_change_log_or_a_line_cut_short_makes_a_reader_look_at_every_file(
     assert reader.get(JobRecord, "j").status == "failed"
     writer.insert(job("k", "p2"))
     assert reader.get(JobRecord, "k").project_id == "p2"
+
+
+def test_select_stops_looking_once_it_has_what_was_asked_for(tmp_path: Path) -> None:
+    store = TinyDBStore(tmp_path)
+    for n in range(10):
+        store.insert(job(f"j{n}", "p", "queued" if n % 2 else "running"))
+    looked: list[str] = []
+
+    def queued(record: JobRecord) -> bool:
+        looked.append(record.id)
+        return record.status == "queued"
+
+    assert [r.id for r in store.select(JobRecord, queued, project="p", newest_first=True, stop=2)] == ["j9", "j7"]
+    assert looked == ["j9", "j8", "j7"]
+    assert [r.id for r in store.select(JobRecord, queued, start=1, stop=3)] == ["j3", "j5"]
