@@ -79,6 +79,15 @@ def _shared_strings(data: Documents) -> Documents:
     return data
 
 
+def _stamp(path: Path) -> tuple[int, int, int] | None:
+    """(inode, mtime, size) of a file, or None when there is none."""
+    try:
+        status = path.stat()
+    except FileNotFoundError:
+        return None
+    return (status.st_ino, status.st_mtime_ns, status.st_size)
+
+
 class _AtomicJSONStorage(Storage):
     """TinyDB storage over one file: parsed once and kept until :meth:`drop`; every write calls
     ``announce()`` and then replaces the file atomically.
@@ -97,18 +106,13 @@ class _AtomicJSONStorage(Storage):
         #: Changes whenever the documents in memory are replaced by others than this process's own
         #: edits (a parse, a drop): an index of them must then be rebuilt.
         self.generation = 0
+        #: Changes with every write to the file by this process and with every drop.
+        self.changes = 0
 
-    def _current_stamp(self) -> tuple[int, int, int] | None:
-        """(inode, mtime, size) of the file, or None when there is no file yet."""
-        try:
-            status = self._path.stat()
-        except FileNotFoundError:
-            return None
-        return (status.st_ino, status.st_mtime_ns, status.st_size)
 
     def read(self) -> Documents | None:
         if self._data is None:
-            self._stamp = self._current_stamp()
+            self._stamp = _stamp(self._path)
             if self._stamp is None:
                 return None
             self._data = _shared_strings(json.loads(self._path.read_bytes()))
@@ -126,16 +130,18 @@ class _AtomicJSONStorage(Storage):
             self.drop()
             raise
         self._data = data
-        self._stamp = self._current_stamp()
+        self._stamp = _stamp(self._path)
+        self.changes += 1
 
     def changed_on_disk(self) -> bool:
         """Whether the file is not the one last read or written here."""
-        return self._current_stamp() != self._stamp
+        return _stamp(self._path) != self._stamp
 
     def drop(self) -> None:
         """Forget the parsed documents: the next read parses the file again."""
         self._data = self._stamp = None
         self.generation += 1
+        self.changes += 1
 
     @property
     def holding(self) -> bool:
@@ -301,8 +307,9 @@ class Store(ABC):
         to several."""
 
     @abstractmethod
-    def revision(self) -> object:
-        """A value that changes whenever any record changes (for caches of what is derived from them)."""
+    def revision(self, project: str | None = None) -> object:
+        """A value that changes whenever any record changes, or with ``project`` any record of that project
+        (for caches of what is derived from them)."""
 
     @abstractmethod
     def arrays_reader(self) -> ArrayReader:
@@ -574,9 +581,14 @@ class TinyDBStore(Store):
     def arrays_writer(self) -> ArrayFiles:
         return self.arrays
 
-    def revision(self) -> object:
-        # Every write of any process appends to the change log first.
-        return self._log.revision()
+    def revision(self, project: str | None = None) -> object:
+        if project is None:  # every write of any process appends to the change log first
+            return self._log.revision()
+        # The file as it is on disk (another process may have replaced it), and how often this process
+        # wrote it or dropped what it had read (two writes may leave files alike in inode, time and size).
+        name = f"{PROJECTS_FOLDER}/{project}.json"
+        file = self._files.get(name)
+        return _stamp(self.folder / name), None if file is None else file.storage.changes
 
 
 def _project_of(name: str) -> str | None:

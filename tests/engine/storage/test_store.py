@@ -350,6 +350,24 @@ def test_select_stops_looking_once_it_has_what_was_asked_for(tmp_path: Path) -> 
         looked.append(record.id)
         return record.status == "queued"
 
-    assert [r.id for r in store.select(JobRecord, queued, project="p", newest_first=True, stop=2)] == ["j9", "j7"]
+    newest = store.select(JobRecord, queued, project="p", newest_first=True, stop=2)
+    assert [r.id for r in newest] == ["j9", "j7"]
     assert looked == ["j9", "j8", "j7"]
     assert [r.id for r in store.select(JobRecord, queued, start=1, stop=3)] == ["j3", "j5"]
+
+
+def test_a_project_s_revision_changes_with_its_records_only(tmp_path: Path) -> None:
+    store, other_process = TinyDBStore(tmp_path), TinyDBStore(tmp_path)
+    assert store.revision("p1") == store.revision("p1")
+    store.insert(job("a", "p1"))
+    store.insert(job("b", "p2"))
+    seen = store.revision("p1")
+    store.update(JobRecord, "b", status="running")
+    store.insert(project("p1", "one"))  # the project's own record lives in the global file
+    assert store.revision("p1") == seen
+    for status in ("failed", "queued"):  # back to back, files alike in size
+        store.update(JobRecord, "a", status=status)
+        assert store.revision("p1") != seen
+        seen = store.revision("p1")
+    other_process.update(JobRecord, "a", status="queued")
+    assert store.revision("p1") != seen
