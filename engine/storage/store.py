@@ -344,8 +344,8 @@ class TinyDBStore(Store):
     ``phylodash.json`` holds the users, the projects and the records of no project;
     ``projects/<id>.json`` the records of one project (``project_id``); ``store.lock`` is the lock
     every process takes and ``changes.log`` tells each process which files the others replaced.
-    Every file is parsed once and kept in memory (the whole folder's records: about 2.5 MB per
-    1,000 jobs with their results), so a look-up by id or a project's list reads no file.
+    Every file is parsed when first read and kept in memory (about 4 MB per 1,000 jobs with their
+    results), so a look-up by id or a project's list reads no file.
 
     Parameters
     ----------
