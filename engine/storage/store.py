@@ -589,6 +589,8 @@ class TinyDBStore(Store):
             return self._log.revision()
         # The file as it is on disk (another process may have replaced it), and how often this process
         # wrote it or dropped what it had read (two writes may leave files alike in inode, time and size).
+        if not _names_a_file(project):
+            raise ParameterError(f"bad project id {project!r}")
         name = f"{PROJECTS_FOLDER}/{project}.json"
         file = self._files.get(name)
         return _stamp(self.folder / name), None if file is None else file.storage.changes

@@ -371,3 +371,5 @@ def test_a_project_s_revision_changes_with_its_records_only(tmp_path: Path) -> N
         seen = store.revision("p1")
     other_process.update(JobRecord, "a", status="queued")
     assert store.revision("p1") != seen
+    with pytest.raises(ParameterError, match="bad project id"):
+        store.revision("../p1")
