@@ -1,4 +1,4 @@
-"""A data folder holding many jobs, written through the store in seconds (for ``bench_api.py --stored-jobs``).
+"""Many jobs written through the store, for ``bench_api.py --stored-jobs`` (100,000: 1-2 min).
 
 One goeBURST job (lvs 3) on the demo dataset is submitted and computed in this process through the
 services, as the server would; then every project gets a copy of the demo dataset's record (the same
