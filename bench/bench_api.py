@@ -28,9 +28,21 @@ to over HTTP on 127.0.0.1.
    ``PHYLODASH_WORKERS=2`` whose workers are warm; one more client watches the job list every 20 ms
    until all 20 have completed.
 
+With ``--stored-jobs N`` (the issue's case: 100,000 over ``--projects 200``) it measures instead, on a
+server whose data folder holds N succeeded goeBURST jobs with their trees, spread evenly over the
+projects and written through the store in a minute (``bench/stored_jobs.py``): 100 ``POST /jobs``,
+one after the other, each to the next project (each reuses its project's result, so nothing computes);
+then 20 clients at once, client k GETting page 0 of the k-th project's jobs (500 jobs), alone and
+while another client adds a job every 0.1 s to one of those 20 projects in turn; and the server's
+resident memory (VmRSS, VmHWM) after its start and at the end. Targets: POST median < 20 ms, GET median
+< 50 ms, memory < 1 GB.
+
+``--serve`` gives the command that starts the server in the project folder (default ``make -s
+serve``), say to time a checkout's code with a server started without make.
+
 Usage::
 
-    python bench/bench_api.py [--quick] [--keep]
+    python bench/bench_api.py [--quick] [--keep] [--stored-jobs N [--projects P]] [--serve COMMAND]
 
 Exit status: 0 when the measurements ran (a missed target is a result, not an error). A request
 answered with an unexpected status (other than the concurrent GETs, whose errors are counted)
@@ -47,6 +59,7 @@ import json
 import math
 import os
 import platform
+import shlex
 import shutil
 import statistics
 import subprocess
@@ -74,6 +87,8 @@ JOB_MEDIAN_MS, JOB_P95_MS = 150.0, 300.0  # from POST to completed, a small job
 BURST_TARGET_S = 3.0  # 20 small jobs posted at once, on 2 workers
 CANCEL_TARGET_S = 1.0  # the cancelled job's worker gone, and the next job started
 POLL_EVERY = 0.01  # seconds between two looks at a job
+STORED_POSTS = 100  # jobs posted with --stored-jobs, one project after the other
+STORED_POST_MS, STORED_GET_MS, STORED_RSS_MB = 20.0, 50.0, 1024.0  # targets with 100,000 jobs stored
 MISSING_MODES = ("difference", "ignore", "allele")
 
 # The same launcher, JSON client and multipart encoder the end-to-end tests (tests/test_server.py) use.
@@ -81,7 +96,8 @@ MISSING_MODES = ("difference", "ignore", "allele")
 sys.path.insert(0, str(ROOT / "tests"))
 sys.path.insert(0, str(ROOT))
 from api_client import multipart  # noqa: E402
-from live_server import FINAL, Client, LiveServer, alive, at_once, job_workers  # noqa: E402
+from live_server import FINAL, Client, LiveServer, alive, at_once, database_bytes, job_workers  # noqa: E402
+from stored_jobs import populate  # noqa: E402
 
 
 @dataclass(frozen=True)
@@ -226,8 +242,9 @@ class Burst:
         return len(self.latency.ms) / self.seconds
 
 
-def get_burst(url: str, token: str, path: str, clients: int, requests: int) -> Burst:
-    """``clients`` threads at once, each on its own keep-alive connection, each doing ``requests`` GETs.
+def get_burst(url: str, token: str, paths: Sequence[str], clients: int, requests: int) -> Burst:
+    """``clients`` threads at once, each on its own keep-alive connection, each doing ``requests`` GETs
+    (client k of ``paths[k % len(paths)]``).
 
     An answer counts as an error unless it is 200 with a JSON array body; a broken connection
     counts as an error and is reopened.
@@ -239,6 +256,7 @@ def get_burst(url: str, token: str, path: str, clients: int, requests: int) -> B
     largest = [0] * clients
 
     def client(index: int, ready: threading.Barrier) -> None:
+        path = paths[index % len(paths)]
         connection = http.client.HTTPConnection(address.hostname, address.port, timeout=300)
         try:
             with contextlib.suppress(OSError):  # the first request then connects again, or is an error
@@ -320,15 +338,15 @@ def measure_gets(client: Client, server: LiveServer, sizes: Sizes, notes: list[s
 
     path = f"/projects/{demo}/jobs?page=0"
     listed = len(client.json("GET", path))
-    get_burst(server.url, client.token, path, 1, 5)  # warm-up
-    alone = get_burst(server.url, client.token, path, 1, sizes.single_gets)
+    get_burst(server.url, client.token, [path], 1, 5)  # warm-up
+    alone = get_burst(server.url, client.token, [path], 1, sizes.single_gets)
     notes.append(f"GET /jobs?page=0: {listed} jobs, {alone.largest / 1e3:.0f} kB of JSON; the database file "
                  f"is {(server.data / 'phylodash.json').stat().st_size / 1e6:.1f} MB")
     print(f"... GET /jobs, 1 client: {alone.latency.text(p99=True)}", flush=True)
-    crowd = get_burst(server.url, client.token, path, sizes.clients, sizes.gets_per_client)
+    crowd = get_burst(server.url, client.token, [path], sizes.clients, sizes.gets_per_client)
     print(f"... GET /jobs, {sizes.clients} clients: {crowd.latency.text(p99=True)}, "
           f"{crowd.rate:.1f} req/s, {crowd.errors} errors", flush=True)
-    changing = changing_burst(client, demo, dataset, path, sizes)
+    changing = changing_burst(client, [(demo, dataset)], [path], sizes)
     print(f"... GET /jobs, {sizes.clients} clients, the list changing 10 times a second: "
           f"{changing.latency.text(p99=True)}, {changing.errors} errors", flush=True)
     stored = f"{sizes.seeded_jobs:,} jobs"
@@ -348,19 +366,24 @@ def measure_gets(client: Client, server: LiveServer, sizes: Sizes, notes: list[s
     return rows
 
 
-def changing_burst(client: Client, project: str, dataset: str, path: str, sizes: Sizes) -> Burst:
-    """The 20-client GET burst while another client adds a job every 0.1 s (each write makes the
-    cached page stale, so many GETs encode the list afresh)."""
+def changing_burst(client: Client, targets: Sequence[tuple[str, str]], paths: Sequence[str],
+                   sizes: Sizes) -> Burst:
+    """The 20-client GET burst of ``paths`` while another client adds a job every 0.1 s, to each of the
+    ``(project, dataset)`` targets in turn (each write makes that project's cached pages stale, so GETs
+    encode its list afresh)."""
     stop = threading.Event()
 
     def add_jobs() -> None:
+        turn = 0
         while not stop.wait(0.1):
+            project, dataset = targets[turn % len(targets)]
             client.json("POST", f"/projects/{project}/jobs", goeburst(dataset, 3), expect=202)
+            turn += 1
 
     writer = threading.Thread(target=add_jobs, name="job-writer")
     writer.start()
     try:
-        return get_burst(client.url, client.token, path, sizes.clients, sizes.gets_per_client)
+        return get_burst(client.url, client.token, paths, sizes.clients, sizes.gets_per_client)
     finally:
         stop.set()
         writer.join()
@@ -567,11 +590,11 @@ def wait_workers_idle(server: LiveServer, count: int, timeout: float = 180.0) ->
     raise RuntimeError(f"the server's {count} job workers were not warm and idle after {timeout} s")
 
 
-def measure_burst(folder: Path, sizes: Sizes, notes: list[str]) -> list[Row]:
+def measure_burst(folder: Path, sizes: Sizes, notes: list[str], command: Sequence[str]) -> list[Row]:
     """Measurement 5: 20 clients post a small job each at once to a server of 2 workers."""
     clients = sizes.clients
     start = time.perf_counter()
-    server = LiveServer(folder / "burst-data", folder / "burst.log", workers=2)
+    server = LiveServer(folder / "burst-data", folder / "burst.log", workers=2, command=command)
     try:
         client = Client(server.url, server.token())
         project, dataset = new_project(client, "bench burst", DEMO_PROFILES)
@@ -614,6 +637,80 @@ def measure_burst(folder: Path, sizes: Sizes, notes: list[str]) -> list[Row]:
     return [Row(f"{clients} goeBURST jobs (demo) from {clients} clients at once, 2 workers",
                 f"all completed {seconds:.2f} s after the first POST", f"< {BURST_TARGET_S:g} s",
                 verdict(seconds < BURST_TARGET_S, clients >= FULL.clients))]
+
+
+# --------------------------------------------------------------------------------------------
+# Many jobs stored (--stored-jobs)
+
+
+def memory_mb(pid: int) -> tuple[float, float]:
+    """Resident memory of a process now and at its peak (VmRSS, VmHWM), in MB."""
+    status = dict(line.split(":", 1) for line in Path(f"/proc/{pid}/status").read_text().splitlines()
+                  if ":" in line)
+    return int(status["VmRSS"].split()[0]) / 1024, int(status["VmHWM"].split()[0]) / 1024
+
+
+def measure_stored(server: LiveServer, token: str, stored: int, sizes: Sizes, notes: list[str]) -> list[Row]:
+    """POST /jobs (each reuses its project's result), then GETs of job pages of many projects by
+    ``sizes.clients`` clients, alone and while jobs are added; the server's memory before and after."""
+    pid = server.panel_pid()
+    warm = wait_workers_idle(server, 2)
+    notes.append(f"the server's 2 workers were warm and idle {warm:.1f} s after it answered")
+    at_start, _ = memory_mb(pid)
+    client = Client(server.url, token)
+    projects = [project["id"] for project in client.json("GET", "/projects")]
+    targets = [projects[k % len(projects)] for k in range(STORED_POSTS)]
+    read = projects[:sizes.clients]
+    datasets = {p: client.json("GET", f"/projects/{p}/datasets")[0]["id"] for p in {*targets, *read}}
+    posts = Latency([timed(client, "POST", f"/projects/{p}/jobs", goeburst(datasets[p], 3), 202)[0]
+                     for p in targets])
+    print(f"... POST /jobs, {stored:,} jobs stored: {posts.text(p99=True)}", flush=True)
+    pages = [f"/projects/{p}/jobs?page=0" for p in read]
+    listed = len(client.json("GET", pages[0]))
+    crowd = get_burst(server.url, token, pages, sizes.clients, sizes.gets_per_client)
+    print(f"... GET /jobs, {sizes.clients} clients: {crowd.latency.text(p99=True)}, {crowd.errors} errors",
+          flush=True)
+    changing = changing_burst(client, [(p, datasets[p]) for p in read], pages, sizes)
+    print(f"... the same, a job added every 0.1 s to one of those projects in turn: "
+          f"{changing.latency.text(p99=True)}, {changing.errors} errors", flush=True)
+    at_end, peak = memory_mb(pid)
+    notes.append(f"GET /jobs?page=0: {listed} jobs, {crowd.largest / 1e3:.0f} kB of JSON; page 0 of "
+                 f"{len(pages)} projects, client k asking for the k-th")
+    goal_post, goal_get = f"median < {STORED_POST_MS:g} ms", f"median < {STORED_GET_MS:g} ms"
+    memory = f"{at_start:.0f} MB after the start, {at_end:.0f} MB at the end (peak {peak:.0f} MB)"
+    return [
+        Row(f"POST /jobs, {stored:,} jobs stored (each reuses its project's result)", posts.text(p99=True),
+            goal_post, verdict(posts.median < STORED_POST_MS, True)),
+        Row(f"GET /jobs page 0, {stored:,} jobs stored, {sizes.clients} clients",
+            crowd.latency.text(p99=True), goal_get,
+            verdict(crowd.latency.median < STORED_GET_MS and not crowd.errors, True)),
+        Row("  the same, a job added every 0.1 s to one of them in turn", changing.latency.text(p99=True),
+            goal_get, verdict(changing.latency.median < STORED_GET_MS and not changing.errors, True)),
+        Row("server memory (RSS)", memory, f"< {STORED_RSS_MB:g} MB", verdict(peak < STORED_RSS_MB, True)),
+    ]
+
+
+def run_stored(args: argparse.Namespace, sizes: Sizes, folder: Path) -> list[Row]:
+    """The --stored-jobs run: populate a data folder through the store, serve it, measure."""
+    data = folder / "data"
+    start = time.perf_counter()
+    token = populate(data, args.stored_jobs, args.projects)
+    populated = time.perf_counter() - start
+    print(f"... populated in {populated:.1f} s", flush=True)
+    rows = [Row(f"populate {args.stored_jobs:,} jobs (with their trees) over {args.projects:,} projects",
+                f"{populated:.1f} s, {database_bytes(data) / 1e6:.0f} MB of database files")]
+    start = time.perf_counter()
+    server = LiveServer(data, folder / "server.log", command=shlex.split(args.serve))
+    notes = [f"server ready in {time.perf_counter() - start:.1f} s"]
+    try:
+        rows += measure_stored(server, token, args.stored_jobs, sizes, notes)
+    except Exception:
+        print(f"the server's log ends with:\n{server.log.read_text()[-3000:]}", file=sys.stderr)
+        raise
+    finally:
+        server.stop()
+    print_report(rows, notes)
+    return rows
 
 
 # --------------------------------------------------------------------------------------------
@@ -712,6 +809,15 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
                              "cases are not judged)")
     parser.add_argument("--keep", action="store_true",
                         help="keep the temporary folder (server data, its log and the generated tables)")
+    parser.add_argument("--stored-jobs", type=int, default=0, metavar="N",
+                        help="instead of the measurements above: write N succeeded jobs with their trees "
+                             "through the store, serve them, and time POST /jobs, GETs of job pages by 20 "
+                             "clients and the server's memory (e.g. 100000)")
+    parser.add_argument("--projects", type=int, default=200,
+                        help="the projects the --stored-jobs jobs are spread over (default 200)")
+    parser.add_argument("--serve", default="make -s serve",
+                        help="the command that starts the server in the project folder, serving on $PORT "
+                             "(default: make -s serve)")
     return parser.parse_args(argv)
 
 
@@ -719,6 +825,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Start the server, run both measurements, print the table; returns the exit status."""
     args = parse_args(argv)
     sizes = QUICK if args.quick else FULL
+    if args.stored_jobs:
+        print(f"PhyloDash REST API benchmark with {args.stored_jobs:,} jobs stored over {args.projects:,} "
+              f"projects: `{args.serve}` (PHYLODASH_WORKERS=1) on 127.0.0.1, latency measured by the client")
+        for line in machine_facts():
+            print(line)
+        folder = Path(tempfile.mkdtemp(prefix="phylodash-bench-api-"))
+        try:
+            run_stored(args, sizes, folder)
+        finally:
+            release(None, folder, keep=args.keep)
+        return 0
     print("PhyloDash REST API benchmark: `make -s serve` (PHYLODASH_WORKERS=1; 2 for the burst) on "
           "127.0.0.1, latency measured by the client")
     for line in machine_facts():
@@ -737,7 +854,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         tables = prepare_tables(folder, sizes, notes)
         start = time.perf_counter()
-        server = LiveServer(folder / "data", folder / "server.log")
+        server = LiveServer(folder / "data", folder / "server.log", command=shlex.split(args.serve))
         notes.insert(0, f"server ready in {time.perf_counter() - start:.1f} s (first start: admin and demo)")
         client = Client(server.url, server.token())
         watch = Watch(server.url, client.token)
@@ -754,7 +871,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             watch.close()
         server.stop()
         server = None
-        rows += measure_burst(folder, sizes, notes)
+        rows += measure_burst(folder, sizes, notes, shlex.split(args.serve))
     finally:
         release(server, folder, keep=args.keep)
 

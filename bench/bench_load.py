@@ -24,7 +24,6 @@ Exit status: 0 when the measurements ran (wrong answers are counted, not fatal).
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import tempfile
 import time
@@ -38,7 +37,7 @@ from bench_api import DEMO_PROFILES, ROOT, SHARED_DATA, Latency, Row, machine_fa
 # The project before its tests folder: tests/engine, tests/api ... must not hide the packages.
 sys.path.insert(0, str(ROOT / "tests"))
 sys.path.insert(0, str(ROOT))
-from live_server import Client, LiveServer
+from live_server import Client, LiveServer, stored_documents
 from load_mix import MIX, Answer, counts, prepare, unexpected, wait_all_final
 
 CAMPYLOBACTER = SHARED_DATA / "campylobacter" / "typing_6000.txt"
@@ -53,8 +52,8 @@ def latency_rows(answers: Sequence[Answer]) -> list[Row]:
 
 
 def job_rows(folder: Path) -> list[Row]:
-    """What became of the jobs, from the database file the server wrote."""
-    jobs = list(json.loads((folder / "phylodash.json").read_bytes())["jobs"].values())
+    """What became of the jobs, from the database files the server wrote."""
+    jobs = stored_documents(folder).get("jobs", [])
     statuses = Counter(job["status"] for job in jobs)
     ran = sum(job["started"] is not None and job["reused_from"] is None for job in jobs)
     reused = sum(job["reused_from"] is not None for job in jobs)

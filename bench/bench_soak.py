@@ -77,7 +77,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 sys.path.insert(0, str(ROOT))
 import browser_support as ui
 from api_client import new_tree
-from live_server import Client, LiveServer, job_request, job_workers
+from live_server import Client, LiveServer, database_bytes, job_request, job_workers
 from load_mix import EXPECTED, MIX, Answer, Known, Load, LoadClient, deleted_jobs, prepare, unexpected
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 from playwright.sync_api import Error as PlaywrightError
@@ -560,7 +560,7 @@ def run(server: LiveServer, client: Client, loads: list[Load], trees: list[Brows
                 time.sleep(min(SAMPLE_S, left))
                 soak.samples.append(sample(pid))
             extra = {"jobs waiting": waiting_jobs(client, loads),
-                     "database MB": round((server.data / "phylodash.json").stat().st_size / 1e6, 1),
+                     "database MB": round(database_bytes(server.data) / 1e6, 1),
                      "load": round(os.getloadavg()[0], 2)}
             answers = soak.answers()
             wrong = {id(a) for a in wrong_answers(answers)}

@@ -12,7 +12,7 @@ import time
 import urllib.error
 import urllib.request
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -82,6 +82,22 @@ def at_once(name: str, bodies: list[Callable[[threading.Barrier], None]]) -> flo
     return time.perf_counter() - start
 
 
+def stored_documents(folder: Path) -> dict[str, list[dict[str, Any]]]:
+    """Every document of a data folder's database files (``phylodash.json`` and ``projects/*.json``), by
+    table; each file must parse."""
+    tables: dict[str, list[dict[str, Any]]] = {}
+    for path in [folder / "phylodash.json", *sorted((folder / "projects").glob("*.json"))]:
+        for table, rows in json.loads(path.read_bytes()).items():
+            tables.setdefault(table, []).extend(rows.values())
+    return tables
+
+
+def database_bytes(folder: Path) -> int:
+    """The size of a data folder's database files (``phylodash.json`` and ``projects/*.json``)."""
+    files = [folder / "phylodash.json", *(folder / "projects").glob("*.json")]
+    return sum(path.stat().st_size for path in files if path.exists())
+
+
 def free_port() -> int:
     """A TCP port nobody listens on at the moment."""
     with socket.socket() as probe:
@@ -130,14 +146,15 @@ def alive(pid: int) -> bool:
 
 
 class LiveServer:
-    """``make serve`` in its own process group; :meth:`stop` ends the group.
+    """``make serve`` (or ``command``) in its own process group; :meth:`stop` ends the group.
 
     The server's environment is this process's, plus ``environment`` (settings such as
-    ``PHYLODASH_MAX_QUEUED_JOBS``), plus its port, data folder and ``workers`` jobs at once (one).
+    ``PHYLODASH_MAX_QUEUED_JOBS``), plus its port (``PORT``), data folder and ``workers`` jobs at once
+    (one). ``command`` runs in the project folder and must serve on ``$PORT``.
     """
 
     def __init__(self, data: Path, log: Path, environment: Mapping[str, str] | None = None,
-                 workers: int = 1) -> None:
+                 workers: int = 1, command: Sequence[str] = ("make", "-s", "serve")) -> None:
         self.data = data
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
@@ -151,7 +168,7 @@ class LiveServer:
         }
         with open(log, "ab") as output:
             self.process = subprocess.Popen(
-                ["make", "-s", "serve"],
+                list(command),
                 cwd=ROOT,
                 env=variables,
                 stdout=output,
@@ -174,8 +191,8 @@ class LiveServer:
         raise AssertionError(f"the server did not answer within {timeout} s: {self.log.read_text()[-3000:]}")
 
     def panel_pid(self) -> int:
-        """The ``panel serve`` process (``make`` is its parent)."""
-        for pid in descendants(self.process.pid):
+        """The ``panel serve`` process (the command's, or one below it, as below ``make``)."""
+        for pid in (self.process.pid, *descendants(self.process.pid)):
             try:
                 if b"panel" in Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")[1]:
                     return pid

@@ -14,7 +14,8 @@ class JobsHandler(BaseHandler):
         user = await self.caller()
         page = self.page()
         await self.call(self.service.catalog.project, user, project_id)  # may the caller read it?
-        answer = await self.context.pages.answer(("jobs", project_id, page), self.service.store.revision(),
+        answer = await self.context.pages.answer(("jobs", project_id, page),
+                                                 self.service.store.revision(project_id),
                                                  lambda: self.call(self._page, user, project_id, page))
         self.send_encoded(answer)
 

@@ -30,7 +30,6 @@ import queue
 import threading
 import time
 from abc import ABC, abstractmethod
-from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
@@ -80,7 +79,7 @@ class BaseJobRunner(ABC, Generic[Handle]):
         self.work = work
         self.finish = finish
         self.workers = max(1, workers)
-        self._queue: deque[str] = deque()
+        self._queue: dict[str, str] = {}  # queued job id -> its user, oldest first
         self._running: dict[str, _Running[Handle]] = {}
         self._lock = threading.RLock()
         self._stopping = False
@@ -105,7 +104,7 @@ class BaseJobRunner(ABC, Generic[Handle]):
             self.announce(job)
         queued = sorted(self.store.select(JobRecord, lambda r: r.status == QUEUED), key=lambda r: r.created)
         with self._lock:
-            self._queue.extend(r.id for r in queued)
+            self._queue.update((r.id, r.user) for r in queued)
         self._thread = threading.Thread(target=self._loop, name="phylodash-jobs", daemon=True)
         self._thread.start()
 
@@ -115,9 +114,15 @@ class BaseJobRunner(ABC, Generic[Handle]):
         job = self.store.insert(record.replace(status=QUEUED, progress=0.0, created=now(), started=None,
                                                finished=None, error=None))
         with self._lock:
-            self._queue.append(job.id)
+            self._queue[job.id] = job.user
         self._wake()
         return job
+
+    def unfinished(self, user: str) -> int:
+        """How many jobs of ``user`` (an email) wait in this runner's queue or run now."""
+        with self._lock:
+            return (sum(owner == user for owner in self._queue.values())
+                    + sum(running.record.user == user for running in self._running.values()))
 
     def cancel(self, job_id: str) -> JobRecord:
         """Cancel a queued or running job: it never starts, or its computation is stopped.
@@ -129,8 +134,7 @@ class BaseJobRunner(ABC, Generic[Handle]):
             if job.status in FINAL:
                 raise ConflictError(f"job {job_id} has already finished ({job.status})")
             running = self._running.pop(job_id, None)
-            if job_id in self._queue:
-                self._queue.remove(job_id)
+            self._queue.pop(job_id, None)
             if running is not None:
                 self._halt(job_id, running.handle)
                 self._discard(job)
@@ -214,7 +218,8 @@ class BaseJobRunner(ABC, Generic[Handle]):
     def _launch(self) -> None:
         with self._lock:
             while self._queue and self._busy() < self.workers and self._available():
-                job_id = self._queue.popleft()
+                job_id = next(iter(self._queue))
+                del self._queue[job_id]
                 job = self.store.find(JobRecord, job_id)
                 if job is None or job.status != QUEUED:
                     continue

@@ -41,7 +41,7 @@ from engine.algorithms.incremental import ALGORITHMS as EXTENSIBLE
 from engine.algorithms.registry import INFERENCE, VISUALIZATION
 from engine.clock import now
 from engine.errors import ConflictError, NotFoundError, ParameterError, PhyloDashError, quoted
-from engine.jobs.runner import FINAL, QUEUED, RUNNING, SUCCEEDED, Listener
+from engine.jobs.runner import FINAL, SUCCEEDED, Listener
 from engine.models import CancelCheck, Dataset, Profiles, ProgressCallback, ReadReport
 from engine.services import surveillance
 from engine.services.catalog import Catalog, check_id
@@ -250,10 +250,9 @@ class Analyses:
         if dataset.profile_count < 2:
             raise ConflictError(f"the dataset has {dataset.profile_count} profile(s); "
                                 "a tree needs at least 2")
-        waiting = self.store.select(JobRecord, lambda j: j.user == user.email
-                                    and j.status in (QUEUED, RUNNING))
-        if len(waiting) >= self.max_queued:
-            raise ConflictError(f"you have {len(waiting)} jobs queued or running, the most allowed; wait for "
+        waiting = self.runner.unfinished(user.email)
+        if waiting >= self.max_queued:
+            raise ConflictError(f"you have {waiting} jobs queued or running, the most allowed; wait for "
                                 "some to finish or cancel them")
         job = JobRecord(
             id=str(uuid.uuid4()), analysis_id=str(uuid.uuid4()), project_id=project.id, user=user.email,
@@ -305,7 +304,7 @@ class Analyses:
              stop: int | None = None) -> list[JobRecord]:
         """The project's listed jobs, newest first (items ``start`` to ``stop`` of that list)."""
         project = self.catalog.project(user, project_id)
-        return self.store.select(JobRecord, lambda j: j.project_id == project.id and not j.deprecated,
+        return self.store.select(JobRecord, lambda j: not j.deprecated, project=project.id,
                                  newest_first=True, start=start, stop=stop)
 
     def job(self, user: UserRecord, project_id: str, job_id: str) -> JobRecord:
@@ -351,8 +350,8 @@ class Analyses:
     def _equal_result(self, job: JobRecord) -> InferenceRecord | None:
         """An earlier result of the same project with the same content key (not another project's: its
         existence would tell what a private project holds)."""
-        found = self.store.select(RESULTS[job.analysis], lambda r: r.content_key == job.content_key
-                                  and r.project_id == job.project_id)
+        found = self.store.select(RESULTS[job.analysis], lambda r: r.content_key == job.content_key,
+                                  project=job.project_id, stop=1)
         return found[0] if found else None
 
     def _reuse_if_computed(self, job: JobRecord) -> bool:

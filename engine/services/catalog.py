@@ -162,7 +162,7 @@ class Catalog:
         """Deprecate the project and everything in it."""
         project = self.project(user, project_id, write=True)
         for kind in (DatasetRecord, InferenceRecord, VisualizationRecord, PartitionRecord):
-            self._deprecate(kind, lambda r: r.project_id == project.id)
+            self._deprecate(kind, project.id, lambda r: True)
         self.store.update(ProjectRecord, project.id, deprecated=True)
 
     # -- datasets --------------------------------------------------------------------------------
@@ -170,7 +170,7 @@ class Catalog:
     def datasets(self, user: UserRecord, project_id: str) -> list[DatasetRecord]:
         """The live datasets of a project, oldest first."""
         project = self.project(user, project_id)
-        return self.store.select(DatasetRecord, lambda d: d.project_id == project.id and not d.deprecated)
+        return self.store.select(DatasetRecord, lambda d: not d.deprecated, project=project.id)
 
     def dataset(self, user: UserRecord, project_id: str, dataset_id: str) -> DatasetRecord:
         """A live dataset of a project the user may read; NotFoundError otherwise."""
@@ -232,7 +232,7 @@ class Catalog:
         self.project(user, project_id, write=True)
         dataset = self.dataset(user, project_id, dataset_id)
         for kind in (InferenceRecord, VisualizationRecord, PartitionRecord):
-            self._deprecate(kind, lambda r: r.dataset_id == dataset.id)
+            self._deprecate(kind, dataset.project_id, lambda r: r.dataset_id == dataset.id)
         self.store.update(DatasetRecord, dataset.id, deprecated=True)
 
     def dataset_content(self, record: DatasetRecord) -> Dataset:
@@ -249,7 +249,8 @@ class Catalog:
     def inferences(self, user: UserRecord, project_id: str, dataset_id: str) -> list[InferenceRecord]:
         """The live inferences of a dataset, oldest first."""
         dataset = self.dataset(user, project_id, dataset_id)
-        return self.store.select(InferenceRecord, lambda r: r.dataset_id == dataset.id and not r.deprecated)
+        return self.store.select(InferenceRecord, lambda r: r.dataset_id == dataset.id and not r.deprecated,
+                                 project=dataset.project_id)
 
     def inference(self, user: UserRecord, project_id: str, dataset_id: str,
                   inference_id: str) -> InferenceRecord:
@@ -265,7 +266,7 @@ class Catalog:
         self.project(user, project_id, write=True)
         inference = self._live(self.inference(user, project_id, dataset_id, inference_id), "inference")
         for kind in (VisualizationRecord, PartitionRecord):
-            self._deprecate(kind, lambda r: r.inference_id == inference.id)
+            self._deprecate(kind, inference.project_id, lambda r: r.inference_id == inference.id)
         self.store.update(InferenceRecord, inference.id, deprecated=True)
 
     def inference_content(self, record: InferenceRecord) -> Inference:
@@ -307,7 +308,8 @@ class Catalog:
                            inference_id: str) -> list[Made]:
         """The live records of ``kind`` (visualizations, partitions) made from an inference."""
         inference = self.inference(user, project_id, dataset_id, inference_id)
-        return self.store.select(kind, lambda r: r.inference_id == inference.id and not r.deprecated)
+        return self.store.select(kind, lambda r: r.inference_id == inference.id and not r.deprecated,
+                                 project=inference.project_id)
 
     def _one_of_inference(self, kind: type[Made], label: str, user: UserRecord, project_id: str,
                           dataset_id: str, inference_id: str, record_id: str) -> Made:
@@ -346,9 +348,10 @@ class Catalog:
 
     # -- helpers ---------------------------------------------------------------------------------
 
-    def _deprecate(self, kind: type[Made], match: Callable[[R], bool]) -> None:
+    def _deprecate(self, kind: type[Made], project_id: str, match: Callable[[R], bool]) -> None:
+        """Deprecate the live records of ``kind`` in a project that ``match`` accepts."""
         self.store.update_where(kind, lambda r: match(r) and not r.deprecated,
-                                lambda r: {"deprecated": True})
+                                lambda r: {"deprecated": True}, project=project_id)
 
     @staticmethod
     def _live(record: R, what: str) -> R:

@@ -112,7 +112,8 @@ def extension_base(store: Store, dataset: DatasetRecord, algorithm: str,
     parent = store.find(DatasetRecord, dataset.parent_id)
     found = [] if parent is None else store.select(
         InferenceRecord, lambda r: r.dataset_id == parent.id and not r.deprecated
-        and r.algorithm == algorithm and dict(r.parameters) == dict(options), newest_first=True)
+        and r.algorithm == algorithm and dict(r.parameters) == dict(options), project=parent.project_id,
+        newest_first=True)
     if parent is None or not found:
         return {}, f"the parent dataset has no {algorithm} result with these parameters to extend"
     return {"base_id": found[0].id, "base_arrays": (parent.arrays, found[0].arrays)}, None
@@ -124,7 +125,8 @@ def naming_base(store: Store, dataset: DatasetRecord, options: Mapping[str, obje
     line = set(ancestors(store, dataset))
     thresholds = [float(t) for t in options["thresholds"]]  # type: ignore[union-attr]
     found = store.select(PartitionRecord, lambda r: r.dataset_id in line and not r.deprecated
-                         and [float(t) for t in r.thresholds] == thresholds, newest_first=True)
+                         and [float(t) for t in r.thresholds] == thresholds, project=dataset.project_id,
+                         newest_first=True)
     return {"base_id": found[0].id, "base_arrays": (found[0].arrays,)} if found else {}
 
 

@@ -1,9 +1,11 @@
 """Data folders written by earlier versions, brought up to today's record format on opening.
 
-The format's version is stored in the ``meta`` table (``{"id": "schema", "version": N}``); a folder
-without it is version 1 (PhyloDash 0.1). Each step rewrites the stored documents of one version into
-the next, and the whole migration is written at once, atomically, with the new version: a folder is
-either migrated or left as it was.
+The format's version is stored in the ``meta`` table (``{"id": "schema", "version": N}``) of the
+global file; a folder without it is version 1 (PhyloDash 0.1). Up to version 2 a folder was one file;
+each step rewrites the stored documents of one version into the next. Version 3 splits them into a
+global file and one file per project (:func:`split_by_project`); the store writes the projects' files
+first and the global file, with the new version, last, so a crash in between leaves the old global
+file, from which the next opening migrates again.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from typing import Any
 Documents = dict[str, dict[str, dict[str, Any]]]  # table -> TinyDB document id -> document
 
 #: The record format this version writes.
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 META_TABLE = "meta"
 _SCHEMA_ID = "schema"
 
@@ -73,5 +75,30 @@ def _to_version_2(data: Documents) -> None:
         _rename(dataset, "isolates", "isolate_count")
 
 
+def _to_version_3(data: Documents) -> None:
+    """2 -> 3: the records stay as they were; the store splits them by project (:func:`split_by_project`)."""
+
+
 #: ``_STEPS[k]`` turns version k + 1 into version k + 2.
-_STEPS: list[Callable[[Documents], None]] = [_to_version_2]
+_STEPS: list[Callable[[Documents], None]] = [_to_version_2, _to_version_3]
+
+
+def split_by_project(data: Documents) -> dict[str, Documents]:
+    """The documents of one file, by the file they belong in: ``""`` (the global file: every table, with
+    the records of no project) and each project's id (the records whose ``project_id`` it is).
+
+    Each document keeps its TinyDB id, so each table keeps its order.
+
+    Examples
+    --------
+    >>> split_by_project({"projects": {"1": {"id": "p"}},
+    ...                   "jobs": {"1": {"id": "j", "project_id": "p"}, "2": {"id": "k", "project_id": ""}}})
+    {'': {'projects': {'1': {'id': 'p'}}, 'jobs': {'2': {'id': 'k', 'project_id': ''}}}, \
+'p': {'jobs': {'1': {'id': 'j', 'project_id': 'p'}}}}
+    """
+    files: dict[str, Documents] = {"": {table: {} for table in data}}
+    for table, rows in data.items():
+        for key, document in rows.items():
+            project = document.get("project_id") or ""
+            files.setdefault(project, {}).setdefault(table, {})[key] = document
+    return files

@@ -45,22 +45,40 @@ def test_old_keys_are_dropped_and_failures_are_not_kept() -> None:
     asyncio.run(scenario())
 
 
-def test_a_newer_revision_drops_every_older_answer() -> None:
+def test_a_new_revision_of_one_key_replaces_its_answer_and_leaves_the_others() -> None:
     async def scenario() -> None:
         cache = PageCache(size=100)
         for key in "abc":
             await cache.answer(key, 1, lambda key=key: asyncio.sleep(0, key.encode()))
         assert await cache.answer("a", 2, lambda: asyncio.sleep(0, b"a2")) == b"a2"
-        assert len(cache._answers) == 1  # b and c of revision 1 are gone, not kept until pushed out
         assert await cache.answer("a", 2, lambda: asyncio.sleep(0, b"built again")) == b"a2"
+        assert await cache.answer("b", 1, lambda: asyncio.sleep(0, b"built again")) == b"b"  # b kept
+        assert len(cache._answers) == 3  # a's answer of revision 1 was replaced, not kept beside
 
-        async def slow() -> bytes:  # built for revision 2 while revision 3 is asked for
+        async def slow() -> bytes:  # built for revision 2 while revision 3 of the same key is asked for
             await asyncio.sleep(0.05)
-            return b"b2"
+            return b"c2"
 
-        late = asyncio.ensure_future(cache.answer("b", 2, slow))
+        late = asyncio.ensure_future(cache.answer("c", 2, slow))
         await asyncio.sleep(0.01)
         assert await cache.answer("c", 3, lambda: asyncio.sleep(0, b"c3")) == b"c3"
-        assert await late == b"b2" and list(cache._answers) == [("c", 3)]  # a stale answer is not kept
+        assert await late == b"c2" and cache._answers["c"] == (3, b"c3")  # a stale answer is not kept
+        assert await cache.answer("c", 3, lambda: asyncio.sleep(0, b"built again")) == b"c3"
+
+    asyncio.run(scenario())
+
+
+def test_keys_are_forgotten_with_their_answers() -> None:
+    async def scenario() -> None:
+        cache = PageCache(size=2)
+        for key in "abcd":
+            await cache.answer(key, 1, lambda key=key: asyncio.sleep(0, key.encode()))
+
+        async def fail() -> bytes:
+            raise RuntimeError("store unavailable")
+
+        with pytest.raises(RuntimeError):
+            await cache.answer("e", 1, fail)
+        assert list(cache._answers) == ["c", "d"] and set(cache._asked) == {"c", "d"}
 
     asyncio.run(scenario())

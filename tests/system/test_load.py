@@ -4,13 +4,12 @@ The server runs with one job worker, a page size of 50 (so the job list has seve
 queue cap no client reaches. A private project gets the demo dataset, one goeBURST inference and
 its radial layout; then the clients of tests/load_mix.py send their requests all at once. The
 test waits for every job to be final and checks the answers, the job list, the jobs that ran and
-the database file the server wrote.
+the database files the server wrote.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import json
 import threading
 import time
 from collections import Counter
@@ -21,7 +20,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-from live_server import FINAL, Client, LiveServer, job_request, job_workers
+from live_server import FINAL, Client, LiveServer, job_request, job_workers, stored_documents
 from load_mix import MAX_LVS, Answer, counts, deleted_jobs, prepare, unexpected, wait_all_final
 from paths import DEMO
 
@@ -80,16 +79,16 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
 
 
 def check_database(folder: Path, posted: set[str]) -> dict[str, Any]:
-    """Check the database file once every job is final; a summary of what it holds.
+    """Check the database files once every job is final; a summary of what they hold.
 
     It parses; it holds exactly the jobs posted, each with every field and a final status; result
     records and succeeded jobs match one to one; each result's arrays load; a computed result names
     its own job in its provenance, a reused one the job that computed the original.
     """
-    database = json.loads((folder / "phylodash.json").read_bytes())
-    assert set(database) >= set(RECORD_TYPES)
-    assert not list(folder.glob(".phylodash.json.*.tmp")), "a temporary database file was left behind"
-    job_list = list(database["jobs"].values())
+    database = stored_documents(folder)
+    assert set(database) <= {*RECORD_TYPES, "meta"}
+    assert not list(folder.rglob(".*.json.*.tmp")), "a temporary database file was left behind"
+    job_list = database["jobs"]
     jobs = {job["id"]: job for job in job_list}
     assert len(jobs) == len(job_list), "two job records have the same id"
     assert set(jobs) == posted, "the jobs stored are not those posted"
@@ -98,7 +97,7 @@ def check_database(folder: Path, posted: set[str]) -> dict[str, Any]:
         assert not missing, (job["id"], missing)
         assert job["status"] in FINAL, job
 
-    results = [record for table in RESULT_TABLES for record in database[table].values()]
+    results = [record for table in RESULT_TABLES for record in database.get(table, [])]
     by_analysis = {record["id"]: record for record in results}
     assert len(by_analysis) == len(results), "two result records have the same analysis id"
     assert len({record["job_id"] for record in results}) == len(results), "a job stored two results"

@@ -87,6 +87,21 @@ class RunnerContract:
         assert "second" not in results.values
         check_cancelled_for_good(store, results, runner, "first")
 
+    def test_a_user_s_unfinished_jobs_are_those_queued_or_running(
+        self, store: TinyDBStore, results: Results, make_runner: Callable[..., Any]
+    ) -> None:
+        runner = make_runner()
+        runner.submit(job("long", n=1, seconds=120).replace(user="ana@x.org"))
+        runner.submit(job("next", n=2).replace(user="ana@x.org"))
+        runner.submit(job("other", n=3).replace(user="bo@x.org"))
+        wait_for(store, "long", (RUNNING,))
+        assert (runner.unfinished("ana@x.org"), runner.unfinished("bo@x.org")) == (2, 1)
+        runner.cancel("next")
+        assert runner.unfinished("ana@x.org") == 1
+        runner.cancel("long")
+        wait_for(store, "other", (SUCCEEDED,))
+        assert (runner.unfinished("ana@x.org"), runner.unfinished("bo@x.org")) == (0, 0)
+
     def test_start_fails_interrupted_jobs_and_runs_queued_ones(
         self, store: TinyDBStore, results: Results, make_runner: Callable[..., Any]
     ) -> None:

@@ -10,9 +10,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from engine.errors import NotFoundError, ParameterError
+from engine.errors import ConflictError, NotFoundError, ParameterError
+from engine.storage.files import atomic_write
 from engine.storage.records import InferenceRecord, JobRecord, ProjectRecord, UserRecord
-from engine.storage.store import TinyDBStore, atomic_write
+from engine.storage.store import TinyDBStore
 
 
 def project(project_id: str, name: str, users: tuple[str, ...] = ()) -> ProjectRecord:
@@ -142,7 +143,7 @@ def test_atomic_write_keeps_the_old_file_when_the_new_one_cannot_be_put_in_place
     def crash(source: str, destination: str) -> None:
         raise OSError("power cut")
 
-    monkeypatch.setattr("engine.storage.store.os.replace", crash)
+    monkeypatch.setattr("engine.storage.files.os.replace", crash)
     with pytest.raises(OSError, match="power cut"):
         atomic_write(target, b'{"half": ')
     assert json.loads(target.read_bytes()) == {"good": 1}
@@ -216,3 +217,159 @@ def test_update_where_changes_every_match_in_one_write(
     assert len(writes) == 1 and sorted(r.id for r in changed) == sorted(f"i{n}" for n in range(1, 20, 2))
     assert all(r.deprecated for r in changed)
     assert [r.id for r in store.select(InferenceRecord, lambda r: r.deprecated)] == [r.id for r in changed]
+
+
+def job(job_id: str, project_id: str, status: str = "queued") -> JobRecord:
+    return JobRecord(id=job_id, project_id=project_id, status=status)
+
+
+def written_files(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The names of the database files written from now on, in order (arrays are not counted)."""
+    writes: list[str] = []
+
+    def spy(path: Path, data: bytes) -> None:
+        writes.append(path.name)
+        atomic_write(path, data)
+
+    monkeypatch.setattr("engine.storage.store.atomic_write", spy)
+    return writes
+
+
+def test_each_project_has_its_own_file_and_a_write_rewrites_only_the_file_it_changes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = TinyDBStore(tmp_path)
+    store.insert(project("p1", "one"))
+    for n in range(3):
+        store.insert(job(f"a{n}", "p1"))
+        store.insert(job(f"b{n}", "p2"))
+    assert sorted(path.name for path in (tmp_path / "projects").iterdir()) == ["p1.json", "p2.json"]
+    assert json.loads((tmp_path / "phylodash.json").read_text())["projects"]["1"]["id"] == "p1"
+    assert "jobs" not in json.loads((tmp_path / "phylodash.json").read_text())
+    writes = written_files(monkeypatch)
+    store.update(JobRecord, "a1", status="running")
+    store.insert(job("b3", "p2"))
+    store.update(ProjectRecord, "p1", name="One")
+    assert writes == ["p1.json", "p2.json", "phylodash.json"]
+    assert [r.id for r in store.select(JobRecord, project="p2")] == ["b0", "b1", "b2", "b3"]
+    assert [r.id for r in store.select(JobRecord, lambda r: r.status == "running")] == ["a1"]
+    assert store.select(JobRecord, project="p9") == [] and not (tmp_path / "projects" / "p9.json").exists()
+    changed = store.update_where(JobRecord, lambda r: True, lambda r: {"status": "failed"}, project="p1")
+    assert sorted(r.id for r in changed) == ["a0", "a1", "a2"] and writes[-1] == "p1.json"
+
+
+def test_another_process_s_write_is_read_again_from_the_file_it_changed_alone(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    reader, writer = TinyDBStore(tmp_path), TinyDBStore(tmp_path)  # two processes' views of one folder
+    for n in range(3):
+        writer.insert(job(f"j{n}", f"p{n}"))
+    assert len(reader.select(JobRecord)) == 3  # the reader parsed the new files once
+    parsed: list[str] = []
+    read_bytes = Path.read_bytes
+
+    def spy(path: Path) -> bytes:
+        parsed.append(path.name)
+        return read_bytes(path)
+
+    monkeypatch.setattr(Path, "read_bytes", spy)
+    assert reader.get(JobRecord, "j1").status == "queued" and parsed == []  # nothing changed: nothing read
+    writer.update(JobRecord, "j1", status="running")
+    assert reader.get(JobRecord, "j1").status == "running"
+    assert reader.get(JobRecord, "j2").status == "queued"
+    assert parsed == ["p1.json"]
+
+
+def test_a_crash_between_the_files_of_a_together_block_leaves_only_an_unreachable_project_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The projects' files are replaced before the global file: a crash in between leaves the records of
+    a project whose record was not written, never a project that lacks what the block gave it."""
+    store = TinyDBStore(tmp_path)
+    writes = written_files(monkeypatch)
+    write = atomic_write
+
+    def power_cut_at_the_global_file(path: Path, data: bytes) -> None:
+        writes.append(path.name)
+        if path.name == "phylodash.json":
+            raise OSError("power cut")
+        write(path, data)
+
+    monkeypatch.setattr("engine.storage.store.atomic_write", power_cut_at_the_global_file)
+    with pytest.raises(OSError, match="power cut"), store.together():
+        store.insert(project("new", "new"))
+        store.insert(job("j", "new"))
+    assert writes == ["new.json", "phylodash.json"]
+    monkeypatch.undo()
+    reopened = TinyDBStore(tmp_path)
+    assert reopened.find(ProjectRecord, "new") is None  # so nothing lists or opens the project's file
+    assert store.find(ProjectRecord, "new") is None  # the failed process forgot it too
+    assert reopened.get(JobRecord, "j").project_id == "new"  # the orphan, harmless
+
+
+def test_ids_are_unique_and_a_record_stays_in_its_project(tmp_path: Path) -> None:
+    store = TinyDBStore(tmp_path)
+    store.insert(job("j", "p1"))
+    with pytest.raises(ConflictError, match="already a job j"):
+        store.insert(job("j", "p2"))
+    with pytest.raises(ParameterError, match="stays in its project"):
+        store.update(JobRecord, "j", project_id="p2")
+    with pytest.raises(ParameterError, match="bad project id"):
+        store.insert(job("k", "../p1"))
+    store.delete(JobRecord, "j")
+    store.insert(job("j", "p2"))  # a removed id may come back, in another project
+    assert store.get(JobRecord, "j").project_id == "p2" and store.select(JobRecord, project="p1") == []
+
+
+def test_a_new_change_log_or_a_line_cut_short_makes_a_reader_look_at_every_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    reader, writer = TinyDBStore(tmp_path), TinyDBStore(tmp_path)
+    writer.insert(job("j", "p1"))
+    assert reader.get(JobRecord, "j").status == "queued"
+    monkeypatch.setattr("engine.storage.files.ROTATE_AT", 0)  # the writer's next write starts a new log
+    writer.update(JobRecord, "j", status="running")
+    assert (tmp_path / "changes.log").read_text() == "projects/p1.json\n"
+    assert reader.get(JobRecord, "j").status == "running"
+    monkeypatch.undo()
+    with open(tmp_path / "changes.log", "ab") as log:
+        log.write(b"projects/p")  # a writer that died while appending
+    writer.update(JobRecord, "j", status="failed")  # its line runs into the cut one
+    assert reader.get(JobRecord, "j").status == "failed"
+    writer.insert(job("k", "p2"))
+    assert reader.get(JobRecord, "k").project_id == "p2"
+
+
+def test_select_stops_looking_once_it_has_what_was_asked_for(tmp_path: Path) -> None:
+    store = TinyDBStore(tmp_path)
+    for n in range(10):
+        store.insert(job(f"j{n}", "p", "queued" if n % 2 else "running"))
+    looked: list[str] = []
+
+    def queued(record: JobRecord) -> bool:
+        looked.append(record.id)
+        return record.status == "queued"
+
+    newest = store.select(JobRecord, queued, project="p", newest_first=True, stop=2)
+    assert [r.id for r in newest] == ["j9", "j7"]
+    assert looked == ["j9", "j8", "j7"]
+    assert [r.id for r in store.select(JobRecord, queued, start=1, stop=3)] == ["j3", "j5"]
+
+
+def test_a_project_s_revision_changes_with_its_records_only(tmp_path: Path) -> None:
+    store, other_process = TinyDBStore(tmp_path), TinyDBStore(tmp_path)
+    assert store.revision("p1") == store.revision("p1")
+    store.insert(job("a", "p1"))
+    store.insert(job("b", "p2"))
+    seen = store.revision("p1")
+    store.update(JobRecord, "b", status="running")
+    store.insert(project("p1", "one"))  # the project's own record lives in the global file
+    assert store.revision("p1") == seen
+    for status in ("failed", "queued"):  # back to back, files alike in size
+        store.update(JobRecord, "a", status=status)
+        assert store.revision("p1") != seen
+        seen = store.revision("p1")
+    other_process.update(JobRecord, "a", status="queued")
+    assert store.revision("p1") != seen
+    with pytest.raises(ParameterError, match="bad project id"):
+        store.revision("../p1")
