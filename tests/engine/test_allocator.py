@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 
@@ -55,7 +56,12 @@ ctypes.CDLL("libc.so.6").malloc_stats()
 
 
 def _probe(code: str, setting: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-c", code, setting], capture_output=True, text=True, check=True)
+    # Without glibc's own settings from the environment (Dask's nanny sets MALLOC_TRIM_THRESHOLD_ in
+    # its parent's, which also fixes the threshold), so "default" is glibc's default.
+    environment = {name: value for name, value in os.environ.items()
+                   if not name.startswith("MALLOC_") and name != "GLIBC_TUNABLES"}
+    return subprocess.run([sys.executable, "-c", code, setting], capture_output=True, text=True, check=True,
+                          env=environment)
 
 
 @pytest.fixture(autouse=True)
