@@ -12,7 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from engine.allocator import keep_heap_compact
+from engine.allocator import TRIM_EVERY_S, keep_heap_compact, trim_every
 from engine.errors import PhyloDashError
 from engine.io.datasets import open_dataset
 from engine.jobs.runner import JobRunner
@@ -114,12 +114,13 @@ def shared_service(on_start: Callable[[list[str]], None] | None = None) -> Servi
     :meth:`Service.start`), whether that call or an earlier one (``panel serve --warm`` runs the
     dashboard's script before the plugin is loaded) started the service. The runner is stopped when
     the process exits. The process, a server that runs for weeks, keeps its heap compact
-    (:func:`~engine.allocator.keep_heap_compact`).
+    (:func:`~engine.allocator.keep_heap_compact`) and gives its free pages back every minute.
     """
     global _shared, _greeting
     with _shared_lock:
         if _shared is None:
             keep_heap_compact()
+            trim_every(TRIM_EVERY_S)
             service = Service(Settings.from_environment())
             _greeting = service.start()
             atexit.register(service.stop)
