@@ -30,7 +30,7 @@ from dataclasses import dataclass
 import numba
 import numpy as np
 
-from engine.algorithms.distances import mode_code
+from engine.algorithms.distances import MODE_CODES, mode_code
 from engine.algorithms.goeburst_kernels import (
     TIEBREAK_PHYLODB,
     TIEBREAK_PHYLOVIZ,
@@ -45,6 +45,8 @@ from engine.algorithms.goeburst_kernels import (
     argsort_edges,
     candidate_degrees,
     candidate_lists,
+    cover,
+    distance_dtype,
     level_counts_block,
     mirror_and_count,
     node_ranks,
@@ -73,6 +75,13 @@ _PRIM_STEPS = 2048  # tree nodes added between progress reports
 _SPARSE_MAX_DEGREE = 256
 #: Locus comparisons per Prim step above which the step runs on all cores.
 _PARALLEL_RELAX_WORK = 200_000
+#: Balls (times sqrt(n)) of the cover whose bounds spare Prim pairs without a matrix, from this
+#: many loci on (with fewer, checking a bound costs about what comparing the profiles does).
+_BALLS_PER_ROOT = 2.0
+_COVER_MIN_LOCI = 64
+#: The LV pass stops comparing two profiles once they are more than ``levels`` apart when
+#: ``levels`` is at most this fraction of the loci (a larger bound is rarely passed early enough).
+_BOUNDED_LEVELS_FRACTION = 1 / 16
 # The numba kernels and their named state live in goeburst_kernels.py; the final tie-break rules
 # (TIEBREAK_PHYLODB, TIEBREAK_PHYLOVIZ) are imported from there and are part of this module's API.
 
@@ -132,14 +141,18 @@ def _distance_pass(matrix, mode, levels, keep_matrix, progress, cancel, share):
         lv = np.zeros((n, levels + 1), np.int64)
     else:
         dist = np.zeros((1, 1), np.uint8)
-        local = np.zeros((numba.get_num_threads(), n, levels + 1), np.int32)
+        threads = numba.get_num_threads()
+        local = np.zeros((threads, n, levels + 1), np.int32)
+        scratch = np.zeros((threads, n), distance_dtype(matrix.shape[1]))
+        loci = matrix.shape[1]
+        bound = levels if levels <= loci * _BOUNDED_LEVELS_FRACTION else loci
     for first in range(0, pairs, chunk):
         check_cancel(cancel)
         last = min(pairs, first + chunk)
         if keep_matrix:
             upper_distances(matrix, mode, first, last, dist)
         else:
-            level_counts_block(matrix, mode, levels, first, last, local)
+            level_counts_block(matrix, mode, levels, bound, first, last, local, scratch)
         report(progress, share * last / max(pairs, 1))
     if keep_matrix:
         mirror_and_count(dist, levels, lv)
@@ -165,6 +178,20 @@ def _candidate_csr(dist: np.ndarray, max_distance: int, loci: int) -> Candidates
     return Candidates(offsets, candidate_lists(dist, max_distance, offsets))
 
 
+def _cover(matrix: np.ndarray, mode: int, keep_matrix: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The cover of balls whose bounds Prim skips pairs by (:func:`cover`), or none.
+
+    None with a distance matrix (nothing left to save), under ``ignore`` (no triangle inequality)
+    and for schemes of fewer than ``_COVER_MIN_LOCI`` loci. About ``_BALLS_PER_ROOT`` sqrt(n)
+    balls: building them costs that many rows of distances, a few per cent of all pairs.
+    """
+    n, loci = matrix.shape
+    dtype = distance_dtype(loci)
+    if keep_matrix or mode == MODE_CODES["ignore"] or loci < _COVER_MIN_LOCI or n == 0:
+        return np.zeros(1, np.int64), np.zeros(1, dtype), np.zeros((0, 0), dtype)
+    return cover(matrix, mode, min(n, max(1, round(_BALLS_PER_ROOT * n**0.5))))
+
+
 def _spanning_forest(
     matrix, mode, max_distance, levels, freq, tiebreak, ids, progress, cancel
 ) -> tuple[KeptEdges, EdgeOrder]:
@@ -174,13 +201,13 @@ def _spanning_forest(
     keep_matrix = n > 1 and n * n * itemsize <= DISTANCE_MATRIX_LIMIT_BYTES
     lv, dist = _distance_pass(matrix, mode, levels, keep_matrix, progress, cancel, 0.4)
     order = edge_order(lv, freq, ids, levels, tiebreak)
-    pairs = PairDistances(matrix, mode, dist, keep_matrix, max_distance)
+    pairs = PairDistances(matrix, mode, dist, keep_matrix, max_distance, *_cover(matrix, mode, keep_matrix))
     if keep_matrix:
         candidates = _candidate_csr(dist, max_distance, matrix.shape[1])
     else:
         candidates = Candidates.every_node()
     options = PrimOptions(_PRIM_STEPS, 4 * numba.get_num_threads(), _PARALLEL_RELAX_WORK)
-    state = PrimState.start_empty(n)
+    state = PrimState.start_empty(n, matrix.shape[1])
     best = BestEdges.unset(n)
     heap = EdgeHeap.empty(max(16, 2 * n))
     edges = KeptEdges.empty(max(n - 1, 0))
