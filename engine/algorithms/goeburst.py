@@ -75,10 +75,11 @@ _PRIM_STEPS = 2048  # tree nodes added between progress reports
 _SPARSE_MAX_DEGREE = 256
 #: Locus comparisons per Prim step above which the step runs on all cores.
 _PARALLEL_RELAX_WORK = 200_000
-#: Balls (times sqrt(n)) of the cover whose bounds spare Prim pairs without a matrix, from this
-#: many loci on (with fewer, checking a bound costs about what comparing the profiles does).
-_BALLS_PER_ROOT = 2.0
+#: Without a matrix, from this many loci on profiles are compared a pair at a time and Prim is
+#: spared the pairs that a cover of ``_BALLS_PER_ROOT`` sqrt(n) balls proves too far apart; below
+#: it, a locus at a time across all profiles (a bound would cost what the comparison does).
 _COVER_MIN_LOCI = 64
+_BALLS_PER_ROOT = 2.0
 #: The LV pass stops comparing two profiles once they are more than ``levels`` apart when
 #: ``levels`` is at most this fraction of the loci (a larger bound is rarely passed early enough).
 _BOUNDED_LEVELS_FRACTION = 1 / 16
@@ -131,6 +132,13 @@ def id_ranks(ids: list[str]) -> tuple[np.ndarray, np.ndarray]:
     return rank_lc, rank_lex
 
 
+def _columns(matrix: np.ndarray, keep_matrix: bool) -> np.ndarray | None:
+    """The transposed node matrix when profiles are compared a locus at a time (few loci, no matrix)."""
+    if keep_matrix or matrix.shape[1] >= _COVER_MIN_LOCI:
+        return None
+    return np.ascontiguousarray(matrix.T)
+
+
 def _distance_pass(matrix, mode, levels, keep_matrix, progress, cancel, share):
     """LV counts ``lv[node, k]`` for k in 1..levels, and the square distance matrix when kept."""
     n = matrix.shape[0]
@@ -146,13 +154,16 @@ def _distance_pass(matrix, mode, levels, keep_matrix, progress, cancel, share):
         scratch = np.zeros((threads, n), distance_dtype(matrix.shape[1]))
         loci = matrix.shape[1]
         bound = levels if levels <= loci * _BOUNDED_LEVELS_FRACTION else loci
+        columns = _columns(matrix, keep_matrix)
+        if columns is None:
+            columns = np.zeros((0, 0), matrix.dtype)
     for first in range(0, pairs, chunk):
         check_cancel(cancel)
         last = min(pairs, first + chunk)
         if keep_matrix:
             upper_distances(matrix, mode, first, last, dist)
         else:
-            level_counts_block(matrix, mode, levels, bound, first, last, local, scratch)
+            level_counts_block(matrix, mode, levels, bound, first, last, local, scratch, columns)
         report(progress, share * last / max(pairs, 1))
     if keep_matrix:
         mirror_and_count(dist, levels, lv)
@@ -207,7 +218,7 @@ def _spanning_forest(
     else:
         candidates = Candidates.every_node()
     options = PrimOptions(_PRIM_STEPS, 4 * numba.get_num_threads(), _PARALLEL_RELAX_WORK)
-    state = PrimState.start_empty(n, matrix.shape[1])
+    state = PrimState.start_empty(n, matrix.shape[1], _columns(matrix, keep_matrix))
     best = BestEdges.unset(n)
     heap = EdgeHeap.empty(max(16, 2 * n))
     edges = KeptEdges.empty(max(n - 1, 0))

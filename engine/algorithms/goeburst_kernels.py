@@ -210,6 +210,14 @@ class PrimState(NamedTuple):
     found : numpy.ndarray
         Scratch, ``(nodes,)`` of :func:`distance_dtype`: the distance a relax step computed from the
         new node to ``targets[idx]`` (loci + 1 when a bound ruled the pair out).
+    limit : numpy.ndarray
+        ``(nodes,)`` int64, aligned with ``outside``: the distance of the second-best edge of node
+        ``outside[k]`` (the longest edge that can still change its edges), the int64 maximum while
+        it has none. Kept without a distance matrix only, where every step relaxes ``outside``.
+    columns : numpy.ndarray
+        ``(loci, listed)`` allele codes of the nodes of ``outside``, column k that of
+        ``outside[k]``, when a relax step compares a locus at a time across all of them (schemes
+        of few loci); ``(0, 0)`` otherwise.
     """
 
     added: int
@@ -221,12 +229,20 @@ class PrimState(NamedTuple):
     outside: np.ndarray
     improved: np.ndarray
     found: np.ndarray
+    limit: np.ndarray
+    columns: np.ndarray
 
     @classmethod
-    def start_empty(cls, n: int, loci: int) -> PrimState:
-        """No node of ``n`` in the forest yet; distances of ``loci`` loci."""
+    def start_empty(cls, n: int, loci: int, columns: np.ndarray | None = None) -> PrimState:
+        """No node of ``n`` in the forest yet; distances of ``loci`` loci.
+
+        ``columns``: the transposed node matrix (``(loci, n)``, C order; it is compacted in place)
+        for locus-at-a-time relax steps, or None.
+        """
+        if columns is None:
+            columns = np.zeros((0, 0), np.uint16)
         return cls(0, 0, n, 0, 0, np.zeros(n, np.bool_), np.arange(n, dtype=np.int64), np.zeros(n, np.bool_),
-                   np.zeros(n, distance_dtype(loci)))
+                   np.zeros(n, distance_dtype(loci)), np.full(n, np.iinfo(np.int64).max, np.int64), columns)
 
 
 def distance_dtype(loci: int) -> np.dtype:
@@ -295,8 +311,33 @@ def _store_distance(matrix, i, j, mode, bound, out, slot):
         out[slot] = bounded_distance(matrix, i, j, mode, bound)
 
 
+@numba.njit(cache=True, inline="always")
+def _column_distances(matrix, mode, x, columns, first, last, out):
+    """``out[k]`` = the distance of row x and the profile of column k of ``columns``, k in [first, last).
+
+    A locus at a time over all the columns: for a few loci this runs in vector lanes across the
+    profiles, where a profile at a time would spend more on its loop than on its loci.
+    """
+    for k in range(first, last):
+        out[k] = 0
+    for locus in range(columns.shape[0]):
+        a = matrix[x, locus]
+        column = columns[locus]
+        if mode == 0:
+            for k in range(first, last):
+                b = column[k]
+                out[k] += (a != b) | (a == 0) | (b == 0)
+        elif mode == 1:
+            for k in range(first, last):
+                b = column[k]
+                out[k] += (a != b) & (a != 0) & (b != 0)
+        else:
+            for k in range(first, last):
+                out[k] += a != column[k]
+
+
 @numba.njit(cache=True, parallel=True)
-def level_counts_block(matrix, mode, levels, bound, first, last, local, scratch):
+def level_counts_block(matrix, mode, levels, bound, first, last, local, scratch, columns):
     """Add the LV counts of the balanced row pairs [first, last), distances computed on the fly.
 
     Parameters
@@ -313,6 +354,9 @@ def level_counts_block(matrix, mode, levels, bound, first, last, local, scratch)
         ``local.sum(axis=0)[a, k]`` counts the nodes at distance k from a.
     scratch : numpy.ndarray
         ``(threads, n)`` of :func:`distance_dtype`: each thread's row of distances.
+    columns : numpy.ndarray
+        The transposed ``matrix`` (``(loci, n)``), to compare a locus at a time
+        (:func:`_column_distances`; schemes of few loci, ``bound`` unread), or ``(0, 0)``.
 
     Notes
     -----
@@ -323,8 +367,11 @@ def level_counts_block(matrix, mode, levels, bound, first, last, local, scratch)
         tid = numba.get_thread_id()
         row = scratch[tid]
         for i in _pair_rows(p, n):
-            for j in range(i + 1, n):
-                _store_distance(matrix, i, j, mode, bound, row, j)
+            if columns.shape[0] > 0:
+                _column_distances(matrix, mode, i, columns, i + 1, n, row)
+            else:
+                for j in range(i + 1, n):
+                    _store_distance(matrix, i, j, mode, bound, row, j)
             for j in range(i + 1, n):
                 d = row[j]
                 if 0 < d <= levels:
@@ -795,15 +842,17 @@ def _relax_range(x, targets, first, last, pairs, order, best, state):
         Updated for each target whose best or second-best edge x beats.
     state : PrimState
         ``in_tree`` is read; ``improved[idx]`` is set to whether ``targets[idx]`` got a new best
-        edge. The counters are not read.
+        edge. Without a distance matrix ``targets`` is ``outside[:listed]`` and ``limit`` is
+        kept. The counters are not read.
 
     Notes
     -----
     O((last - first) loci) time without a distance matrix, O(last - first) with one. Without a
-    matrix the distances are computed first, into ``state.found``, and a pair is skipped when the
-    cover's bound (:func:`_beyond`) shows it is farther apart than w's second-best edge (or than
-    ``max_distance`` while w has no second-best edge): such an edge changes nothing, and the
-    edges of equal distance, which the order decides, are still compared. Two edges at the same
+    matrix the distances are computed first, into ``state.found`` (a locus at a time across the
+    targets when ``state.columns`` holds them), and a pair is skipped when it is farther apart
+    than w's second-best edge (``state.limit``) or ``max_distance``: such an edge changes
+    nothing, and the edges of equal distance, which the order decides, are still compared.
+    Profiles are not even compared when the cover's bound (:func:`_beyond`) shows that. Two edges at the same
     node w with the same distance compare by ``node_rank`` alone: at each LV level (and for
     frequency) the (max, min) pair grows strictly with the other endpoint's count. Only nodes of
     equal rank need the id rules of :func:`compare_edges`. (This loop is written out in full: a
@@ -812,22 +861,26 @@ def _relax_range(x, targets, first, last, pairs, order, best, state):
     matrix, mode, dist, use_dist, max_distance = pairs[:5]
     best_u, best_d, second_u, second_d = best
     in_tree, improved, found = state.in_tree, state.improved, state.found
+    limit, columns = state.limit, state.columns
     node_rank = order.node_rank
     rx = node_rank[x]
-    if not use_dist:
+    if not use_dist and columns.shape[0] > 0:
+        _column_distances(matrix, mode, x, columns, first, last, found)
+    elif not use_dist:
         far = matrix.shape[1] + 1
         for idx in range(first, last):
             w = targets[idx]
             if in_tree[w]:
                 continue
-            bound = second_d[w] if second_u[w] >= 0 else max_distance
-            if _beyond(pairs, x, w, bound):
+            if _beyond(pairs, x, w, min(limit[idx], max_distance)):
                 found[idx] = far
             else:
                 _store_distance(matrix, x, w, mode, far, found, idx)
     for idx in range(first, last):
-        w = targets[idx]
         improved[idx] = False
+        if not use_dist and found[idx] > limit[idx]:
+            continue
+        w = targets[idx]
         if in_tree[w]:
             continue
         d = np.int64(dist[x, w]) if use_dist else np.int64(found[idx])
@@ -857,6 +910,8 @@ def _relax_range(x, targets, first, last, pairs, order, best, state):
             else:
                 second_u[w] = x
                 second_d[w] = d
+            if not use_dist and second_u[w] >= 0:
+                limit[idx] = second_d[w]
             break
 
 
@@ -877,23 +932,29 @@ def _relax_parallel(x, targets, chunks, pairs, order, best, state):
 def _relax(x, targets, pairs, order, options, best, state):
     """:func:`_relax_range` over all of ``targets``, on all cores when the step is large enough.
 
-    A step runs in parallel when it computes distances (no matrix) and compares at least
-    ``options.parallel_work`` loci.
+    A step runs in parallel when it computes distances a pair at a time (no matrix, no
+    ``state.columns``) and compares at least ``options.parallel_work`` loci. A step that compares
+    a locus at a time takes microseconds, less than waking the other cores would.
     """
-    if pairs.use_dist or targets.shape[0] * pairs.matrix.shape[1] < options.parallel_work:
+    if (pairs.use_dist or state.columns.shape[0] > 0
+            or targets.shape[0] * pairs.matrix.shape[1] < options.parallel_work):
         _relax_range(x, targets, 0, targets.shape[0], pairs, order, best, state)
     else:
         _relax_parallel(x, targets, options.chunks, pairs, order, best, state)
 
 
 @numba.njit(cache=True)
-def _compact(outside, listed, in_tree):
-    """Drop the forest's nodes from ``outside[:listed]`` in place, keeping the order; the new length."""
+def _compact(state, listed):
+    """Drop the forest's nodes from ``outside[:listed]``, ``limit`` and ``columns`` in place; new length."""
+    outside, limit, columns = state.outside, state.limit, state.columns
     kept = 0
     for idx in range(listed):
         w = outside[idx]
-        if not in_tree[w]:
+        if not state.in_tree[w]:
             outside[kept] = w
+            limit[kept] = limit[idx]
+            for locus in range(columns.shape[0]):
+                columns[locus, kept] = columns[locus, idx]
             kept += 1
     return kept
 
@@ -965,7 +1026,7 @@ def prim_steps(pairs, candidates, order, options, state, best, heap, edges):
         added += 1
         steps += 1
         if listed - (n - added) > max(64, listed // 8):
-            listed = _compact(outside, listed, in_tree)
+            listed = _compact(state, listed)
         # With candidate lists, visit x's candidates alone; else every outside node.
         if candidates.offsets.shape[0] > 0:
             targets = candidates.neighbours[candidates.offsets[x] : candidates.offsets[x + 1]]
@@ -977,7 +1038,8 @@ def prim_steps(pairs, candidates, order, options, state, best, heap, edges):
             if state.improved[idx]:
                 w = targets[idx]
                 size = _heap_push(heap, size, x, w, best.best_d[w], order)
-    return PrimState(added, kept, listed, size, start, in_tree, outside, state.improved, state.found), heap
+    return PrimState(added, kept, listed, size, start, in_tree, outside, state.improved, state.found,
+                     state.limit, state.columns), heap
 
 
 # --------------------------------------------------------------------------------------------

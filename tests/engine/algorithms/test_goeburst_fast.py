@@ -27,7 +27,7 @@ from engine.algorithms.goeburst import goeburst, goeburst_full, node_forest
 from engine.algorithms.goeburst_kernels import TIEBREAK_PHYLODB, TIEBREAK_PHYLOVIZ, cover
 from engine.models import MISSING_MODES, Dataset
 
-PROPERTY = settings(max_examples=40, deadline=None, derandomize=True,
+PROPERTY = settings(max_examples=60, deadline=None, derandomize=True,
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 
 
@@ -96,22 +96,24 @@ def forest_columns(dataset: Dataset, mode: str, full: bool, lvs: int) -> list[li
     return [column.tolist() for column in forest.edges] + [forest.order.lv.tolist()]
 
 
-def on_the_fly(monkeypatch: pytest.MonkeyPatch, parallel: bool) -> None:
-    """No distance matrix; every saving on at any size: balls from 1 locus on, bounded LV passes."""
+def on_the_fly(monkeypatch: pytest.MonkeyPatch, parallel: bool, by_locus: bool) -> None:
+    """No distance matrix; bounded LV passes at any lvs; profiles compared a locus at a time
+    (``by_locus``) or a pair at a time, with balls from 1 locus on."""
     monkeypatch.setattr(goeburst_module, "DISTANCE_MATRIX_LIMIT_BYTES", 0)
-    monkeypatch.setattr(goeburst_module, "_COVER_MIN_LOCI", 1)
+    monkeypatch.setattr(goeburst_module, "_COVER_MIN_LOCI", 10**9 if by_locus else 1)
     monkeypatch.setattr(goeburst_module, "_BOUNDED_LEVELS_FRACTION", 1.0)
     monkeypatch.setattr(goeburst_module, "_PARALLEL_RELAX_WORK", 0 if parallel else 10**12)
 
 
 @PROPERTY
-@given(case=cases(), lvs=st.integers(1, 5), full=st.booleans(), parallel=st.booleans())
+@given(case=cases(), lvs=st.integers(1, 5), full=st.booleans(), parallel=st.booleans(),
+       by_locus=st.booleans())
 def test_on_the_fly_forest_equals_the_matrix_forest(case: tuple[Dataset, str], lvs: int, full: bool,
-                                                    parallel: bool) -> None:
+                                                    parallel: bool, by_locus: bool) -> None:
     data, mode = case
     expected = forest_columns(data, mode, full, lvs)
     with pytest.MonkeyPatch.context() as patch:
-        on_the_fly(patch, parallel)
+        on_the_fly(patch, parallel, by_locus)
         assert forest_columns(data, mode, full, lvs) == expected
 
 
