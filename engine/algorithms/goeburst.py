@@ -54,6 +54,7 @@ from engine.algorithms.goeburst_kernels import (
     prim_steps,
     upper_distances,
 )
+from engine.algorithms.lv_subsets import SUBSET_MAX_LOCI, subset_level_counts
 from engine.errors import ParameterError
 from engine.models import (
     RULE_DISTANCE,
@@ -140,8 +141,17 @@ def _columns(matrix: np.ndarray, keep_matrix: bool) -> np.ndarray | None:
 
 
 def _distance_pass(matrix, mode, levels, keep_matrix, progress, cancel, share):
-    """LV counts ``lv[node, k]`` for k in 1..levels, and the square distance matrix when kept."""
+    """LV counts ``lv[node, k]`` for k in 1..levels, and the square distance matrix when kept.
+
+    Without a matrix, schemes of at most ``SUBSET_MAX_LOCI`` loci are counted by grouping the
+    profiles on every set of loci (:func:`subset_level_counts`; not under ``ignore``).
+    """
     n = matrix.shape[0]
+    if not keep_matrix and matrix.shape[1] <= SUBSET_MAX_LOCI and mode != MODE_CODES["ignore"]:
+        check_cancel(cancel)
+        lv = subset_level_counts(matrix, mode == MODE_CODES["allele"], levels)
+        report(progress, share)
+        return lv, np.zeros((1, 1), np.uint8)
     pairs = (n + 1) // 2
     chunk = max(1, (1 << 26) // max(1, n * matrix.shape[1]))
     if keep_matrix:

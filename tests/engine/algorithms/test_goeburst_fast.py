@@ -1,7 +1,8 @@
 """goeBURST without a distance matrix gives exactly the matrix path's forest (engine/algorithms/goeburst.py).
 
 Past ``DISTANCE_MATRIX_LIMIT_BYTES`` the engine computes distances on the fly, and it saves work
-there: the LV pass stops comparing two profiles once they are farther apart than ``lvs``, and Prim
+there: the LV pass stops comparing two profiles once they are farther apart than ``lvs`` (or, on
+schemes of few loci, counts by grouping the profiles on every set of loci), and Prim
 skips the pairs that a cover of balls (triangle inequality) proves too far apart to change any
 node's best or second-best edge. Both are meant to change nothing: here the on-the-fly path is
 forced on small generated inputs, with every saving switched on (balls at any number of loci,
@@ -25,6 +26,7 @@ import engine.algorithms.goeburst as goeburst_module
 from engine.algorithms.distances import mode_code, pairwise_distances
 from engine.algorithms.goeburst import goeburst, goeburst_full, node_forest
 from engine.algorithms.goeburst_kernels import TIEBREAK_PHYLODB, TIEBREAK_PHYLOVIZ, cover
+from engine.algorithms.lv_subsets import SUBSET_MAX_LOCI, subset_level_counts
 from engine.models import MISSING_MODES, Dataset
 
 PROPERTY = settings(max_examples=60, deadline=None, derandomize=True,
@@ -156,3 +158,18 @@ def test_cover_bounds_every_distance_from_below(mode: str, balls: int) -> None:
         assert to_center[a] == dist[a, centers[center_of[a]]] or a in centers
         apart = between[center_of[a], center_of].astype(np.int64)
         assert (apart - int(to_center[a]) - to_center.astype(np.int64) <= dist[a]).all()
+
+
+@settings(max_examples=60, deadline=None, derandomize=True)
+@given(n=st.integers(1, 60), loci=st.integers(1, SUBSET_MAX_LOCI), alleles=st.integers(1, 3),
+       holes=st.sampled_from([0.0, 0.1, 0.4]), allele_mode=st.booleans(), levels=st.integers(1, 10),
+       seed=st.integers(0, 2**32 - 1))
+def test_subset_counts_equal_pairwise_counts(n: int, loci: int, alleles: int, holes: float, allele_mode: bool,
+                                             levels: int, seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    matrix = with_holes(rng, rng.integers(1, alleles + 1, size=(n, loci)).astype(np.uint16), holes)
+    dist = pairwise_distances(matrix, "allele" if allele_mode else "difference")
+    expected = np.zeros((n, levels + 1), np.int64)
+    for k in range(1, levels + 1):
+        expected[:, k] = ((dist == k) & ~np.eye(n, dtype=bool)).sum(axis=1)
+    assert subset_level_counts(matrix, allele_mode, levels).tolist() == expected.tolist()
