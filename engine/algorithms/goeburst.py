@@ -407,7 +407,10 @@ def infer(
     -----
     O(n^2 loci) time in two parallel passes over all pairs (LV counts, then Prim), O(n levels)
     memory plus an ``n x n`` ``uint8`` (``uint16`` past 255 loci) distance matrix while it stays
-    under ``DISTANCE_MATRIX_LIMIT_BYTES``; above that, distances are computed on the fly.
+    under ``DISTANCE_MATRIX_LIMIT_BYTES``; above that, distances are computed on the fly, with the
+    same result: the LV pass abandons a comparison past a small ``levels`` (or, on schemes of at
+    most 8 loci, groups the profiles on every set of loci instead), and Prim skips the pairs a
+    cover of balls proves too far apart to change an edge (``difference`` and ``allele``).
     """
     forest = node_forest(dataset, max_distance=max_distance, levels=levels, tiebreak=tiebreak,
                          missing=missing, progress=progress, cancel=cancel)
