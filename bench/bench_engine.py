@@ -15,8 +15,12 @@ Usage::
 
     python bench/bench_engine.py [--quick] [--cases NAME[,NAME]] [--repeat N] [--list]
 
+Cases marked ``check_exact`` (``cgmlst20k-full``) also run the inference in this process twice,
+without and with a distance matrix (:func:`check_exact`), and compare the two results: the path
+that runs on large data against the all-pairs method.
+
 Exit status: 0 when every run finished (a missed target is a result, not an error), 1 when an
-``infer`` process failed.
+``infer`` process failed or a checked result differed from the all-pairs one.
 """
 
 from __future__ import annotations
@@ -38,6 +42,7 @@ import numba
 import numpy as np
 import synthetic
 
+import engine.algorithms.goeburst as goeburst_module
 from engine.algorithms import registry
 from engine.io.datasets import open_dataset
 from engine.models import Dataset
@@ -184,6 +189,7 @@ class Case:
     lvs: int | None = None
     big: bool = False
     targets: tuple[Target, ...] = ()
+    check_exact: bool = False  # compare the on-the-fly path with the all-pairs (matrix) path
 
     def algorithm_text(self) -> str:
         """Algorithm and parameters as printed in the table."""
@@ -193,6 +199,14 @@ class Case:
 def _make_cgmlst(folder: Path, quick: bool) -> Path:
     n = 1000 if quick else 5000
     return synthetic.cgmlst_file(folder / f"cgmlst_{n}x3000.tsv", n=n, loci=3000, missing=0.02)
+
+
+def _cgmlst_maker(n: int) -> Callable[[Path, bool], Path]:
+    """A maker of ``n`` x 3,002 synthetic cgMLST with 2% missing calls (a tenth of n with --quick)."""
+    def make(folder: Path, quick: bool) -> Path:
+        size = n // 10 if quick else n
+        return synthetic.cgmlst_file(folder / f"cgmlst_{size}x3002.tsv", n=size, loci=3002, missing=0.02)
+    return make
 
 
 def _make_mlst(folder: Path, quick: bool) -> Path:
@@ -208,6 +222,8 @@ DATASETS = {
         DataSpec("agona", "agona", shared_path="agona/profiles.tsv"),
         DataSpec("cgmlst", "synthetic cgMLST", make=_make_cgmlst, quick_differs=True),
         DataSpec("mlst", "synthetic MLST", make=_make_mlst, quick_differs=True),
+        *(DataSpec(f"cgmlst{n // 1000}k", f"cgMLST {n // 1000}k", make=_cgmlst_maker(n),
+                   quick_differs=True) for n in (20_000, 50_000, 100_000)),
     )
 }
 
@@ -227,7 +243,14 @@ CASES = (
         Target("wall", 6.0, "GrapeTree MSTreeV2 72 s, PhyloDB 180 s"),
         Target("ratio", 2.0, "all-pairs distance time"))),
     Case("mlst-lvs3", "mlst", "goeburst", 3, big=True, targets=_BIG_MLST),
-    Case("mlst-full", "mlst", "goeburst-full", big=True, targets=_BIG_MLST),
+    Case("mlst-full", "mlst", "goeburst-full", big=True, targets=(
+        Target("wall", 30.0, "issue 13: 53-62 s before, all-pairs floor about 13 s"),
+        Target("rss", 2 * GB, _NO_TOOL))),
+    Case("cgmlst20k-full", "cgmlst20k", "goeburst-full", big=True, check_exact=True),
+    Case("cgmlst50k-full", "cgmlst50k", "goeburst-full", big=True, targets=(
+        Target("wall", 300.0, "issue 13; all-pairs about 190 s"), Target("rss", 4 * GB, "issue 13"))),
+    Case("cgmlst100k-full", "cgmlst100k", "goeburst-full", big=True, targets=(
+        Target("wall", 1200.0, "issue 13; all-pairs about 750 s"), Target("rss", 6 * GB, "issue 13"))),
 )
 
 
@@ -373,6 +396,44 @@ def time_in_process(case: Case, dataset: Dataset, repeat: int) -> float:
         registry.infer(case.algorithm, dataset, parameters)
         times.append(time.perf_counter() - start)
     return statistics.median(times)
+
+
+@dataclass(frozen=True)
+class ExactCheck:
+    """The on-the-fly path's result against the all-pairs (distance matrix) path's, in this process."""
+
+    equal: bool
+    fast_seconds: float
+    matrix_seconds: float
+
+    def text(self) -> str:
+        """One line for the report."""
+        verdict = "EQUAL" if self.equal else "DIFFERENT"
+        return (f"on-the-fly path {self.fast_seconds:.1f} s vs all-pairs matrix path "
+                f"{self.matrix_seconds:.1f} s: results {verdict} (every edge, distance, rule and root)")
+
+
+def check_exact(case: Case, dataset: Dataset) -> ExactCheck:
+    """Run ``case`` on ``dataset`` with and without a distance matrix and compare the inferences.
+
+    The matrix path computes every distance once and is the all-pairs method; the on-the-fly path
+    is what runs past ``DISTANCE_MATRIX_LIMIT_BYTES``. The limit is set for each run and restored.
+    """
+    parameters = {"lvs": case.lvs} if case.lvs is not None else {}
+    limit = goeburst_module.DISTANCE_MATRIX_LIMIT_BYTES
+    results, seconds = [], []
+    try:
+        for forced in (0, 1 << 62):
+            goeburst_module.DISTANCE_MATRIX_LIMIT_BYTES = forced
+            start = time.perf_counter()
+            results.append(registry.infer(case.algorithm, dataset, parameters))
+            seconds.append(time.perf_counter() - start)
+    finally:
+        goeburst_module.DISTANCE_MATRIX_LIMIT_BYTES = limit
+    fast, matrix = results
+    names = ("parents", "children", "distances", "rules", "roots")
+    equal = all(np.array_equal(getattr(fast, name), getattr(matrix, name)) for name in names)
+    return ExactCheck(equal, seconds[0], seconds[1])
 
 
 def _failure(run: Run) -> str:
@@ -594,6 +655,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             result.first, result.runs, result.error = measure(case, path, folder, repeat)
             if not result.error:
                 result.algo_seconds = time_in_process(case, datasets[case.data], repeat)
+            if not result.error and case.check_exact:
+                check = check_exact(case, datasets[case.data])
+                failed = failed or not check.equal
+                notes.append(f"{case.name}: {check.text()}")
+                print(f"... {case.name}: {check.text()}", flush=True)
             failed = failed or bool(result.error)
             if result.runs:
                 with open(folder / f"{case.name}.edges", "rb") as handle:

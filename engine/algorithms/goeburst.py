@@ -30,7 +30,7 @@ from dataclasses import dataclass
 import numba
 import numpy as np
 
-from engine.algorithms.distances import mode_code
+from engine.algorithms.distances import MODE_CODES, mode_code
 from engine.algorithms.goeburst_kernels import (
     TIEBREAK_PHYLODB,
     TIEBREAK_PHYLOVIZ,
@@ -45,6 +45,8 @@ from engine.algorithms.goeburst_kernels import (
     argsort_edges,
     candidate_degrees,
     candidate_lists,
+    cover,
+    distance_dtype,
     level_counts_block,
     mirror_and_count,
     node_ranks,
@@ -52,6 +54,7 @@ from engine.algorithms.goeburst_kernels import (
     prim_steps,
     upper_distances,
 )
+from engine.algorithms.lv_subsets import SUBSET_MAX_LOCI, subset_level_counts
 from engine.errors import ParameterError
 from engine.models import (
     RULE_DISTANCE,
@@ -73,6 +76,14 @@ _PRIM_STEPS = 2048  # tree nodes added between progress reports
 _SPARSE_MAX_DEGREE = 256
 #: Locus comparisons per Prim step above which the step runs on all cores.
 _PARALLEL_RELAX_WORK = 200_000
+#: Without a matrix, from this many loci on profiles are compared a pair at a time and Prim is
+#: spared the pairs that a cover of ``_BALLS_PER_ROOT`` sqrt(n) balls proves too far apart; below
+#: it, a locus at a time across all profiles (a bound would cost what the comparison does).
+_COVER_MIN_LOCI = 64
+_BALLS_PER_ROOT = 2.0
+#: The LV pass stops comparing two profiles once they are more than ``levels`` apart when
+#: ``levels`` is at most this fraction of the loci (a larger bound is rarely passed early enough).
+_BOUNDED_LEVELS_FRACTION = 1 / 16
 # The numba kernels and their named state live in goeburst_kernels.py; the final tie-break rules
 # (TIEBREAK_PHYLODB, TIEBREAK_PHYLOVIZ) are imported from there and are part of this module's API.
 
@@ -122,9 +133,25 @@ def id_ranks(ids: list[str]) -> tuple[np.ndarray, np.ndarray]:
     return rank_lc, rank_lex
 
 
+def _columns(matrix: np.ndarray, keep_matrix: bool) -> np.ndarray | None:
+    """The transposed node matrix when profiles are compared a locus at a time (few loci, no matrix)."""
+    if keep_matrix or matrix.shape[1] >= _COVER_MIN_LOCI:
+        return None
+    return np.ascontiguousarray(matrix.T)
+
+
 def _distance_pass(matrix, mode, levels, keep_matrix, progress, cancel, share):
-    """LV counts ``lv[node, k]`` for k in 1..levels, and the square distance matrix when kept."""
+    """LV counts ``lv[node, k]`` for k in 1..levels, and the square distance matrix when kept.
+
+    Without a matrix, schemes of at most ``SUBSET_MAX_LOCI`` loci are counted by grouping the
+    profiles on every set of loci (:func:`subset_level_counts`; not under ``ignore``).
+    """
     n = matrix.shape[0]
+    if not keep_matrix and matrix.shape[1] <= SUBSET_MAX_LOCI and mode != MODE_CODES["ignore"]:
+        check_cancel(cancel)
+        lv = subset_level_counts(matrix, mode == MODE_CODES["allele"], levels)
+        report(progress, share)
+        return lv, np.zeros((1, 1), np.uint8)
     pairs = (n + 1) // 2
     chunk = max(1, (1 << 26) // max(1, n * matrix.shape[1]))
     if keep_matrix:
@@ -132,14 +159,21 @@ def _distance_pass(matrix, mode, levels, keep_matrix, progress, cancel, share):
         lv = np.zeros((n, levels + 1), np.int64)
     else:
         dist = np.zeros((1, 1), np.uint8)
-        local = np.zeros((numba.get_num_threads(), n, levels + 1), np.int32)
+        threads = numba.get_num_threads()
+        local = np.zeros((threads, n, levels + 1), np.int32)
+        scratch = np.zeros((threads, n), distance_dtype(matrix.shape[1]))
+        loci = matrix.shape[1]
+        bound = levels if levels <= loci * _BOUNDED_LEVELS_FRACTION else loci
+        columns = _columns(matrix, keep_matrix)
+        if columns is None:
+            columns = np.zeros((0, 0), matrix.dtype)
     for first in range(0, pairs, chunk):
         check_cancel(cancel)
         last = min(pairs, first + chunk)
         if keep_matrix:
             upper_distances(matrix, mode, first, last, dist)
         else:
-            level_counts_block(matrix, mode, levels, first, last, local)
+            level_counts_block(matrix, mode, levels, bound, first, last, local, scratch, columns)
         report(progress, share * last / max(pairs, 1))
     if keep_matrix:
         mirror_and_count(dist, levels, lv)
@@ -165,6 +199,20 @@ def _candidate_csr(dist: np.ndarray, max_distance: int, loci: int) -> Candidates
     return Candidates(offsets, candidate_lists(dist, max_distance, offsets))
 
 
+def _cover(matrix: np.ndarray, mode: int, keep_matrix: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The cover of balls whose bounds Prim skips pairs by (:func:`cover`), or none.
+
+    None with a distance matrix (nothing left to save), under ``ignore`` (no triangle inequality)
+    and for schemes of fewer than ``_COVER_MIN_LOCI`` loci. About ``_BALLS_PER_ROOT`` sqrt(n)
+    balls: building them costs that many rows of distances, a few per cent of all pairs.
+    """
+    n, loci = matrix.shape
+    dtype = distance_dtype(loci)
+    if keep_matrix or mode == MODE_CODES["ignore"] or loci < _COVER_MIN_LOCI or n == 0:
+        return np.zeros(1, np.int64), np.zeros(1, dtype), np.zeros((0, 0), dtype)
+    return cover(matrix, mode, min(n, max(1, round(_BALLS_PER_ROOT * n**0.5))))
+
+
 def _spanning_forest(
     matrix, mode, max_distance, levels, freq, tiebreak, ids, progress, cancel
 ) -> tuple[KeptEdges, EdgeOrder]:
@@ -174,13 +222,13 @@ def _spanning_forest(
     keep_matrix = n > 1 and n * n * itemsize <= DISTANCE_MATRIX_LIMIT_BYTES
     lv, dist = _distance_pass(matrix, mode, levels, keep_matrix, progress, cancel, 0.4)
     order = edge_order(lv, freq, ids, levels, tiebreak)
-    pairs = PairDistances(matrix, mode, dist, keep_matrix, max_distance)
+    pairs = PairDistances(matrix, mode, dist, keep_matrix, max_distance, *_cover(matrix, mode, keep_matrix))
     if keep_matrix:
         candidates = _candidate_csr(dist, max_distance, matrix.shape[1])
     else:
         candidates = Candidates.every_node()
     options = PrimOptions(_PRIM_STEPS, 4 * numba.get_num_threads(), _PARALLEL_RELAX_WORK)
-    state = PrimState.start_empty(n)
+    state = PrimState.start_empty(n, matrix.shape[1], _columns(matrix, keep_matrix))
     best = BestEdges.unset(n)
     heap = EdgeHeap.empty(max(16, 2 * n))
     edges = KeptEdges.empty(max(n - 1, 0))
@@ -359,7 +407,10 @@ def infer(
     -----
     O(n^2 loci) time in two parallel passes over all pairs (LV counts, then Prim), O(n levels)
     memory plus an ``n x n`` ``uint8`` (``uint16`` past 255 loci) distance matrix while it stays
-    under ``DISTANCE_MATRIX_LIMIT_BYTES``; above that, distances are computed on the fly.
+    under ``DISTANCE_MATRIX_LIMIT_BYTES``; above that, distances are computed on the fly, with the
+    same result: the LV pass abandons a comparison past a small ``levels`` (or, on schemes of at
+    most 8 loci, groups the profiles on every set of loci instead), and Prim skips the pairs a
+    cover of balls proves too far apart to change an edge (``difference`` and ``allele``).
     """
     forest = node_forest(dataset, max_distance=max_distance, levels=levels, tiebreak=tiebreak,
                          missing=missing, progress=progress, cancel=cancel)

@@ -20,7 +20,7 @@ from typing import NamedTuple
 import numba
 import numpy as np
 
-from engine.algorithms.distances import row_distance
+from engine.algorithms.distances import bounded_distance, row_distance
 
 #: Final tie-break rules (``EdgeOrder.tiebreak``).
 TIEBREAK_PHYLODB = 0
@@ -75,6 +75,12 @@ class PairDistances(NamedTuple):
         Read ``dist`` instead of comparing the rows of ``matrix``.
     max_distance : int
         Longest edge that may be kept.
+    center_of, to_center, between : numpy.ndarray
+        A cover of the nodes by balls (:func:`cover`): the ball of each node, the distance to its
+        centre, the ``(balls, balls)`` distances between centres. The triangle inequality then
+        bounds d(a, b) from below by ``between[center_of[a], center_of[b]] - to_center[a] -
+        to_center[b]``. No balls (``between`` of shape ``(0, 0)``) when the mode's distance obeys
+        no triangle inequality (``ignore``) or bounds would not pay.
     """
 
     matrix: np.ndarray
@@ -82,6 +88,9 @@ class PairDistances(NamedTuple):
     dist: np.ndarray
     use_dist: bool
     max_distance: int
+    center_of: np.ndarray
+    to_center: np.ndarray
+    between: np.ndarray
 
 
 class Candidates(NamedTuple):
@@ -184,33 +193,66 @@ class PrimState(NamedTuple):
     ----------
     added, kept : int
         Nodes in the forest; edges kept.
+    listed : int
+        Entries of ``outside``.
     size : int
         Entries in the :class:`EdgeHeap`.
     start : int
         No node below it is outside the forest: where to look for the next tree's root.
     in_tree : numpy.ndarray
         ``(nodes,)`` bool.
-    outside, position : numpy.ndarray
-        The nodes outside the forest are ``outside[:nodes - added]``; ``position[w]`` is the slot
-        of w in ``outside``.
+    outside : numpy.ndarray
+        ``outside[:listed]``, ascending, holds every node outside the forest and a few that have
+        joined it since the list was last compacted (at most an eighth of it, or 64). Ascending,
+        so that a relax step reads the nodes' rows and edges in memory order.
     improved : numpy.ndarray
         Scratch, ``(nodes,)`` bool: whether a relax step gave ``targets[idx]`` a new best edge.
+    found : numpy.ndarray
+        Scratch, ``(nodes,)`` of :func:`distance_dtype`: the distance a relax step computed from the
+        new node to ``targets[idx]`` (loci + 1 when a bound ruled the pair out).
+    limit : numpy.ndarray
+        ``(nodes,)`` int64, aligned with ``outside``: the distance of the second-best edge of node
+        ``outside[k]`` (the longest edge that can still change its edges), the int64 maximum while
+        it has none. Kept without a distance matrix only, where every step relaxes ``outside``.
+    columns : numpy.ndarray
+        ``(loci, listed)`` allele codes of the nodes of ``outside``, column k that of
+        ``outside[k]``, when a relax step compares a locus at a time across all of them (schemes
+        of few loci); ``(0, 0)`` otherwise.
     """
 
     added: int
     kept: int
+    listed: int
     size: int
     start: int
     in_tree: np.ndarray
     outside: np.ndarray
-    position: np.ndarray
     improved: np.ndarray
+    found: np.ndarray
+    limit: np.ndarray
+    columns: np.ndarray
 
     @classmethod
-    def start_empty(cls, n: int) -> PrimState:
-        """No node of ``n`` in the forest yet."""
-        everyone = np.arange(n, dtype=np.int64)
-        return cls(0, 0, 0, 0, np.zeros(n, np.bool_), everyone, everyone.copy(), np.zeros(n, np.bool_))
+    def start_empty(cls, n: int, loci: int, columns: np.ndarray | None = None) -> PrimState:
+        """No node of ``n`` in the forest yet; distances of ``loci`` loci.
+
+        ``columns``: the transposed node matrix (``(loci, n)``, C order; it is compacted in place)
+        for locus-at-a-time relax steps, or None.
+        """
+        if columns is None:
+            columns = np.zeros((0, 0), np.uint16)
+        return cls(0, 0, n, 0, 0, np.zeros(n, np.bool_), np.arange(n, dtype=np.int64), np.zeros(n, np.bool_),
+                   np.zeros(n, distance_dtype(loci)), np.full(n, np.iinfo(np.int64).max, np.int64), columns)
+
+
+def distance_dtype(loci: int) -> np.dtype:
+    """The narrowest unsigned type that holds every distance over ``loci`` loci, and loci + 1.
+
+    Kernels store distances in arrays of this type as soon as they are computed: besides the
+    memory, a sum stored into 16 bits is one the compiler adds in 16-bit vector lanes, about
+    twice as fast as in 64-bit ones.
+    """
+    return np.dtype(np.uint16) if loci < np.iinfo(np.uint16).max else np.dtype(np.uint32)
 
 
 # --------------------------------------------------------------------------------------------
@@ -255,8 +297,47 @@ def upper_distances(matrix, mode, first, last, dist):
                 dist[i, j] = row_distance(matrix, i, j, mode)
 
 
+@numba.njit(cache=True, inline="always")
+def _store_distance(matrix, i, j, mode, bound, out, slot):
+    """``out[slot]`` = the distance of rows i and j, exact when it is at most ``bound``.
+
+    With ``bound`` >= loci the whole row is compared (:func:`row_distance`), else the comparison
+    stops a block after the partial distance passes ``bound`` (:func:`bounded_distance`), which
+    pays only when most pairs are farther apart than a small bound.
+    """
+    if bound >= matrix.shape[1]:
+        out[slot] = row_distance(matrix, i, j, mode)
+    else:
+        out[slot] = bounded_distance(matrix, i, j, mode, bound)
+
+
+@numba.njit(cache=True, inline="always")
+def _column_distances(matrix, mode, x, columns, first, last, out):
+    """``out[k]`` = the distance of row x and the profile of column k of ``columns``, k in [first, last).
+
+    A locus at a time over all the columns: for a few loci this runs in vector lanes across the
+    profiles, where a profile at a time would spend more on its loop than on its loci.
+    """
+    for k in range(first, last):
+        out[k] = 0
+    for locus in range(columns.shape[0]):
+        a = matrix[x, locus]
+        column = columns[locus]
+        if mode == 0:
+            for k in range(first, last):
+                b = column[k]
+                out[k] += (a != b) | (a == 0) | (b == 0)
+        elif mode == 1:
+            for k in range(first, last):
+                b = column[k]
+                out[k] += (a != b) & (a != 0) & (b != 0)
+        else:
+            for k in range(first, last):
+                out[k] += a != column[k]
+
+
 @numba.njit(cache=True, parallel=True)
-def level_counts_block(matrix, mode, levels, first, last, local):
+def level_counts_block(matrix, mode, levels, bound, first, last, local, scratch, columns):
     """Add the LV counts of the balanced row pairs [first, last), distances computed on the fly.
 
     Parameters
@@ -265,20 +346,34 @@ def level_counts_block(matrix, mode, levels, first, last, local):
         As in :func:`upper_distances`.
     levels : int
         Count distances 1..levels.
+    bound : int
+        At least ``levels``: distances above it need not be exact (see :func:`_store_distance`);
+        the number of loci for whole comparisons.
     local : numpy.ndarray
         ``(threads, n, levels + 1)`` int32; each thread adds into its own ``local[thread]``, so
         ``local.sum(axis=0)[a, k]`` counts the nodes at distance k from a.
+    scratch : numpy.ndarray
+        ``(threads, n)`` of :func:`distance_dtype`: each thread's row of distances.
+    columns : numpy.ndarray
+        The transposed ``matrix`` (``(loci, n)``), to compare a locus at a time
+        (:func:`_column_distances`; schemes of few loci, ``bound`` unread), or ``(0, 0)``.
 
     Notes
     -----
-    O((last - first) n loci) time, in parallel over the pairs; no distance is stored.
+    O((last - first) n loci) time, in parallel over the pairs; no distance outlives its row.
     """
     n = matrix.shape[0]
     for p in numba.prange(first, last):
         tid = numba.get_thread_id()
+        row = scratch[tid]
         for i in _pair_rows(p, n):
+            if columns.shape[0] > 0:
+                _column_distances(matrix, mode, i, columns, i + 1, n, row)
+            else:
+                for j in range(i + 1, n):
+                    _store_distance(matrix, i, j, mode, bound, row, j)
             for j in range(i + 1, n):
-                d = row_distance(matrix, i, j, mode)
+                d = row[j]
                 if 0 < d <= levels:
                     local[tid, i, d] += 1
                     local[tid, j, d] += 1
@@ -374,6 +469,65 @@ def candidate_lists(dist, max_distance, offsets):
                 neighbours[k] = j
                 k += 1
     return neighbours
+
+
+@numba.njit(cache=True, parallel=True)
+def _distances_to(matrix, mode, a, out):
+    """``out[w]`` = the distance of rows a and w, for every row w (in parallel)."""
+    for w in numba.prange(matrix.shape[0]):
+        out[w] = row_distance(matrix, a, w, mode)
+
+
+def cover(matrix: np.ndarray, mode: int, balls: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Cover the rows by ``balls`` balls around centres spread over the data (farthest-first).
+
+    Parameters
+    ----------
+    matrix : numpy.ndarray
+        ``(n, loci)`` allele codes, n >= 1.
+    mode : int
+        Missing-data mode code; not ``ignore``, whose distance obeys no triangle inequality.
+    balls : int
+        Number of centres, 1..n.
+
+    Returns
+    -------
+    center_of : numpy.ndarray
+        ``(n,)`` int64: the ball of each row (its nearest centre, the first of equals).
+    to_center : numpy.ndarray
+        ``(n,)`` of :func:`distance_dtype`: the distance from each row to its centre.
+    between : numpy.ndarray
+        ``(balls, balls)`` of :func:`distance_dtype`: the distances between centres.
+
+    Notes
+    -----
+    The first centre is row 0, each next one the row farthest from the centres so far (the
+    first such row). Under ``difference`` and ``allele`` each locus term obeys the triangle
+    inequality (under ``difference`` even when the middle row misses the locus: a missing call
+    counts against both sides), so ``d(a, b) >= between[A, B] - to_center[a] - to_center[b]``
+    for rows a, b in balls A, B. On clonal data (tight clusters far apart) that bound rules out
+    most pairs of different clusters. O(balls n loci) time, O(n + balls^2) memory.
+    """
+    n, loci = matrix.shape
+    dtype = distance_dtype(loci)
+    center_of = np.zeros(n, np.int64)
+    to_center = np.full(n, np.iinfo(dtype).max, dtype)
+    row = np.zeros(n, dtype)
+    centers = np.zeros(balls, np.int64)
+    for ball in range(balls):
+        center = int(np.argmax(to_center)) if ball else 0
+        centers[ball] = center
+        _distances_to(matrix, mode, center, row)
+        row[centers[:ball]] = to_center[centers[:ball]]  # a centre stays in its own ball
+        row[center] = 0  # under difference a row with a missing call is not 0 from itself
+        closer = row < to_center
+        center_of[closer] = ball
+        to_center[closer] = row[closer]
+    between = np.zeros((balls, balls), dtype)
+    for ball in range(balls):
+        _distances_to(matrix[centers], mode, ball, between[ball])
+    np.fill_diagonal(between, 0)
+    return center_of, to_center, between
 
 
 # --------------------------------------------------------------------------------------------
@@ -659,6 +813,15 @@ def _deciding_rule(u, x, d, heap, size, best, order):
     return -compare_edges(u, x, d, cu, cv, cd, order), cu, cv, cd
 
 
+@numba.njit(cache=True, inline="always")
+def _beyond(pairs, x, w, bound):
+    """Whether the cover (:class:`PairDistances`) proves d(x, w) > bound; False without one."""
+    if pairs.between.shape[0] == 0:
+        return False
+    apart = np.int64(pairs.between[pairs.center_of[x], pairs.center_of[w]])
+    return apart - np.int64(pairs.to_center[x]) - np.int64(pairs.to_center[w]) > bound
+
+
 @numba.njit(cache=True)
 def _relax_range(x, targets, first, last, pairs, order, best, state):
     """Offer the edges from new forest node x to the nodes ``targets[first:last]`` still outside.
@@ -679,27 +842,48 @@ def _relax_range(x, targets, first, last, pairs, order, best, state):
         Updated for each target whose best or second-best edge x beats.
     state : PrimState
         ``in_tree`` is read; ``improved[idx]`` is set to whether ``targets[idx]`` got a new best
-        edge. The counters are not read.
+        edge. Without a distance matrix ``targets`` is ``outside[:listed]`` and ``limit`` is
+        kept. The counters are not read.
 
     Notes
     -----
-    O((last - first) loci) time without a distance matrix, O(last - first) with one. Two edges at
-    the same node w with the same distance compare by ``node_rank`` alone: at each LV level (and
-    for frequency) the (max, min) pair grows strictly with the other endpoint's count. Only nodes
-    of equal rank need the id rules of :func:`compare_edges`. (This loop is written out in full: a
+    O((last - first) loci) time without a distance matrix, O(last - first) with one. Without a
+    matrix the distances are computed first, into ``state.found`` (a locus at a time across the
+    targets when ``state.columns`` holds them), and a pair is skipped when it is farther apart
+    than w's second-best edge (``state.limit``) or ``max_distance``: such an edge changes
+    nothing, and the edges of equal distance, which the order decides, are still compared.
+    Profiles are not even compared when the cover's bound (:func:`_beyond`) shows that. Two edges at the same
+    node w with the same distance compare by ``node_rank`` alone: at each LV level (and for
+    frequency) the (max, min) pair grows strictly with the other endpoint's count. Only nodes of
+    equal rank need the id rules of :func:`compare_edges`. (This loop is written out in full: a
     call per pair with these arrays would cost more than the work.)
     """
-    matrix, mode, dist, use_dist, max_distance = pairs
+    matrix, mode, dist, use_dist, max_distance = pairs[:5]
     best_u, best_d, second_u, second_d = best
-    in_tree, improved = state.in_tree, state.improved
+    in_tree, improved, found = state.in_tree, state.improved, state.found
+    limit, columns = state.limit, state.columns
     node_rank = order.node_rank
     rx = node_rank[x]
+    if not use_dist and columns.shape[0] > 0:
+        _column_distances(matrix, mode, x, columns, first, last, found)
+    elif not use_dist:
+        far = matrix.shape[1] + 1
+        for idx in range(first, last):
+            w = targets[idx]
+            if in_tree[w]:
+                continue
+            if _beyond(pairs, x, w, min(limit[idx], max_distance)):
+                found[idx] = far
+            else:
+                _store_distance(matrix, x, w, mode, far, found, idx)
     for idx in range(first, last):
-        w = targets[idx]
         improved[idx] = False
+        if not use_dist and found[idx] > limit[idx]:
+            continue
+        w = targets[idx]
         if in_tree[w]:
             continue
-        d = np.int64(dist[x, w]) if use_dist else np.int64(row_distance(matrix, x, w, mode))
+        d = np.int64(dist[x, w]) if use_dist else np.int64(found[idx])
         if d > max_distance:
             continue
         for slot in range(2):  # 0: w's best edge, 1: its second best
@@ -726,6 +910,8 @@ def _relax_range(x, targets, first, last, pairs, order, best, state):
             else:
                 second_u[w] = x
                 second_d[w] = d
+            if not use_dist and second_u[w] >= 0:
+                limit[idx] = second_d[w]
             break
 
 
@@ -746,13 +932,31 @@ def _relax_parallel(x, targets, chunks, pairs, order, best, state):
 def _relax(x, targets, pairs, order, options, best, state):
     """:func:`_relax_range` over all of ``targets``, on all cores when the step is large enough.
 
-    A step runs in parallel when it computes distances (no matrix) and compares at least
-    ``options.parallel_work`` loci.
+    A step runs in parallel when it computes distances a pair at a time (no matrix, no
+    ``state.columns``) and compares at least ``options.parallel_work`` loci. A step that compares
+    a locus at a time takes microseconds, less than waking the other cores would.
     """
-    if pairs.use_dist or targets.shape[0] * pairs.matrix.shape[1] < options.parallel_work:
+    if (pairs.use_dist or state.columns.shape[0] > 0
+            or targets.shape[0] * pairs.matrix.shape[1] < options.parallel_work):
         _relax_range(x, targets, 0, targets.shape[0], pairs, order, best, state)
     else:
         _relax_parallel(x, targets, options.chunks, pairs, order, best, state)
+
+
+@numba.njit(cache=True)
+def _compact(state, listed):
+    """Drop the forest's nodes from ``outside[:listed]``, ``limit`` and ``columns`` in place; new length."""
+    outside, limit, columns = state.outside, state.limit, state.columns
+    kept = 0
+    for idx in range(listed):
+        w = outside[idx]
+        if not state.in_tree[w]:
+            outside[kept] = w
+            limit[kept] = limit[idx]
+            for locus in range(columns.shape[0]):
+                columns[locus, kept] = columns[locus, idx]
+            kept += 1
+    return kept
 
 
 @numba.njit(cache=True)
@@ -797,9 +1001,8 @@ def prim_steps(pairs, candidates, order, options, state, best, heap, edges):
     and O(stale) pops of O(log heap) comparisons. O(n^2 loci) in all without a matrix.
     """
     n = pairs.matrix.shape[0]
-    in_tree, outside, position = state.in_tree, state.outside, state.position
-    added, kept, size, start = state.added, state.kept, state.size, state.start
-    count = n - added
+    in_tree, outside = state.in_tree, state.outside
+    added, kept, listed, size, start = state.added, state.kept, state.listed, state.size, state.start
     steps = 0
     while added < n and steps < options.max_steps:
         size = _drop_stale(heap, size, best, in_tree, order)
@@ -822,24 +1025,21 @@ def prim_steps(pairs, candidates, order, options, state, best, heap, edges):
         in_tree[x] = True
         added += 1
         steps += 1
-        # Remove x from the outside list (swap with the last one).
-        last = outside[count - 1]
-        slot = position[x]
-        outside[slot] = last
-        position[last] = slot
-        count -= 1
+        if listed - (n - added) > max(64, listed // 8):
+            listed = _compact(state, listed)
         # With candidate lists, visit x's candidates alone; else every outside node.
         if candidates.offsets.shape[0] > 0:
             targets = candidates.neighbours[candidates.offsets[x] : candidates.offsets[x + 1]]
         else:
-            targets = outside[:count]
+            targets = outside[:listed]
         _relax(x, targets, pairs, order, options, best, state)
         heap = _heap_room(heap, size, targets.shape[0])
         for idx in range(targets.shape[0]):
             if state.improved[idx]:
                 w = targets[idx]
                 size = _heap_push(heap, size, x, w, best.best_d[w], order)
-    return PrimState(added, kept, size, start, in_tree, outside, position, state.improved), heap
+    return PrimState(added, kept, listed, size, start, in_tree, outside, state.improved, state.found,
+                     state.limit, state.columns), heap
 
 
 # --------------------------------------------------------------------------------------------

@@ -8,13 +8,20 @@ comments next to each expected matrix).
 
 from __future__ import annotations
 
+import numba
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from engine.algorithms.distances import MODE_CODES, mode_code, pairwise_distances
+from engine.algorithms.distances import (
+    BOUND_BLOCK,
+    MODE_CODES,
+    bounded_distance,
+    mode_code,
+    pairwise_distances,
+)
 from engine.errors import ParameterError
 from engine.io.profiles import read_profiles
 from engine.models import MISSING_MODES
@@ -138,3 +145,34 @@ def test_matches_the_rules_and_is_symmetric(matrix: np.ndarray, mode: str) -> No
     if mode == "allele":
         assert (pairwise_distances(matrix, "ignore") <= result).all()
         assert (result <= pairwise_distances(matrix, "difference")).all()
+
+
+@numba.njit(cache=True)
+def _bounded_all(matrix: np.ndarray, mode: int, bound: int) -> np.ndarray:
+    n = matrix.shape[0]
+    out = np.zeros((n, n), np.int64)
+    for i in range(n):
+        for j in range(n):
+            out[i, j] = bounded_distance(matrix, i, j, mode, bound)
+    return out
+
+
+@settings(max_examples=60, deadline=None, derandomize=True)
+@given(
+    matrix=st.integers(2, 6).flatmap(
+        lambda n: st.integers(1, 3 * BOUND_BLOCK + 5).flatmap(
+            lambda loci: arrays(np.uint16, (n, loci), elements=st.integers(0, 2))
+        )
+    ),
+    mode=st.sampled_from(MISSING_MODES),
+    bound=st.integers(0, 3 * BOUND_BLOCK + 5),
+)
+def test_bounded_distance_is_exact_up_to_its_bound(matrix: np.ndarray, mode: str, bound: int) -> None:
+    exact = brute_force(matrix, mode)
+    bounded = _bounded_all(matrix, MODE_CODES[mode], bound)
+    off = ~np.eye(matrix.shape[0], dtype=bool)
+    within = exact <= bound
+    assert (bounded[within & off] == exact[within & off]).all()
+    # Past the bound it says so, and never exceeds the true distance (it stopped early).
+    assert (bounded[~within] > bound).all()
+    assert (bounded[~within] <= exact[~within]).all()

@@ -41,9 +41,13 @@ def test_balanced_pairs_fill_the_upper_triangle_once(n: int) -> None:
         kernels.upper_distances(matrix, 0, first, last, dist)
     assert np.array_equal(dist, np.triu(expected, 1))
 
-    local = np.zeros((numba.get_num_threads(), n, 7), np.int32)
-    kernels.level_counts_block(matrix, 0, 6, 0, pairs, local)
-    assert np.array_equal(local.sum(axis=0), lv_counts(expected, 6))
+    no_columns = np.zeros((0, 0), np.uint16)
+    # Comparisons abandoned past 2 loci; whole comparisons; a locus at a time across the rows.
+    for levels, columns in ((2, no_columns), (6, no_columns), (6, np.ascontiguousarray(matrix.T))):
+        local = np.zeros((numba.get_num_threads(), n, levels + 1), np.int32)
+        scratch = np.zeros((numba.get_num_threads(), n), np.uint16)
+        kernels.level_counts_block(matrix, 0, levels, levels, 0, pairs, local, scratch, columns)
+        assert np.array_equal(local.sum(axis=0), lv_counts(expected, levels))
 
 
 def test_node_ranks_follow_lv_levels_then_frequency() -> None:
@@ -67,8 +71,12 @@ def test_node_ranks_match_a_sort_by_key() -> None:
 
 
 def run_prim(matrix: np.ndarray, max_distance: int, *, keep_matrix: bool, steps: int, parallel_work: int,
-             heap_capacity: int) -> tuple[kernels.KeptEdges, list[kernels.PrimState]]:
-    """Prim over the rows of ``matrix`` (frequencies 1, ids in row order), ``steps`` nodes a call."""
+             heap_capacity: int, balls: bool = False, by_locus: bool = False,
+             ) -> tuple[kernels.KeptEdges, list[kernels.PrimState]]:
+    """Prim over the rows of ``matrix`` (frequencies 1, ids in row order), ``steps`` nodes a call.
+
+    ``balls``: pairs are bounded by a cover of 7 balls; ``by_locus``: compared a locus at a time.
+    """
     n, loci = matrix.shape
     full = pairwise_distances(matrix)
     lv = lv_counts(full, loci)
@@ -77,10 +85,13 @@ def run_prim(matrix: np.ndarray, max_distance: int, *, keep_matrix: bool, steps:
     node_rank = kernels.node_ranks(lv, freq, loci)
     order = kernels.EdgeOrder(lv, freq, ranks, ranks, node_rank, loci, kernels.TIEBREAK_PHYLODB)
     dist = full.astype(np.uint8) if keep_matrix else np.zeros((1, 1), np.uint8)
-    pairs = kernels.PairDistances(matrix, 0, dist, keep_matrix, max_distance)
+    no_cover = (np.zeros(1, np.int64), np.zeros(1, np.uint16), np.zeros((0, 0), np.uint16))
+    cover = kernels.cover(matrix, 0, 7) if balls else no_cover
+    pairs = kernels.PairDistances(matrix, 0, dist, keep_matrix, max_distance, *cover)
     candidates = kernels.Candidates.every_node()
     options = kernels.PrimOptions(steps, 3, parallel_work)
-    state, best = kernels.PrimState.start_empty(n), kernels.BestEdges.unset(n)
+    columns = np.ascontiguousarray(matrix.T) if by_locus else None
+    state, best = kernels.PrimState.start_empty(n, loci, columns), kernels.BestEdges.unset(n)
     heap, edges = kernels.EdgeHeap.empty(heap_capacity), kernels.KeptEdges.empty(n - 1)
     states = [state]
     while state.added < n:
@@ -94,13 +105,18 @@ def test_prim_gives_the_same_edges_however_it_is_split(max_distance: int) -> Non
     matrix = random_matrix(60, 6, 3, seed=11)
     whole, _ = run_prim(matrix, max_distance, keep_matrix=True, steps=10**6, parallel_work=10**9,
                         heap_capacity=128)
-    # One node a call, a heap of one entry that has to grow, every relax step split into tasks.
+    # One node a call, a heap of one entry that has to grow, every relax step split into tasks,
+    # pairs bounded by balls.
     split, states = run_prim(matrix, max_distance, keep_matrix=False, steps=1, parallel_work=0,
-                             heap_capacity=1)
+                             heap_capacity=1, balls=True)
+    by_locus, _ = run_prim(matrix, max_distance, keep_matrix=False, steps=7, parallel_work=0,
+                           heap_capacity=1, by_locus=True)
+    for a, b in zip(whole, by_locus, strict=True):
+        assert a.tolist() == b.tolist()
     for column, (a, b) in zip(kernels.KeptEdges._fields, zip(whole, split, strict=True), strict=True):
         assert a.tolist() == b.tolist(), column
     assert [state.added for state in states] == list(range(61))
     first, last = states[0], states[-1]
     assert last.kept == whole.u.shape[0] and last.in_tree.all()
-    for name in ("in_tree", "outside", "position", "improved"):  # updated in place, never replaced
+    for name in ("in_tree", "outside", "improved", "found"):  # updated in place, never replaced
         assert getattr(last, name) is getattr(first, name)
