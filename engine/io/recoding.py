@@ -97,8 +97,9 @@ class Recoder:
         if self._matrix.dtype == np.uint16 and int(self._n_alleles.max(initial=0)) >= _UINT16_CODES:
             self._matrix = self._matrix.astype(np.uint32)
         end = self._rows + codes.shape[0]
-        if end > self._matrix.shape[0]:  # grown in place where the allocator can (no second copy)
-            self._matrix.resize((max(end, self._matrix.shape[0] * 3 // 2), codes.shape[1]), refcheck=False)
+        if end > self._matrix.shape[0]:  # in place where the allocator can (mremap), by an eighth: the
+            # rows added are zeroed, so a larger step would hold more memory than the codes need
+            self._matrix.resize((max(end, self._matrix.shape[0] * 9 // 8), codes.shape[1]), refcheck=False)
         self._matrix[self._rows:end] = codes
         self._rows = end
         self.missing_cells += int(codes.size - np.count_nonzero(codes))
