@@ -112,24 +112,31 @@ def _read(source: Source, caller: str, size: int) -> Iterator[bytes]:
 
 def _lines(chunks: Iterator[bytes], size: int) -> Iterator[bytes]:
     """``chunks`` with CRLF and CR made LF, cut into blocks of at least ``size`` bytes ending at a line
-    end (the last one ends where the text does)."""
-    pending = b""
+    end (the last one ends where the text does). Each byte is copied a bounded number of times, so a
+    file without line ends costs linear time too."""
+    pieces: list[bytes] = []  # the text after the last block
+    held = 0  # bytes in pieces
+    carry = b""  # a CR at the end of a chunk: maybe the first half of a CRLF
     for chunk in chunks:
-        pending += chunk
-        carry = pending.endswith(b"\r")  # maybe the first half of a CRLF
-        if carry:
-            pending = pending[:-1]
-        if b"\r" in pending:
-            pending = pending.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+        chunk = carry + chunk
+        carry = b"\r" if chunk.endswith(b"\r") else b""
+        chunk = chunk[: len(chunk) - len(carry)]
+        if b"\r" in chunk:
+            chunk = chunk.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
         start = 0
-        cut = pending.find(b"\n", size - 1)
+        cut = chunk.find(b"\n", max(0, size - 1 - held))
         while cut >= 0:
-            yield pending[start:cut + 1]
-            start = cut + 1
-            cut = pending.find(b"\n", start + size - 1)
-        pending = pending[start:] + (b"\r" if carry else b"")
-    if pending:
-        yield pending.replace(b"\r", b"\n")
+            pieces.append(chunk[start:cut + 1])
+            yield b"".join(pieces)
+            pieces, held, start = [], 0, cut + 1
+            cut = chunk.find(b"\n", start + size - 1)
+        if start < len(chunk):
+            pieces.append(chunk[start:])
+            held += len(chunk) - start
+    if carry:
+        pieces.append(b"\n")
+    if pieces:
+        yield b"".join(pieces)
 
 
 class _Checks:
