@@ -24,7 +24,7 @@ read it as missing instead.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 from engine.errors import ParameterError
 from engine.io.blocks import Block, text_blocks
@@ -122,8 +122,26 @@ def read_profiles(
     if isinstance(missing_values, str):
         raise TypeError("missing_values must be a sequence of str, not a single str")
     blocks = text_blocks(source, "profile file", "read_profiles", inflate_limit)
-    held: list[Block] = []  # blocks read while the file may still be SNP profiles
-    length = 0 if kind == "auto" else -1
+    held, snp = _kind(blocks, kind)
+    if snp:
+        data = b"".join(block.text for block in [*held, *blocks])
+        lines = data.split(b"\n")
+        first = first_nonblank(lines)
+        refuse_active_content(data, lines, first, "profile file")
+        return read_snp(data, lines, first, missing_values)
+    reader = MlstReader(_mlst_missing(missing_values))
+    while held:
+        reader.add(held.pop(0))
+    for block in blocks:
+        reader.add(block)
+    return reader.result()
+
+
+def _kind(blocks: Iterator[Block], kind: str) -> tuple[list[Block], bool]:
+    """The blocks read until the kind is known (all of them when the file may be SNP profiles to its
+    end) and whether it is SNP profiles; ``kind`` is a valid choice."""
+    held: list[Block] = []
+    length = 0 if kind == "auto" else -1  # that of the SNP sequences so far; -1: decided
     header = False
     for block in blocks:
         held.append(block)
@@ -132,23 +150,11 @@ def read_profiles(
         if not header:
             begin = next((index + 1 for index, line in enumerate(lines) if not is_blank(line)), 0)
             header = begin > 0
-        if header and length >= 0 and kind != "snp":
+        if header and length >= 0:
             length = snp_length(lines[begin:], length)
         if length < 0:
             break
-    if kind == "snp" or length > 0:
-        data = b"".join(block.text for block in [*held, *blocks])
-        lines = data.split(b"\n")
-        first = first_nonblank(lines)
-        refuse_active_content(data, lines, first, "profile file")
-        return read_snp(data, lines, first, missing_values)
-    reader = MlstReader(_mlst_missing(missing_values))
-    for block in held:
-        reader.add(block)
-    held.clear()
-    for block in blocks:
-        reader.add(block)
-    return reader.result()
+    return held, kind == "snp" or length > 0
 
 
 def _mlst_missing(missing_values: Sequence[str] | None) -> tuple[str, ...]:
