@@ -6,6 +6,7 @@ and the API and the dashboard can read it without knowing how it was made.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
@@ -71,8 +72,9 @@ class Profiles:
 def first_identical_row(matrix: np.ndarray) -> np.ndarray:
     """For every row, the index of the first row with the same code at every locus.
 
-    Rows are compared exactly (a missing code equals a missing code), as whole byte strings, in
-    O(n loci) time.
+    Rows are compared exactly (a missing code equals a missing code), in O(n loci) time; memory
+    beyond the result is a 16-byte digest per distinct row (rows with equal digests are compared
+    code by code).
 
     Examples
     --------
@@ -80,14 +82,15 @@ def first_identical_row(matrix: np.ndarray) -> np.ndarray:
     [0, 1, 0, 1]
     """
     rows = np.ascontiguousarray(matrix)
-    width = rows.shape[1] * rows.itemsize
-    packed = rows.tobytes()
     first: dict[bytes, int] = {}
-    return np.fromiter(
-        (first.setdefault(packed[row * width : (row + 1) * width], row) for row in range(rows.shape[0])),
-        dtype=np.int64,
-        count=rows.shape[0],
-    )
+    exact: dict[bytes, int] = {}  # rows whose digest an unequal earlier row has (a collision)
+    result = np.empty(rows.shape[0], np.int64)
+    for row, values in enumerate(rows):
+        earlier = first.setdefault(hashlib.blake2b(values, digest_size=16).digest(), row)
+        if earlier != row and not np.array_equal(values, rows[earlier]):
+            earlier = exact.setdefault(values.tobytes(), row)
+        result[row] = earlier
+    return result
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from engine.errors import InputError
+from engine.io.blocks import read_text
 from engine.io.compressed import INFLATE_LIMIT
 from engine.io.text import (
     SPACE,
@@ -21,11 +22,9 @@ from engine.io.text import (
     first_nonblank,
     header_cells,
     is_blank,
-    prepare,
+    other_separator_error,
     quote,
-    read_source,
     refuse_active_content,
-    refuse_other_separator,
 )
 from engine.models import Isolates, Profiles, ReadReport, SkippedLine
 
@@ -82,14 +81,15 @@ def read_isolates(
     (4, 2)
     """
     what = "isolates file"
-    data = prepare(read_source(source, "read_isolates"), what, inflate_limit)
+    data = read_text(source, what, "read_isolates", inflate_limit)
     lines = data.split(b"\n")
     first = first_nonblank(lines)
     header_line = first + 1
     refuse_active_content(data, lines, first, what)
     columns = header_cells(lines[first])
-    if len(columns) == 1:
-        refuse_other_separator(columns[0], header_line, what)
+    separator = other_separator_error(columns[0], header_line, what) if len(columns) == 1 else None
+    if separator is not None:
+        raise separator
     column = _profile_column(columns, profile_column, header_line)
     rows: list[list[str]] = []
     skipped: list[SkippedLine] = []

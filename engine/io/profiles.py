@@ -24,26 +24,14 @@ read it as missing instead.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
-from engine.errors import InputError, ParameterError
+from engine.errors import ParameterError
+from engine.io.blocks import Block, text_blocks
 from engine.io.compressed import INFLATE_LIMIT
-from engine.io.recoding import tabulate
-from engine.io.rows import check_rows, locus_notes, scan_rows
-from engine.io.snp import looks_like_snp, read_snp
-from engine.io.text import (
-    SPACE,
-    SPACE_BYTES,
-    Source,
-    columns_detail,
-    first_nonblank,
-    header_cells,
-    prepare,
-    quote,
-    read_source,
-    refuse_active_content,
-    refuse_other_separator,
-)
+from engine.io.mlst import MlstReader, block_lines
+from engine.io.snp import read_snp, snp_length
+from engine.io.text import SPACE, Source, first_nonblank, is_blank, refuse_active_content
 from engine.models import Profiles, ReadReport
 
 __all__ = ["DEFAULT_MISSING", "read_profiles"]
@@ -65,8 +53,8 @@ def read_profiles(
     Parameters
     ----------
     source : binary file handle or bytes
-        The whole file. A path or a ``str`` is refused (``TypeError``): open the file in binary
-        mode, or use :func:`~engine.io.datasets.open_dataset`.
+        The whole file (a handle is read a block at a time). A path or a ``str`` is refused
+        (``TypeError``): open the file in binary mode, or use :func:`~engine.io.datasets.open_dataset`.
     missing_values : sequence of str, optional
         Cell values that mean "missing". Default (``None``): :data:`DEFAULT_MISSING` for MLST;
         for SNP the characters of :data:`~engine.io.snp.SNP_MISSING`. An explicit list replaces the
@@ -110,9 +98,12 @@ def read_profiles(
 
     Notes
     -----
-    Time and memory are linear in the file size: rows are checked line by line in Python and the
-    cells recoded by a compiled kernel (about 1 s for 5,000 profiles x 3,000 loci). The first call
-    in a fresh installation compiles the kernel (a few seconds); numba caches it on disk.
+    Time is linear in the file size: rows are checked line by line in Python and the cells recoded
+    by a compiled kernel (about 1 s for 5,000 profiles x 3,000 loci). An MLST / cgMLST file is read a
+    block of lines at a time (:mod:`engine.io.blocks`, :mod:`engine.io.mlst`), from a file handle and
+    through gzip alike, so memory is the codes and the alleles plus one block of text, not the
+    file's text; SNP profiles are read as a whole text. The first call in a fresh installation
+    compiles the kernel (a few seconds); numba caches it on disk.
 
     Examples
     --------
@@ -130,50 +121,40 @@ def read_profiles(
         raise ParameterError(f"kind must be 'auto', 'mlst' or 'snp', not {kind!r}")
     if isinstance(missing_values, str):
         raise TypeError("missing_values must be a sequence of str, not a single str")
-    data = prepare(read_source(source, "read_profiles"), "profile file", inflate_limit)
-    lines = data.split(b"\n")
-    first = first_nonblank(lines)
-    refuse_active_content(data, lines, first, "profile file")
-    if kind == "snp" or (kind == "auto" and looks_like_snp(lines, first)):
+    blocks = text_blocks(source, "profile file", "read_profiles", inflate_limit)
+    held, snp = _kind(blocks, kind)
+    if snp:
+        data = b"".join(block.text for block in [*held, *blocks])
+        lines = data.split(b"\n")
+        first = first_nonblank(lines)
+        refuse_active_content(data, lines, first, "profile file")
         return read_snp(data, lines, first, missing_values)
-    return _read_mlst(data, lines, first, missing_values)
+    reader = MlstReader(_mlst_missing(missing_values))
+    while held:
+        reader.add(held.pop(0))
+    for block in blocks:
+        reader.add(block)
+    return reader.result()
 
 
-def _read_mlst(data: bytes, lines: list[bytes], first: int,
-               missing_values: Sequence[str] | None) -> tuple[Profiles, ReadReport]:
-    header_line = first + 1
-    header = header_cells(lines[first])
-    if len(header) == 1:
-        refuse_other_separator(header[0], header_line, "profile file")
-        raise InputError("The profile file has a single column: it needs an id column and at "
-                         "least one locus column, separated by tabs.", header_line)
-    notes: list[str] = []
-    skip = 1
-    if len(header) >= 3 and header[1] == "ST":
-        skip = 2
-        notes.append(f"Column 2 ('ST') holds sequence types, not alleles: it was left out of the "
-                     f"loci, and column 1 ({quote(header[0])}) is the id.")
-    loci = header[skip:]
-    notes.extend(locus_notes(loci, skip, header_line))
-    loci = [name or f"column {skip + index + 1}" for index, name in enumerate(loci)]
-    label = header[0].lstrip("#").strip(SPACE) or "id"
-    width = len(header)
-
-    def shape(line: bytes) -> tuple[int, str]:
-        tabs = line.count(b"\t")
-        if tabs + 1 < width or (tabs + 1 > width
-                                and line.rstrip(SPACE_BYTES).count(b"\t") + 1 > width):
-            return -1, columns_detail(tabs + 1, width)
-        cut = line.find(b"\t")
-        if skip == 2:
-            cut = line.find(b"\t", cut + 1)
-        return cut + 1, ""
-
-    rows = scan_rows(lines, first + 1, label, shape)
-    check_rows(rows, header_line, label, "check that the file is tab-separated and that the "
-               "header names every column")
-    missing = _mlst_missing(missing_values)
-    return tabulate(data, rows, loci, "mlst", missing, notes)
+def _kind(blocks: Iterator[Block], kind: str) -> tuple[list[Block], bool]:
+    """The blocks read until the kind is known (all of them when the file may be SNP profiles to its
+    end) and whether it is SNP profiles; ``kind`` is a valid choice."""
+    held: list[Block] = []
+    length = 0 if kind == "auto" else -1  # that of the SNP sequences so far; -1: decided
+    header = False
+    for block in blocks:
+        held.append(block)
+        lines = block_lines(block.text)
+        begin = 0
+        if not header:
+            begin = next((index + 1 for index, line in enumerate(lines) if not is_blank(line)), 0)
+            header = begin > 0
+        if header and length >= 0:
+            length = snp_length(lines[begin:], length)
+        if length < 0:
+            break
+    return held, kind == "snp" or length > 0
 
 
 def _mlst_missing(missing_values: Sequence[str] | None) -> tuple[str, ...]:

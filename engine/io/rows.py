@@ -16,7 +16,7 @@ from engine.errors import InputError
 from engine.io.text import SPACE, is_blank, quote
 from engine.models import SkippedLine
 
-__all__ = ["Rows", "Shape", "check_rows", "locus_notes", "row_notes", "scan_rows"]
+__all__ = ["RowScanner", "Rows", "Shape", "check_rows", "locus_notes", "row_notes", "scan_rows"]
 
 
 def locus_notes(loci: list[str], skip: int, header_line: int) -> list[str]:
@@ -51,7 +51,7 @@ class Rows:
     """The rows kept by :func:`scan_rows` and what happened to the others."""
 
     ids: list[str] = field(default_factory=list)
-    starts: list[int] = field(default_factory=list)  # byte offset of each row's first allele
+    starts: list[int] = field(default_factory=list)  # byte offset of each row's first allele (scan_rows)
     skipped: list[SkippedLine] = field(default_factory=list)
     duplicate_ids: list[str] = field(default_factory=list)
     #: "columns", "id" or "duplicate" -> (line, what is wrong with it) of the rows left out
@@ -66,43 +66,62 @@ Shape = Callable[[bytes], tuple[int, str]]
 
 def scan_rows(lines: list[bytes], begin: int, label: str, shape: Shape) -> Rows:
     """Check every non-blank line from index ``begin`` on; keep the first row of each id."""
-    rows = Rows()
-    seen: dict[str, int] = {}
-    blanks: list[int] = []
-    offset = sum(len(line) + 1 for line in lines[:begin])
-    for index in range(begin, len(lines)):
-        line = lines[index]
-        number = index + 1
-        start = offset
-        offset += len(line) + 1
-        if is_blank(line):
-            blanks.append(number)
-            continue
-        rows.blank_inside.extend(blanks)
-        blanks.clear()
-        rows.total += 1
-        cell, detail = shape(line)
-        kind = "columns"
-        reason = f"Row {detail}; this row was left out."
-        if cell >= 0:
-            row_id = line[: line.find(b"\t")].decode("utf-8").strip(SPACE)
-            if not row_id:
-                kind, detail = "id", f"has no {label} in column 1"
-                reason = f"Row {detail}; this row was left out."
-            elif row_id in seen:
-                kind, detail = "duplicate", f"repeats {label} {row_id} of line {seen[row_id]}"
-                reason = (f"{label} {row_id} appears again (first on line {seen[row_id]}); "
-                          "this row was left out.")
-                if row_id not in rows.duplicate_ids:
-                    rows.duplicate_ids.append(row_id)
-            else:
-                seen[row_id] = number
-                rows.ids.append(row_id)
-                rows.starts.append(start + cell)
+    scanner = RowScanner(label, shape)
+    scanner.rows.starts = scanner.scan(lines, begin, 0)
+    return scanner.rows
+
+
+class RowScanner:
+    """:func:`scan_rows` a block of lines at a time: the ids seen, and the blank lines not yet known
+    to be inside the table, are kept from one block to the next in :attr:`rows`."""
+
+    def __init__(self, label: str, shape: Shape) -> None:
+        self.rows = Rows()
+        #: What the id column holds, in messages ("ST", "id").
+        self.label = label
+        self._shape = shape
+        self._seen: dict[str, int] = {}
+        self._blanks: list[int] = []
+
+    def scan(self, lines: list[bytes], begin: int, before: int) -> list[int]:
+        """Check ``lines[begin:]``, where ``lines[0]`` is line ``before + 1`` of the file and starts at
+        offset 0; the offsets of the first alleles of the rows kept."""
+        rows, seen, blanks, label = self.rows, self._seen, self._blanks, self.label
+        starts: list[int] = []
+        offset = sum(len(line) + 1 for line in lines[:begin])
+        for index in range(begin, len(lines)):
+            line = lines[index]
+            number = before + index + 1
+            start = offset
+            offset += len(line) + 1
+            if is_blank(line):
+                blanks.append(number)
                 continue
-        rows.skipped.append(SkippedLine(number, reason))
-        rows.problems.setdefault(kind, []).append((number, detail))
-    return rows
+            rows.blank_inside.extend(blanks)
+            blanks.clear()
+            rows.total += 1
+            cell, detail = self._shape(line)
+            kind = "columns"
+            reason = f"Row {detail}; this row was left out."
+            if cell >= 0:
+                row_id = line[: line.find(b"\t")].decode("utf-8").strip(SPACE)
+                if not row_id:
+                    kind, detail = "id", f"has no {label} in column 1"
+                    reason = f"Row {detail}; this row was left out."
+                elif row_id in seen:
+                    kind, detail = "duplicate", f"repeats {label} {row_id} of line {seen[row_id]}"
+                    reason = (f"{label} {row_id} appears again (first on line {seen[row_id]}); "
+                              "this row was left out.")
+                    if row_id not in rows.duplicate_ids:
+                        rows.duplicate_ids.append(row_id)
+                else:
+                    seen[row_id] = number
+                    rows.ids.append(row_id)
+                    starts.append(start + cell)
+                    continue
+            rows.skipped.append(SkippedLine(number, reason))
+            rows.problems.setdefault(kind, []).append((number, detail))
+        return starts
 
 
 def check_rows(rows: Rows, header_line: int, label: str, shape_advice: str) -> None:

@@ -16,7 +16,7 @@ to SNP data, where ``0`` and ``1`` are the two states of a binary SNP.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 from engine.errors import InputError
 from engine.io.recoding import tabulate
@@ -24,7 +24,7 @@ from engine.io.rows import check_rows, locus_notes, scan_rows
 from engine.io.text import SPACE, header_cells, is_blank
 from engine.models import Profiles, ReadReport
 
-__all__ = ["SNP_MISSING", "looks_like_snp", "read_snp"]
+__all__ = ["SNP_MISSING", "looks_like_snp", "read_snp", "snp_length"]
 
 
 #: Characters that are always missing in SNP profiles.
@@ -52,20 +52,30 @@ def looks_like_snp(lines: list[bytes], first: int) -> bool:
     >>> looks_like_snp(b"ST\taroE\n1\t12\n2\t3\n".split(b"\n"), 0)
     False
     """
-    length = -1
-    for line in lines[first + 1:]:
+    return snp_length(lines[first + 1:]) > 0
+
+
+def snp_length(lines: Iterable[bytes], length: int = 0) -> int:
+    r"""The length of the sequences of ``lines`` when each non-blank one passes the ``kind="auto"``
+    test, carrying on from the ``length`` of earlier lines (0: none yet); 0 when no line is
+    non-blank (nor was one before); -1 when one fails the test.
+
+    >>> snp_length([b"1\tACGT", b""]), snp_length([b"2\tAC"], 4), snp_length([b""], 4)
+    (4, -1, 4)
+    """
+    for line in lines:
         if is_blank(line):
             continue
         cells = _snp_cells(line)
         if cells is None:
-            return False
-        if length < 0:
+            return -1
+        if length == 0:
             length = len(cells[1])
             if length < 2:
-                return False
+                return -1
         if not _snp_like(cells[1], length):
-            return False
-    return length > 0
+            return -1
+    return length
 
 
 def _snp_length(lines: list[bytes], first: int) -> int:

@@ -1,8 +1,9 @@
 r"""Bytes in, checked text out: the first steps of every reader of typing tables.
 
 A reader takes the whole file as bytes or as a file handle opened in binary mode (never a path or a
-``str``: :func:`read_source`), and :func:`prepare` decompresses it when it is gzip-compressed
-(:mod:`engine.io.compressed`) and turns it into UTF-8 bytes with LF line ends. So
+``str``), and :mod:`engine.io.blocks` reads it, decompresses it when it is gzip-compressed
+(:mod:`engine.io.compressed`) and turns it into UTF-8 bytes with LF line ends, a block of lines at a
+time. So
 every reader accepts LF, CRLF and CR-only line endings, a UTF-8 byte-order mark (or UTF-16 text
 with its byte-order mark, as Excel's "Unicode text" saves it), blank lines anywhere (skipped; lines
 of tabs and spaces only count as blank) and spaces around cells (trimmed). Line numbers are the
@@ -39,21 +40,20 @@ import re
 from typing import BinaryIO
 
 from engine.errors import InputError
-from engine.io.compressed import INFLATE_LIMIT, inflate
 
 __all__ = [
     "SPACE",
     "SPACE_BYTES",
     "Source",
+    "active_content_error",
     "columns_detail",
     "first_nonblank",
     "header_cells",
+    "html_error",
     "is_blank",
-    "prepare",
+    "other_separator_error",
     "quote",
-    "read_source",
     "refuse_active_content",
-    "refuse_other_separator",
 ]
 
 
@@ -61,19 +61,6 @@ __all__ = [
 SPACE = " \t\n\r\x0b\x0c"
 #: :data:`SPACE` as bytes.
 SPACE_BYTES = SPACE.encode()
-#: Leading bytes of files people upload by mistake, with what to tell them.
-_MAGIC = (
-    (b"\x1f\x8b", "The {what} is compressed twice (gzip inside gzip). Decompress it once and upload "
-                    "that."),
-    (b"PK\x03\x04", "The {what} is a ZIP archive (an Excel .xlsx workbook is one). Save the sheet "
-                    "as 'Text (Tab delimited)' and upload that."),
-    (b"\xd0\xcf\x11\xe0", "The {what} is an Excel (.xls) workbook. Save the sheet as "
-                          "'Text (Tab delimited)' and upload that."),
-    (b"\x89PNG", "The {what} is a PNG image, not a text table. Upload the tab-separated text file."),
-    (b"\xff\xd8\xff", "The {what} is a JPEG image, not a text table. Upload the tab-separated text "
-                       "file."),
-    (b"%PDF", "The {what} is a PDF document, not a text table. Upload the tab-separated text file."),
-)
 _HTML_STARTS = ("<!doctype", "<html", "<?xml", "<head", "<body", "<script")
 #: A spreadsheet formula, matched at the first non-space byte of a cell ("Formulas and markup" above).
 _FORMULA = re.compile(rb"[=@][ \x0b\x0c]*[^\s]|[+-][^\t\n]*?(?:[A-Za-z_][\w.]*\(|\|)")
@@ -89,77 +76,13 @@ _MARKUP = re.compile(rb"<[A-Za-z/!?]")
 Source = BinaryIO | bytes | bytearray | memoryview
 
 
-def read_source(source: Source, caller: str) -> bytes:
-    """The bytes of ``source``; TypeError, naming the reader ``caller``, for a path, a ``str`` or a text
-    handle (a reader never guesses whether a string is a path or the text)."""
-    if isinstance(source, bytes | bytearray | memoryview):
-        return bytes(source)
-    if isinstance(source, str) or not hasattr(source, "read"):
-        raise TypeError(f"{caller} reads bytes or a file opened in binary mode ('rb'), "
-                        f"not {type(source).__name__}")
-    data = source.read()
-    if not isinstance(data, bytes | bytearray):
-        raise TypeError(f"{caller} needs a file opened in binary mode ('rb')")
-    return bytes(data)
-
-
-def prepare(data: bytes, what: str, inflate_limit: int = INFLATE_LIMIT) -> bytes:
-    r"""UTF-8 bytes without byte-order mark and with LF line ends, or InputError.
-
-    ``what`` names the file in messages ("profile file", "isolates file"). Gzip-compressed ``data``
-    is decompressed first, to at most ``inflate_limit`` bytes (:func:`~engine.io.compressed.inflate`).
-
-    Examples
-    --------
-    >>> prepare(b"\xef\xbb\xbfST\tadk\r\n1\t7\r\n", "profile file")
-    b'ST\tadk\n1\t7\n'
-    >>> prepare("ST\tadk\n".encode("utf-16"), "profile file")
-    b'ST\tadk\n'
-    """
-    data = inflate(data, what, inflate_limit)
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        try:
-            data = data.decode("utf-16").encode("utf-8")
-        except UnicodeError as error:
-            raise InputError(f"The {what} starts like UTF-16 text but cannot be read as such; "
-                             "save it as UTF-8 text.") from error
-    elif data.startswith(b"\xef\xbb\xbf"):
-        data = data[3:]
-    if not data:
-        raise InputError(f"The {what} is empty.")
-    for magic, message in _MAGIC:
-        if data.startswith(magic):
-            raise InputError(message.format(what=what))
-    if b"\r" in data:
-        data = data.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
-    nul = data.find(b"\x00")
-    if nul >= 0:
-        line = data.count(b"\n", 0, nul) + 1
-        raise InputError(f"The {what} contains binary data (a NUL byte): it is not a text table, "
-                         "or it is UTF-16 text without a byte-order mark. Save it as UTF-8 text.",
-                         line)
-    if not data.isascii():
-        try:
-            data.decode("utf-8")
-        except UnicodeDecodeError as error:
-            line = data.count(b"\n", 0, error.start) + 1
-            raise InputError(
-                f"The {what} is not UTF-8 text: byte 0x{data[error.start]:02X} cannot be read. "
-                "Save it as UTF-8 (Unicode) text.",
-                line,
-            ) from error
-    if not data.strip(SPACE_BYTES):
-        raise InputError(f"The {what} has only blank lines.")
-    return data
-
-
 def is_blank(line: bytes) -> bool:
     """Whether ``line`` holds nothing but whitespace."""
     return not line.strip(SPACE_BYTES)
 
 
 def first_nonblank(lines: list[bytes]) -> int:
-    """Index of the first line that is not blank (:func:`prepare` made sure there is one)."""
+    """Index of the first line that is not blank (the text of :mod:`engine.io.blocks` has one)."""
     return next(index for index, line in enumerate(lines) if not is_blank(line))
 
 
@@ -180,39 +103,49 @@ def header_cells(line: bytes) -> list[str]:
     return cells
 
 
-def _refuse_html(line: bytes, number: int, what: str) -> None:
+def html_error(line: bytes, number: int, what: str) -> InputError | None:
+    """The error for a header (line ``number``) that starts a web page, or None."""
     if line.decode("utf-8").strip(SPACE).lower().startswith(_HTML_STARTS):
-        raise InputError(f"The {what} looks like a web page (HTML), not a tab-separated table.",
-                         number)
+        return InputError(f"The {what} looks like a web page (HTML), not a tab-separated table.", number)
+    return None
 
 
 def refuse_active_content(data: bytes, lines: list[bytes], first: int, what: str) -> None:
     """InputError when the file is a web page, or for its first cell that holds a spreadsheet
     formula or HTML markup (the rule is in the module docstring); the header is line ``first``."""
-    _refuse_html(lines[first], first + 1, what)
+    error = (html_error(lines[first], first + 1, what)
+             or active_content_error(data, 0, header_cells(lines[first]), first + 1, what))
+    if error is not None:
+        raise error
+
+
+def active_content_error(text: bytes, before: int, header: list[str], header_line: int,
+                         what: str) -> InputError | None:
+    """The error for the first cell of ``text`` (whole lines, the first one line ``before + 1`` of
+    the file) that holds a spreadsheet formula or HTML markup, or None; a cell below the header
+    (``header``, line ``header_line``) is named after its column."""
     found = []
-    formula = _first_formula(data)
+    formula = _first_formula(text)
     if formula is not None:
         found.append((formula, "a spreadsheet formula. Spreadsheet formulas have no place in typing "
                       "data (a spreadsheet that opens the file could run a program or open a link): "
                       "keep the values only"))
-    markup = _MARKUP.search(data)
+    markup = _MARKUP.search(text)
     if markup:
         found.append((markup.start(), "HTML markup (a tag such as <b> or <script>). Markup has no "
                       "place in typing data (a web page that shows it could run a script): keep plain "
                       "text only"))
     if not found:
-        return
+        return None
     position, reason = min(found)
-    cell_start, cell_end = _cell_around(data, position)
-    cell = data[cell_start:cell_end].decode("utf-8").strip(SPACE)
-    column = data.count(b"\t", data.rfind(b"\n", 0, position) + 1, position) + 1
-    number = data.count(b"\n", 0, position) + 1
-    header = header_cells(lines[first])
-    name = header[column - 1] if number > first + 1 and column <= len(header) else ""
+    cell_start, cell_end = _cell_around(text, position)
+    cell = text[cell_start:cell_end].decode("utf-8").strip(SPACE)
+    column = text.count(b"\t", text.rfind(b"\n", 0, position) + 1, position) + 1
+    number = before + text.count(b"\n", 0, position) + 1
+    name = header[column - 1] if number > header_line and column <= len(header) else ""
     named = f" ({quote(name)})" if name else ""
-    raise InputError(f"Column {column}{named} of the {what} holds {quote(cell)}, which is {reason} "
-                     "and upload the file again.", number)
+    return InputError(f"Column {column}{named} of the {what} holds {quote(cell)}, which is {reason} "
+                      "and upload the file again.", number)
 
 
 def _cell_around(data: bytes, position: int, low: int = 0) -> tuple[int, int]:
@@ -245,16 +178,17 @@ def _first_formula(data: bytes) -> int | None:
     return min(found, default=None)
 
 
-def refuse_other_separator(header: str, number: int, what: str) -> None:
-    """InputError when a header read as one cell (line ``number``) is separated by commas,
-    semicolons or spaces."""
+def other_separator_error(header: str, number: int, what: str) -> InputError | None:
+    """The error for a header read as one cell (line ``number``) that is separated by commas,
+    semicolons or spaces, or None."""
     for separator, name in ((",", "comma"), (";", "semicolon")):
         if separator in header:
-            raise InputError(f"The {what} seems to be {name}-separated; PhyloDash reads "
-                             "tab-separated files (save it as 'Text (Tab delimited)').", number)
+            return InputError(f"The {what} seems to be {name}-separated; PhyloDash reads "
+                              "tab-separated files (save it as 'Text (Tab delimited)').", number)
     if len(header.split()) > 1:
-        raise InputError(f"The {what} seems to be separated by spaces; PhyloDash reads "
-                         "tab-separated files (save it as 'Text (Tab delimited)').", number)
+        return InputError(f"The {what} seems to be separated by spaces; PhyloDash reads "
+                          "tab-separated files (save it as 'Text (Tab delimited)').", number)
+    return None
 
 
 def columns_detail(found: int, expected: int) -> str:
