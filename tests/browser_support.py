@@ -199,21 +199,20 @@ def drag(page: Page, start: tuple[float, float], end: tuple[float, float]) -> No
 
 #: The drawn tree as the browser has it: every node's id, page position (CSS pixels) and whether it is
 #: selected, read from Bokeh's models (dashboard/tree/figure.py names the figure and the nodes' source).
+#: The figure is found through its live view: BokehJS may keep the models of a tree drawn before (and
+#: replaced since) in the page's document, with the same names.
 _TREE_NODES_JS = """([figureName, nodesName]) => {
-  for (const doc of window.Bokeh.documents) {
-    const figure = doc.get_model_by_name(figureName);
-    const nodes = doc.get_model_by_name(nodesName);
-    if (figure == null || nodes == null) continue;
-    const view = window.Bokeh.index.find_one(figure);
-    if (view == null) return null;
-    const box = view.canvas_view.el.getBoundingClientRect();
-    const xs = Array.from(nodes.data.x, (x) => box.left + view.frame.x_scale.compute(x));
-    const ys = Array.from(nodes.data.y, (y) => box.top + view.frame.y_scale.compute(y));
-    return {ids: Array.from(nodes.data.id), x: xs, y: ys, selected: Array.from(nodes.selected.indices),
-            frame: [box.left + view.frame.bbox.left, box.top + view.frame.bbox.top,
-                    view.frame.bbox.width, view.frame.bbox.height]};
-  }
-  return null;
+  const views = [...Bokeh.index.query((view) => view.model.name === figureName && view.frame != null)];
+  if (!views.length) return null;
+  const view = views[0];
+  const nodes = view.model.renderers.map((r) => r.data_source).find((s) => s && s.name === nodesName);
+  if (nodes == null) return null;
+  const box = view.canvas_view.el.getBoundingClientRect();
+  const xs = Array.from(nodes.data.x, (x) => box.left + view.frame.x_scale.compute(x));
+  const ys = Array.from(nodes.data.y, (y) => box.top + view.frame.y_scale.compute(y));
+  return {ids: Array.from(nodes.data.id), x: xs, y: ys, selected: Array.from(nodes.selected.indices),
+          frame: [box.left + view.frame.bbox.left, box.top + view.frame.bbox.top,
+                  view.frame.bbox.width, view.frame.bbox.height]};
 }"""
 
 

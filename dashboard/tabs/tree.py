@@ -4,8 +4,8 @@
 Layout: the tree view, controls on the left; on the right the figure, the selection bar with its
 downloads and *New dataset from selection*, the isolate table, the cluster table, the form that computes
 the tree's cluster codes (a partition job) and ``linked``: the epidemic curve and the map
-(:class:`~dashboard.tree.linked.LinkedViews`), made once and shown under every tree drawn (off the page
-while a tree is read, so its models change only where the page is not drawing them). Each reads and
+(:class:`~dashboard.tree.linked.LinkedViews`), made once and shown under every tree drawn on figures of
+their own (off the page while a tree is read). Each reads and
 sets ``tree.selection`` (``TreeState.selection``), the one selection of the tab.
 """
 

@@ -9,7 +9,6 @@ over the time axis) or clicking a bar selects through the model; the brushed win
 from __future__ import annotations
 
 import html
-from functools import cached_property
 
 import numpy as np
 import panel as pn
@@ -77,6 +76,22 @@ class EpiCurveView:
 
     def __init__(self, model: EpiCurve) -> None:
         self.model = model
+        self.column = pn.widgets.Select.from_param(model.param.column, width=200,
+                                                   css_classes=["pd-epicurve-column"])
+        self.unit = pn.widgets.RadioButtonGroup.from_param(model.param.unit, css_classes=["pd-epicurve-unit"],
+                                                           button_type="default")
+        self.clear = pn.widgets.Button(name="Clear selection", css_classes=["pd-epicurve-clear"], width=130)
+        self.clear.on_click(lambda _event: model.clear())
+        self.message = pn.pane.Markdown(model.message, css_classes=["pd-epicurve-message"],
+                                        sizing_mode="stretch_width", margin=(0, 10))
+        self.legend = pn.pane.HTML("", css_classes=["pd-epicurve-legend"], sizing_mode="stretch_width",
+                                   margin=(0, 10))
+        self._new_figure()
+        model.param.watch(self._draw, ["curve", "window", "message"])
+        self._draw()
+
+    def _new_figure(self) -> None:
+        """Make ``figure``, its sources and ``pane`` anew (empty until :meth:`_draw`)."""
         fig = figure(name=FIGURE_NAME, height=260, sizing_mode="stretch_width", x_axis_type="datetime",
                      tools="xpan,xwheel_zoom,reset,save", toolbar_location="above",
                      y_axis_label="isolates")
@@ -98,29 +113,22 @@ class EpiCurveView:
         fig.on_event(SelectionGeometry, self._on_brush)
         fig.on_event(Tap, self._on_tap)
         self.figure = fig
-        self.column = pn.widgets.Select.from_param(model.param.column, width=200,
-                                                   css_classes=["pd-epicurve-column"])
-        self.unit = pn.widgets.RadioButtonGroup.from_param(model.param.unit, css_classes=["pd-epicurve-unit"],
-                                                           button_type="default")
-        self.clear = pn.widgets.Button(name="Clear selection", css_classes=["pd-epicurve-clear"], width=130)
-        self.clear.on_click(lambda _event: model.clear())
-        self.message = pn.pane.Markdown(model.message, css_classes=["pd-epicurve-message"],
-                                        sizing_mode="stretch_width", margin=(0, 10))
-        self.legend = pn.pane.HTML("", css_classes=["pd-epicurve-legend"], sizing_mode="stretch_width",
-                                   margin=(0, 10))
-        model.param.watch(self._draw, ["curve", "window", "message"])
-        self._draw()
+        self.pane = pn.pane.Bokeh(fig, sizing_mode="stretch_width", css_classes=["pd-epicurve-figure"])
 
     def _draw(self, *_events: object) -> None:
+        """Show the model's curve, window and message. The figure's models are changed under
+        ``pn.io.hold``: the model changes in callbacks that do not hold the page's document lock."""
         model = self.model
         found = model.curve
-        self.bars.data = segments(found) if found is not None else {column: [] for column in _COLUMNS}
-        self.legend.object = legend_html(found)
-        self.message.object = model.message
-        if model.window is not None:
-            self.window.update(left=model.window[0] * _DAY_MS, right=model.window[1] * _DAY_MS, visible=True)
-        else:
-            self.window.visible = False
+        with pn.io.hold():
+            self.bars.data = segments(found) if found is not None else {column: [] for column in _COLUMNS}
+            self.legend.object = legend_html(found)
+            self.message.object = model.message
+            if model.window is not None:
+                self.window.update(left=model.window[0] * _DAY_MS, right=model.window[1] * _DAY_MS,
+                                   visible=True)
+            else:
+                self.window.visible = False
 
     def _on_brush(self, event: SelectionGeometry) -> None:
         geometry = event.geometry or {}
@@ -132,14 +140,13 @@ class EpiCurveView:
         if event.x is not None:
             self.model.brush(event.x / _DAY_MS, event.x / _DAY_MS)
 
-    @cached_property
-    def pane(self) -> pn.pane.Bokeh:
-        """The figure in a Panel pane (CSS class ``pd-epicurve-figure``)."""
-        return pn.pane.Bokeh(self.figure, sizing_mode="stretch_width", css_classes=["pd-epicurve-figure"])
-
     def panel(self) -> pn.viewable.Viewable:
         """The curve: a title, its controls, the legend, the figure and what it shows in words; hidden while
-        the open tree's isolates have no date column."""
+        the open tree's isolates have no date column. Each call draws on a new figure (``pane``, CSS class
+        ``pd-epicurve-figure``): a Bokeh figure taken off the page and put back no longer sends its events
+        to the server, so the brush would answer under the first tree shown only."""
+        self._new_figure()
+        self._draw()
         return pn.Column(
             pn.pane.Markdown("#### Epidemic curve", margin=(0, 10)),
             pn.Row(self.column, self.unit, self.clear, align="end"),

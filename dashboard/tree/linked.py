@@ -1,14 +1,13 @@
 """The views linked to the tree through its shared selection: the epidemic curve and the map.
 
 :class:`LinkedViews` is made once per session from the session's
-:class:`~dashboard.viewmodels.tree.TreeState`; its models follow whichever tree is open and read and set
+:class:`~dashboard.viewmodels.tree.TreeState` (its widgets too; each tree shown gets figures of its own);
+its models follow whichever tree is open and read and set
 ``TreeState.selection``, the one selection the tree view (:class:`dashboard.tree.view.TreeView`, which
 marks the selected nodes and selects the nodes tapped) and its isolate table share.
 """
 
 from __future__ import annotations
-
-from functools import cached_property
 
 import panel as pn
 
@@ -27,12 +26,8 @@ class LinkedViews:
         self.epicurve = EpiCurveView(EpiCurve(tree=tree))
         self.map = MapView(MapState(tree=tree))
 
-    @cached_property
-    def layout(self) -> pn.Row:
-        """The curve and the map side by side, made once and shown under every tree opened."""
+    def panel(self) -> pn.viewable.Viewable:
+        """The curve and the map side by side (each hidden when the isolates do not have what it needs),
+        on figures of their own for each tree shown under."""
         return pn.Row(self.epicurve.panel(), self.map.panel(), sizing_mode="stretch_width",
                       name="Linked views")
-
-    def panel(self) -> pn.viewable.Viewable:
-        """The curve and the map side by side (each hidden when the isolates do not have what it needs)."""
-        return self.layout

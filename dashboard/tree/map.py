@@ -9,8 +9,6 @@ through the model; the countries are shaded by the selected isolates (all when n
 
 from __future__ import annotations
 
-from functools import cached_property
-
 import numpy as np
 import panel as pn
 from bokeh.core.property.descriptors import UnsetValueError
@@ -73,6 +71,18 @@ class MapView:
 
     def __init__(self, model: MapState) -> None:
         self.model = model
+        self.column = pn.widgets.Select.from_param(model.param.column, width=200,
+                                                   css_classes=["pd-map-column"])
+        self.clear = pn.widgets.Button(name="Clear selection", css_classes=["pd-map-clear"], width=130)
+        self.clear.on_click(lambda _event: model.pick(None))
+        self.message = pn.pane.Markdown(model.message, css_classes=["pd-map-message"],
+                                        sizing_mode="stretch_width", margin=(0, 10))
+        self._new_figure()
+        model.param.watch(self._draw, ["places", "message"])
+        self._draw()
+
+    def _new_figure(self) -> None:
+        """Make ``figure``, its sources and ``pane`` anew (land unshaded until :meth:`_draw`)."""
         outlines = country_outlines()
         self._drawn = np.asarray(outlines.pop("index"), np.int64)  # world index of every drawn country
         outlines["fill"] = [LAND_FILL] * len(self._drawn)
@@ -98,26 +108,22 @@ class MapView:
                       HoverTool(renderers=[shapes], tooltips=[("", "@name"), ("isolates", "@isolates")]))
         fig.on_event(Tap, self._on_tap)
         self.figure = fig
-        self.column = pn.widgets.Select.from_param(model.param.column, width=200,
-                                                   css_classes=["pd-map-column"])
-        self.clear = pn.widgets.Button(name="Clear selection", css_classes=["pd-map-clear"], width=130)
-        self.clear.on_click(lambda _event: model.pick(None))
-        self.message = pn.pane.Markdown(model.message, css_classes=["pd-map-message"],
-                                        sizing_mode="stretch_width", margin=(0, 10))
-        model.param.watch(self._draw, ["places", "message"])
-        self._draw()
+        self.pane = pn.pane.Bokeh(fig, sizing_mode="stretch_width", css_classes=["pd-map-figure"])
 
     def _draw(self, *_events: object) -> None:
+        """Show the model's counts and message (the figure's models changed under ``pn.io.hold``, as
+        the curve's are: see :meth:`dashboard.tree.epicurve.EpiCurveView._draw`)."""
         found = self.model.places
         counts = np.zeros(len(world().countries), np.int64)
         totals = np.zeros(len(world().countries), np.int64)
         if found is not None and found.kind == "country":
             counts[found.country] = found.selected
             totals[found.country] = found.totals
-        self.countries.data.update(fill=count_shades(counts[self._drawn]),
-                                   isolates=totals[self._drawn].tolist())
-        self.places.data = place_columns(found)
-        self.message.object = self.model.message
+        with pn.io.hold():
+            self.countries.data.update(fill=count_shades(counts[self._drawn]),
+                                       isolates=totals[self._drawn].tolist())
+            self.places.data = place_columns(found)
+            self.message.object = self.model.message
 
     def _degrees_per_pixel(self) -> float:
         """Degrees of longitude per pixel at the current zoom (as the browser last reported it)."""
@@ -148,14 +154,12 @@ class MapView:
                 return
         self.model.pick_at(event.x, event.y, tolerance=0.0)
 
-    @cached_property
-    def pane(self) -> pn.pane.Bokeh:
-        """The figure in a Panel pane (CSS class ``pd-map-figure``)."""
-        return pn.pane.Bokeh(self.figure, sizing_mode="stretch_width", css_classes=["pd-map-figure"])
-
     def panel(self) -> pn.viewable.Viewable:
         """The map: a title, its controls, the figure and what it shows in words; hidden while the open
-        tree's isolates have no place column."""
+        tree's isolates have no place column. Each call draws on a new figure (``pane``, CSS class
+        ``pd-map-figure``), as the curve does (:meth:`dashboard.tree.epicurve.EpiCurveView.panel`)."""
+        self._new_figure()
+        self._draw()
         return pn.Column(
             pn.pane.Markdown("#### Map", margin=(0, 10)),
             pn.Row(self.column, self.clear, align="end"),

@@ -273,9 +273,14 @@ def _ms(day: str) -> float:
 def test_epidemic_curve_brush_and_map_click_select_the_tree_nodes(
     page: Page, dashboard_server: LiveServer, admin_token: str, shots: Shots
 ) -> None:
+    startup_jobs(Client(dashboard_server.url, admin_token))
     open_dashboard(page)
     sign_in(page, admin_token)
     expect(selected_project(page)).to_have_text("Demo (public)")
+    # a tree drawn first (the project's newest, opened at sign-in): the curve and the map under the next
+    # tree opened must answer all the same
+    tab(page, "Tree").click()
+    expect(tree_control(page, "drawn")).to_contain_text("nodes drawn")
     tab(page, "Jobs").click()
     page.get_by_label("Algorithm").select_option("goeburst")
     page.get_by_role("button", name="Launch").click()
