@@ -91,6 +91,17 @@ def decode_rows(text: str, limit: int = MAX_LINK_ROWS) -> list[int]:
     raise ValueError(f"not a selection: it starts with {kind!r}, not r or z")
 
 
+class _AddressText(param.String):
+    """A text of the address, where ``null`` means absent: Panel's location writes a parameter set back
+    to None as ``null`` (and cannot drop it from the address), so a link copied after a drawn tree gave
+    way to one without a drawing would otherwise name the drawing ``'null'``."""
+
+    @classmethod
+    def deserialize(cls, value: str) -> str | None:
+        """The address's text as the parameter's value (None for ``null``)."""
+        return None if value == "null" else value
+
+
 class ViewLink(param.Parameterized):
     """The query parameters of the page's address that name the view (None: not in the address).
 
@@ -98,16 +109,16 @@ class ViewLink(param.Parameterized):
     shows what the signed-in user may see.
     """
 
-    project = param.String(default=None, allow_None=True, doc="The project's id.")
-    dataset = param.String(default=None, allow_None=True, doc="The dataset's id.")
-    inference = param.String(default=None, allow_None=True, doc="The tree's (inference's) id.")
-    drawing = param.String(default=None, allow_None=True, doc="The drawing's (visualization's) id.")
-    partition = param.String(default=None, allow_None=True,
+    project = _AddressText(default=None, allow_None=True, doc="The project's id.")
+    dataset = _AddressText(default=None, allow_None=True, doc="The dataset's id.")
+    inference = _AddressText(default=None, allow_None=True, doc="The tree's (inference's) id.")
+    drawing = _AddressText(default=None, allow_None=True, doc="The drawing's (visualization's) id.")
+    partition = _AddressText(default=None, allow_None=True,
                              doc="The partition whose cluster names the tree shows (None: its newest).")
-    colour = param.String(default=None, allow_None=True, doc="The column the nodes are coloured by.")
+    colour = _AddressText(default=None, allow_None=True, doc="The column the nodes are coloured by.")
     collapse = param.Number(default=None, allow_None=True, bounds=(0, None),
                             doc="The collapse distance (0: the whole tree).")
-    selection = param.String(default=None, allow_None=True, doc="The selected profile rows (encode_rows).")
+    selection = _AddressText(default=None, allow_None=True, doc="The selected profile rows (encode_rows).")
 
     #: The address's names of the parameters (short, as users see them).
     QUERY: ClassVar[dict[str, str]] = {
