@@ -75,12 +75,15 @@ def test_cancelling_a_job_during_its_block_work_stops_it_and_drops_its_blocks(
     pids = client.run(os.getpid)
     runner = started(DaskJobRunner(store, infer_generated, results, scheduler=cluster.scheduler_address,
                                    split_above=1))
-    runner.submit(job("big", algorithm="goeburst-full", n=2500, loci=2000, seed=3))
-    wait_until(lambda: any(key.startswith(BLOCK_KEY) for key in keys_on_the_scheduler(client)),
-               "computing blocks")
-    assert runner.cancel("big").status == CANCELLED
-    # The job's task stops at its next cancel check: its blocks are cancelled or, when already
-    # running, released as they end, and its scattered profiles with them; no worker was restarted.
-    wait_until(lambda: not keys_on_the_scheduler(client), "empty", timeout=30)
+    with get_task_stream(client=client) as stream:
+        runner.submit(job("big", algorithm="goeburst-full", n=3000, loci=3000, seed=3))
+        wait_until(lambda: any(key.startswith(BLOCK_KEY) for key in keys_on_the_scheduler(client)),
+                   "computing blocks")
+        assert runner.cancel("big").status == CANCELLED
+        # The job's task stops at its next cancel check: its blocks are cancelled or, when already
+        # running, released as they end, and its scattered profiles with them; no worker restarts.
+        wait_until(lambda: not keys_on_the_scheduler(client), "empty", timeout=30)
+    computed = [task for task in stream.data if str(task["key"]).startswith(BLOCK_KEY)]
+    assert len(computed) < 8  # of 4 blocks per worker thread: the others never ran
     assert client.run(os.getpid) == pids
     assert store.get(JobRecord, "big").status == CANCELLED and "big" not in results.values
