@@ -76,7 +76,7 @@ def test_cancelling_a_job_during_its_block_work_stops_it_and_drops_its_blocks(
     runner = started(DaskJobRunner(store, infer_generated, results, scheduler=cluster.scheduler_address,
                                    split_above=1))
     with get_task_stream(client=client) as stream:
-        runner.submit(job("big", algorithm="goeburst-full", n=3000, loci=3000, seed=3))
+        runner.submit(job("big", algorithm="goeburst-full", n=4500, loci=3000, seed=3))
         wait_until(lambda: any(key.startswith(BLOCK_KEY) for key in keys_on_the_scheduler(client)),
                    "computing blocks")
         assert runner.cancel("big").status == CANCELLED
