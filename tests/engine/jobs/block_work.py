@@ -27,3 +27,18 @@ def infer_generated(record: JobRecord, progress: ProgressCallback, cancel: Cance
     options = record.options
     data = cgmlst_like(options["n"], options["loci"], options["seed"])
     return infer(options["algorithm"], data, progress=progress, cancel=cancel)
+
+
+def _fail_at_two(first: int, last: int) -> int:
+    """A block function whose block starting at 2 fails."""
+    if first == 2:
+        raise ValueError("block 2 failed")
+    return first
+
+
+def run_failing_blocks() -> list[int]:
+    """A task: four blocks of :func:`_fail_at_two` over the cluster; it raises block 2's error."""
+    combined: list[int] = []
+    DaskBlocks(split_above=0, pieces=4).run(_fail_at_two, (), [(0, 1), (1, 2), (2, 3), (3, 4)],
+                                            lambda block, first: combined.append(first))
+    return combined

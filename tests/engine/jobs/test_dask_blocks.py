@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-from block_work import infer_generated, infer_in_blocks
+from block_work import infer_generated, infer_in_blocks, run_failing_blocks
 from distributed import Client, LocalCluster, get_task_stream
 from generated_datasets import cgmlst_like, inference_arrays
 from job_work import Results, job, wait_for
@@ -56,6 +56,14 @@ def test_blocks_on_both_workers_give_the_inference_of_one_piece(client: Client, 
     assert fractions == sorted(fractions) and fractions[-1] == 1.0
     workers = {task["worker"] for task in stream.data if str(task["key"]).startswith(BLOCK_KEY)}
     assert len(workers) == 2
+
+
+def test_a_failing_block_fails_the_pass_and_leaves_nothing_on_the_cluster(client: Client) -> None:
+    task = client.submit(run_failing_blocks, pure=False)
+    with pytest.raises(ValueError, match="block 2 failed"):
+        task.result()
+    task.release()  # the test's own task: its error would keep it on the scheduler
+    wait_until(lambda: not keys_on_the_scheduler(client), "empty", timeout=30)
 
 
 def test_a_job_on_the_cluster_splits_its_distances_and_stores_the_same_result(
