@@ -25,11 +25,14 @@ taken before any other, so a full MST still spans every profile.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 
 import numba
 import numpy as np
 
+from engine.algorithms import blocks
 from engine.algorithms.distances import MODE_CODES, mode_code
 from engine.algorithms.goeburst_kernels import (
     TIEBREAK_PHYLODB,
@@ -53,6 +56,7 @@ from engine.algorithms.goeburst_kernels import (
     orient,
     prim_steps,
     upper_distances,
+    upper_rows,
 )
 from engine.algorithms.lv_subsets import SUBSET_MAX_LOCI, subset_level_counts
 from engine.errors import ParameterError
@@ -144,42 +148,111 @@ def _distance_pass(matrix, mode, levels, keep_matrix, progress, cancel, share):
     """LV counts ``lv[node, k]`` for k in 1..levels, and the square distance matrix when kept.
 
     Without a matrix, schemes of at most ``SUBSET_MAX_LOCI`` loci are counted by grouping the
-    profiles on every set of loci (:func:`subset_level_counts`; not under ``ignore``).
+    profiles on every set of loci (:func:`subset_level_counts`; not under ``ignore``). Otherwise
+    the pass walks the balanced row pairs, in this process or, when the current block executor
+    (:mod:`engine.algorithms.blocks`) splits it, in blocks (:func:`distance_slabs`, :func:`level_counts`)
+    whose partial results are added up: the same arrays either way.
     """
-    n = matrix.shape[0]
-    if not keep_matrix and matrix.shape[1] <= SUBSET_MAX_LOCI and mode != MODE_CODES["ignore"]:
+    n, loci = matrix.shape
+    if not keep_matrix and loci <= SUBSET_MAX_LOCI and mode != MODE_CODES["ignore"]:
         check_cancel(cancel)
         lv = subset_level_counts(matrix, mode == MODE_CODES["allele"], levels)
         report(progress, share)
         return lv, np.zeros((1, 1), np.uint8)
     pairs = (n + 1) // 2
-    chunk = max(1, (1 << 26) // max(1, n * matrix.shape[1]))
+    executor = blocks.current()
+    split = executor.split(pairs, n * (n - 1) // 2 * loci)
+    hooks = {"progress": lambda fraction: report(progress, share * fraction), "cancel": cancel}
     if keep_matrix:
-        dist = np.zeros((n, n), np.uint8 if matrix.shape[1] < 256 else np.uint16)
+        dist = np.zeros((n, n), _matrix_dtype(loci))
+        if split is None:
+            _in_chunks(pairs, n * loci, lambda first, last: upper_distances(
+                matrix, mode, first, last, *upper_rows(dist, first, last)), **hooks)
+        else:
+            executor.run(distance_slabs, (matrix, mode), split, partial(_add_slabs, dist), **hooks)
         lv = np.zeros((n, levels + 1), np.int64)
-    else:
-        dist = np.zeros((1, 1), np.uint8)
-        threads = numba.get_num_threads()
-        local = np.zeros((threads, n, levels + 1), np.int32)
-        scratch = np.zeros((threads, n), distance_dtype(matrix.shape[1]))
-        loci = matrix.shape[1]
-        bound = levels if levels <= loci * _BOUNDED_LEVELS_FRACTION else loci
-        columns = _columns(matrix, keep_matrix)
-        if columns is None:
-            columns = np.zeros((0, 0), matrix.dtype)
+        mirror_and_count(dist, levels, lv)
+        return lv, dist
+    if split is None:
+        local, scratch, bound, columns = _level_buffers(matrix, levels)
+        _in_chunks(pairs, n * loci, lambda first, last: level_counts_block(
+            matrix, mode, levels, bound, first, last, local, scratch, columns), **hooks)
+        return local.sum(axis=0, dtype=np.int64), np.zeros((1, 1), np.uint8)
+    lv = np.zeros((n, levels + 1), np.int64)
+    executor.run(level_counts, (matrix, mode, levels), split, partial(_add_counts, lv), **hooks)
+    return lv, np.zeros((1, 1), np.uint8)
+
+
+def _in_chunks(pairs: int, row_work: int, compute: Callable[[int, int], object], *,
+               progress: ProgressCallback, cancel: CancelCheck | None) -> None:
+    """``compute(first, last)`` over the balanced pairs in chunks of about 2**26 locus comparisons,
+    with ``progress(fraction)`` and the cancel check between them."""
+    chunk = max(1, (1 << 26) // max(1, row_work))
     for first in range(0, pairs, chunk):
         check_cancel(cancel)
         last = min(pairs, first + chunk)
-        if keep_matrix:
-            upper_distances(matrix, mode, first, last, dist)
-        else:
-            level_counts_block(matrix, mode, levels, bound, first, last, local, scratch, columns)
-        report(progress, share * last / max(pairs, 1))
-    if keep_matrix:
-        mirror_and_count(dist, levels, lv)
-    else:
-        lv = local.sum(axis=0, dtype=np.int64)
-    return lv, dist
+        compute(first, last)
+        progress(last / max(pairs, 1))
+
+
+def _matrix_dtype(loci: int) -> type:
+    """The distance matrix's type: uint8 below 256 loci, else uint16."""
+    return np.uint8 if loci < 256 else np.uint16
+
+
+def _level_buffers(matrix: np.ndarray, levels: int) -> tuple[np.ndarray, np.ndarray, int, np.ndarray]:
+    """What :func:`level_counts_block` adds into and works in: each thread's counts and row of
+    distances, the bound past which a comparison stops, and the transposed matrix (or none)."""
+    n, loci = matrix.shape
+    threads = numba.get_num_threads()
+    local = np.zeros((threads, n, levels + 1), np.int32)
+    scratch = np.zeros((threads, n), distance_dtype(loci))
+    bound = levels if levels <= loci * _BOUNDED_LEVELS_FRACTION else loci
+    columns = _columns(matrix, False)
+    return local, scratch, bound, np.zeros((0, 0), matrix.dtype) if columns is None else columns
+
+
+def distance_slabs(matrix: np.ndarray, mode: int, first: int, last: int) -> tuple[np.ndarray, np.ndarray]:
+    """One block of the distance matrix: the upper-triangle distances of the balanced row pairs
+    [first, last), as the ``top`` and ``bottom`` slabs of :func:`upper_distances` (zero elsewhere).
+
+    Examples
+    --------
+    >>> top, bottom = distance_slabs(np.array([[1, 1], [1, 2], [2, 2]], np.uint16), 0, 0, 1)
+    >>> top.tolist(), bottom.tolist()
+    ([[0, 1, 2]], [[0]])
+    """
+    n, loci = matrix.shape
+    top = np.zeros((last - first, n - first), _matrix_dtype(loci))
+    bottom = np.zeros((last - first, last), _matrix_dtype(loci))
+    upper_distances(matrix, mode, first, last, top, bottom)
+    return top, bottom
+
+
+def _add_slabs(dist: np.ndarray, block: tuple[int, int], slabs: tuple[np.ndarray, np.ndarray]) -> None:
+    """Add the slabs of :func:`distance_slabs` into the square matrix (each entry is set by one block)."""
+    top, bottom = upper_rows(dist, *block)
+    top += slabs[0]
+    bottom += slabs[1]
+
+
+def level_counts(matrix: np.ndarray, mode: int, levels: int, first: int, last: int) -> np.ndarray:
+    """One block of the LV counts: ``(n, levels + 1)`` int32, the pairs of rows at distance k (1..levels)
+    found from the balanced row pairs [first, last), counted at both rows.
+
+    Examples
+    --------
+    >>> level_counts(np.array([[1, 1], [1, 2], [2, 2]], np.uint16), 0, 2, 0, 2).tolist()
+    [[0, 1, 1], [0, 2, 0], [0, 1, 1]]
+    """
+    local, scratch, bound, columns = _level_buffers(matrix, levels)
+    level_counts_block(matrix, mode, levels, bound, first, last, local, scratch, columns)
+    return local.sum(axis=0, dtype=np.int32)
+
+
+def _add_counts(lv: np.ndarray, block: tuple[int, int], counts: np.ndarray) -> None:
+    """Add the LV counts of one block (:func:`level_counts`)."""
+    lv += counts
 
 
 def _candidate_csr(dist: np.ndarray, max_distance: int, loci: int) -> Candidates:
@@ -218,7 +291,7 @@ def _spanning_forest(
 ) -> tuple[KeptEdges, EdgeOrder]:
     """Prim over the nodes: the kept edges in the order they were added, and the edge order."""
     n = matrix.shape[0]
-    itemsize = 1 if matrix.shape[1] < 256 else 2
+    itemsize = np.dtype(_matrix_dtype(matrix.shape[1])).itemsize
     keep_matrix = n > 1 and n * n * itemsize <= DISTANCE_MATRIX_LIMIT_BYTES
     lv, dist = _distance_pass(matrix, mode, levels, keep_matrix, progress, cancel, 0.4)
     order = edge_order(lv, freq, ids, levels, tiebreak)

@@ -272,8 +272,8 @@ def _pair_rows(p, n):
 
 
 @numba.njit(cache=True, parallel=True)
-def upper_distances(matrix, mode, first, last, dist):
-    """Fill the upper triangle of the distance matrix for the balanced row pairs [first, last).
+def upper_distances(matrix, mode, first, last, top, bottom):
+    """The distances of the balanced row pairs [first, last) to their later rows.
 
     Parameters
     ----------
@@ -283,18 +283,34 @@ def upper_distances(matrix, mode, first, last, dist):
         Missing-data mode code.
     first, last : int
         Pairs p in [first, last) of ``(n + 1) // 2``; pair p is rows p and n-1-p.
-    dist : numpy.ndarray
-        ``(n, n)`` output; ``dist[i, j]`` is set for j > i in those rows.
+    top : numpy.ndarray
+        ``(last - first, n - first)`` output: ``top[p - first, j - first]`` is set for rows p of
+        the pairs and j > p.
+    bottom : numpy.ndarray
+        ``(last - first, last)`` output: ``bottom[i - (n - last), j - (n - last)]`` is set for rows
+        i = n-1-p > p of the pairs and j > i.
 
     Notes
     -----
-    O((last - first) n loci) time, in parallel over the pairs.
+    ``top = dist[first:last, first:]`` and ``bottom = dist[n - last:n - first, n - last:]``, views
+    of an ``(n, n)`` matrix, fill its upper triangle in those rows; separate arrays hold a block
+    of it (a slab each, zero elsewhere). O((last - first) n loci) time, in parallel over the pairs.
     """
     n = matrix.shape[0]
+    low = n - last
     for p in numba.prange(first, last):
-        for i in _pair_rows(p, n):
+        for j in range(p + 1, n):
+            top[p - first, j - first] = row_distance(matrix, p, j, mode)
+        i = n - 1 - p
+        if i > p:
             for j in range(i + 1, n):
-                dist[i, j] = row_distance(matrix, i, j, mode)
+                bottom[i - low, j - low] = row_distance(matrix, i, j, mode)
+
+
+def upper_rows(dist: np.ndarray, first: int, last: int) -> tuple[np.ndarray, np.ndarray]:
+    """The views of a square matrix ``dist`` that :func:`upper_distances` fills for pairs [first, last)."""
+    n = dist.shape[0]
+    return dist[first:last, first:], dist[n - last:n - first, n - last:]
 
 
 @numba.njit(cache=True, inline="always")

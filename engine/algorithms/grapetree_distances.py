@@ -28,11 +28,14 @@ the distances are made in a second, cheap pass.
 
 from __future__ import annotations
 
+from functools import partial
+
 import numba
 import numpy as np
 from numba import types
 from numba.extending import overload
 
+from engine.algorithms import blocks
 from engine.algorithms.grapetree_input import MISSING_MODES, missing_code
 from engine.models import CancelCheck, ProgressCallback
 from engine.progress import check_cancel, report
@@ -169,31 +172,34 @@ def _add_counts_of_kind(count, a, x, first, second):
     return hamming
 
 
-def _store(count, out, i, j, first, second):
-    """Store a pair's two counts: ``out[i, j] = first`` and ``out[j, i] = second`` (numba only;
-    the Hamming count goes to both sides)."""
+def _store(count, upper, lower, x, y, first, second):
+    """Store a pair's two counts: ``upper[x, y] = first`` and ``lower[x, y] = second`` (numba only;
+    the Hamming count goes to both). With ``upper = out`` and ``lower = out.T`` that is ``out[i, j]``
+    and ``out[j, i]``."""
     raise NotImplementedError("compiled code only")
 
 
 @overload(_store, inline="always")
-def _store_of_kind(count, out, i, j, first, second):
+def _store_of_kind(count, upper, lower, x, y, first, second):
     if not isinstance(count, types.IntegerLiteral):
         return None
     if count.literal_value == _COUNT_HAMMING:
-        def mirrored(count, out, i, j, first, second):
-            out[i, j] = first
-            out[j, i] = first
+        def mirrored(count, upper, lower, x, y, first, second):
+            upper[x, y] = first
+            lower[x, y] = first
         return mirrored
 
-    def both(count, out, i, j, first, second):
-        out[i, j] = first
-        out[j, i] = second
+    def both(count, upper, lower, x, y, first, second):
+        upper[x, y] = first
+        lower[x, y] = second
     return both
 
 
 @numba.njit(cache=True, parallel=True)
-def _pair_blocks(count, codes, block_i, block_j, first, last, out):
-    """Count every pair i < j of the block pairs first..last-1 into out[i, j] and out[j, i].
+def _pair_blocks(count, codes, block_i, block_j, first, last, upper, lower, row0):
+    """Count every pair i < j of the block pairs first..last-1 into ``upper[i - row0, j - row0]`` and
+    ``lower[i - row0, j - row0]``: ``out[i, j]`` and ``out[j, i]`` when they are ``out`` and ``out.T``
+    and ``row0`` is 0, a slab of rows from ``row0`` on otherwise (:func:`pair_count_slabs`).
 
     ``count`` (a ``_COUNT_*`` constant) is a compile-time literal, so each kind of count gets its
     own copy of the loop without a run-time switch inside it (one would keep the accumulators in
@@ -221,31 +227,33 @@ def _pair_blocks(count, codes, block_i, block_j, first, last, out):
                     a1, b1 = _add_counts(count, a, r1[locus], a1, b1)
                     a2, b2 = _add_counts(count, a, r2[locus], a2, b2)
                     a3, b3 = _add_counts(count, a, r3[locus], a3, b3)
-                _store(count, out, i, j, a0, b0)
-                _store(count, out, i, j + 1, a1, b1)
-                _store(count, out, i, j + 2, a2, b2)
-                _store(count, out, i, j + 3, a3, b3)
+                x = i - row0
+                y = j - row0
+                _store(count, upper, lower, x, y, a0, b0)
+                _store(count, upper, lower, x, y + 1, a1, b1)
+                _store(count, upper, lower, x, y + 2, a2, b2)
+                _store(count, upper, lower, x, y + 3, a3, b3)
                 j += 4
             while j < j1:
                 rj = codes[j]
                 a0 = b0 = np.int32(0)
                 for locus in range(loci):
                     a0, b0 = _add_counts(count, ri[locus], rj[locus], a0, b0)
-                _store(count, out, i, j, a0, b0)
+                _store(count, upper, lower, i - row0, j - row0, a0, b0)
                 j += 1
 
 
 @numba.njit(cache=True)
-def _count_blocks(count, codes, block_i, block_j, first, last, out):
+def _count_blocks(count, codes, block_i, block_j, first, last, upper, lower, row0):
     """:func:`_pair_blocks` for a run-time ``count``: compiled code passes each constant as the
     literal it needs once, where a call from Python would go through numba's literal dispatch
     (tens of milliseconds) every time."""
     if count == _COUNT_ASYMMETRIC:
-        _pair_blocks(_COUNT_ASYMMETRIC, codes, block_i, block_j, first, last, out)
+        _pair_blocks(_COUNT_ASYMMETRIC, codes, block_i, block_j, first, last, upper, lower, row0)
     elif count == _COUNT_CALLED:
-        _pair_blocks(_COUNT_CALLED, codes, block_i, block_j, first, last, out)
+        _pair_blocks(_COUNT_CALLED, codes, block_i, block_j, first, last, upper, lower, row0)
     else:
-        _pair_blocks(_COUNT_HAMMING, codes, block_i, block_j, first, last, out)
+        _pair_blocks(_COUNT_HAMMING, codes, block_i, block_j, first, last, upper, lower, row0)
 
 
 @numba.njit(cache=True, inline="always")
@@ -310,16 +318,61 @@ def _block_pairs(n: int) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _all_pairs(codes, count, out, progress, cancel):
-    """Run the pair kernel over every block pair, in chunks, with progress and cancel hooks."""
+    """Run the pair kernel over every block pair into ``out``, with progress and cancel hooks: in
+    chunks in this process or, when the current block executor (:mod:`engine.algorithms.blocks`)
+    splits the pass, as slabs (:func:`pair_count_slabs`) added into ``out`` (the same counts)."""
     codes = np.ascontiguousarray(codes)
-    block_i, block_j = _block_pairs(codes.shape[0])
+    n, loci = codes.shape
+    block_i, block_j = _block_pairs(n)
     pairs = block_i.shape[0]
+    executor = blocks.current()
+    split = executor.split(pairs, n * (n - 1) // 2 * loci)
+    if split is not None:
+        executor.run(pair_count_slabs, (codes, count, block_i, block_j), split,
+                     partial(_add_slabs, out, block_i), progress=progress, cancel=cancel)
+        return
     step = max(1, -(-pairs // _CHUNKS))
     for first in range(0, pairs, step):
         check_cancel(cancel)
         last = min(pairs, first + step)
-        _count_blocks(count, codes, block_i, block_j, first, last, out)
+        _count_blocks(count, codes, block_i, block_j, first, last, out, out.T, 0)
         report(progress, last / pairs)
+
+
+def _slab_rows(block_i: np.ndarray, first: int, last: int, n: int) -> tuple[int, int]:
+    """The rows [row0, row1) of the block pairs first..last-1 (they come row block by row block)."""
+    return int(block_i[first]) * _BLOCK, min(n, (int(block_i[last - 1]) + 1) * _BLOCK)
+
+
+def pair_count_slabs(codes: np.ndarray, count: int, block_i: np.ndarray, block_j: np.ndarray,
+                     first: int, last: int) -> tuple[np.ndarray, np.ndarray]:
+    """One block of the pair counts: the block pairs first..last-1 of ``_block_pairs(n)`` counted
+    into two slabs ``(row1 - row0, n - row0)`` of their rows [row0, row1) (:func:`_slab_rows`):
+    ``upper[i - row0, j - row0]`` is what the whole pass puts in ``out[i, j]``, ``lower[...]`` what
+    it puts in ``out[j, i]`` (i < j); zero elsewhere.
+
+    Examples
+    --------
+    >>> codes = np.array([[1, 0], [1, 2], [2, 2]], np.uint16)
+    >>> upper, lower = pair_count_slabs(codes, _COUNT_CALLED, *_block_pairs(3), 0, 1)
+    >>> upper.tolist(), lower.tolist()  # differing and called loci of the pairs (0, 1), (0, 2), (1, 2)
+    ([[0, 0, 1], [0, 0, 1], [0, 0, 0]], [[0, 1, 1], [0, 0, 2], [0, 0, 0]])
+    """
+    n = codes.shape[0]
+    row0, row1 = _slab_rows(block_i, first, last, n)
+    upper = np.zeros((row1 - row0, n - row0), counts_dtype(codes.shape[1]))
+    lower = np.zeros_like(upper)
+    _count_blocks(count, codes, block_i, block_j, first, last, upper, lower, row0)
+    return upper, lower
+
+
+def _add_slabs(out: np.ndarray, block_i: np.ndarray, block: tuple[int, int],
+               slabs: tuple[np.ndarray, np.ndarray]) -> None:
+    """Add the slabs of :func:`pair_count_slabs` into ``out`` (each entry is set by one block)."""
+    row0, row1 = _slab_rows(block_i, *block, out.shape[0])
+    upper, lower = slabs
+    out[row0:row1, row0:] += upper
+    out[row0:, row0:row1] += lower.T
 
 
 def counts_dtype(loci: int) -> type:

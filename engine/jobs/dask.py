@@ -13,6 +13,9 @@ here to be stored by ``finish``. What differs:
   tasks of that worker. Until a cancelled task has stopped it keeps its slot, so that the next job
   does not wait behind it unseen.
 * Progress travels as worker events of the topic ``phylodash-progress``.
+* A large inference's distance pass is split into blocks spread over the workers
+  (:class:`engine.jobs.dask_blocks.DaskBlocks`, from ``split_above`` locus comparisons on), with
+  the same result, progress and cancel as in one piece.
 * :meth:`DaskJobRunner.stop` asks the running tasks to stop and disconnects, without waiting: a
   task that ignores its cancel check runs to its end on the cluster and its result is dropped.
 """
@@ -29,6 +32,8 @@ from typing import Any
 
 import distributed
 
+from engine.algorithms import blocks
+from engine.jobs.dask_blocks import DaskBlocks
 from engine.jobs.runner import BaseJobRunner, Finish
 from engine.jobs.work import SERVER_ERROR, Work, run_work, throttle
 from engine.storage.records import JobRecord
@@ -38,6 +43,7 @@ PROGRESS_TOPIC = "phylodash-progress"
 LOST_WORKER = "The cluster worker running this job stopped unexpectedly (out of memory?)."
 DROPPED = "The cluster dropped this job (was it restarted?); start it again."
 _CANCEL_EVERY = 0.2  # seconds between two looks of a task at its cancel event
+_BLOCKS_PER_THREAD = 4  # blocks of a split pass per worker thread of the cluster
 _log = logging.getLogger(__name__)
 
 
@@ -61,15 +67,17 @@ class _CancelCheck:
         return self._set
 
 
-def _task(work: Work, record: JobRecord) -> tuple[str, Any]:
-    """Body of a job's task on a worker: :func:`~engine.jobs.runner.run_work` with progress and cancel."""
+def _task(work: Work, record: JobRecord, split_above: int | None, pieces: int) -> tuple[str, Any]:
+    """Body of a job's task on a worker: :func:`~engine.jobs.runner.run_work` with progress and cancel,
+    its large distance passes split into ``pieces`` blocks over the cluster."""
     worker = distributed.get_worker()
     job_id = record.id
 
     def send(fraction: float) -> None:
         worker.log_event(PROGRESS_TOPIC, {"job": job_id, "progress": fraction})
 
-    return run_work(work, record, throttle(send), _CancelCheck(job_id))
+    with blocks.using(DaskBlocks(split_above, pieces)):
+        return run_work(work, record, throttle(send), _CancelCheck(job_id))
 
 
 def _outcome(future: distributed.Future) -> tuple[str, Any]:
@@ -106,13 +114,19 @@ class DaskJobRunner(BaseJobRunner[distributed.Future]):
         Jobs on the cluster at once; default the cluster's total threads when :meth:`start` connects.
     grace : float, optional
         Seconds a cancelled task has to stop by itself before its worker is restarted; default 10.
+    split_above : int or None, optional
+        Locus comparisons (pairs x loci) above which a job's distance pass is split into blocks over
+        the workers; default :data:`engine.algorithms.blocks.SPLIT_ABOVE`; None: never.
     """
 
     def __init__(self, store: Store, work: Work, finish: Finish, *, scheduler: str,
-                 workers: int | None = None, grace: float = 10.0) -> None:
+                 workers: int | None = None, grace: float = 10.0,
+                 split_above: int | None = blocks.SPLIT_ABOVE) -> None:
         super().__init__(store, work, finish, workers=workers or 1)
         self.scheduler = scheduler
         self.grace = grace
+        self.split_above = split_above
+        self._pieces = 1
         self._workers_from_cluster = workers is None
         self._client: distributed.Client | None = None
         self._messages: queue.Queue[tuple[str, str, Any] | None] = queue.Queue()
@@ -123,8 +137,10 @@ class DaskJobRunner(BaseJobRunner[distributed.Future]):
     def start(self) -> None:
         """Connect to the scheduler, then recover and dispatch jobs as :meth:`JobRunner.start` does."""
         self._client = distributed.Client(self.scheduler, set_as_default=False)
+        threads = max(1, sum(self._client.nthreads().values()))
         if self._workers_from_cluster:
-            self.workers = max(1, sum(self._client.nthreads().values()))
+            self.workers = threads
+        self._pieces = _BLOCKS_PER_THREAD * threads
         self._client.subscribe_topic(PROGRESS_TOPIC, self._on_progress)
         super().start()
 
@@ -153,7 +169,8 @@ class DaskJobRunner(BaseJobRunner[distributed.Future]):
         return len(self._running) + len(self._draining)
 
     def _begin(self, job: JobRecord) -> distributed.Future:
-        future = self._dask.submit(_task, self.work, job, key=f"phylodash-job-{job.id}-{uuid.uuid4().hex}")
+        future = self._dask.submit(_task, self.work, job, self.split_above, self._pieces,
+                                   key=f"phylodash-job-{job.id}-{uuid.uuid4().hex}")
         future.add_done_callback(lambda done: self._messages.put(("done", job.id, done)))
         return future
 

@@ -36,7 +36,7 @@ from typing import Any
 
 import numpy as np
 
-from engine.algorithms import registry
+from engine.algorithms import blocks, registry
 from engine.algorithms.incremental import ALGORITHMS as EXTENSIBLE
 from engine.algorithms.registry import INFERENCE, VISUALIZATION
 from engine.clock import now
@@ -70,6 +70,8 @@ RESULTS: dict[str, type[InferenceRecord]] = {INFERENCE: InferenceRecord,
 #: The analyses that read an inference rather than a dataset.
 _OF_INFERENCE = (VISUALIZATION, PARTITION)
 _log = logging.getLogger(__name__)
+#: The warm-up's executor that splits every distance pass, here, in two blocks.
+_EVERY_PASS_SPLIT = blocks.InProcess(split_above=0, pieces=2)
 
 
 @dataclass(frozen=True)
@@ -159,7 +161,9 @@ def warm_up() -> Iterator[str]:
 
     For each inference, in the registry's order (goeBURST first): one step with its default options,
     then one step per visualization laying out that tree, then one step per other choice of each of
-    its options that has choices. A worker process runs these steps while it waits for jobs, so that
+    its options that has choices, then one with its distance passes split into blocks (the kernels'
+variants a cluster's blocks run; an algorithm without such a pass runs as before). A worker process
+runs these steps while it waits for jobs, so that
     a job finds numba's cached kernels loaded (a fresh process pays about a second for them, and
     compiles them on a fresh machine); as a step is short, a job sent meanwhile waits for one run of
     one algorithm at most, and the commonest jobs (goeBURST with its defaults, its layouts) are
@@ -182,6 +186,9 @@ def warm_up() -> Iterator[str]:
         for options in variants[1:]:
             _try(name, registry.infer, name, dataset_from_arrays(source), options)
             yield name
+        with blocks.using(_EVERY_PASS_SPLIT):
+            _try(name, registry.infer, name, dataset_from_arrays(source), variants[0])
+        yield name
     yield from surveillance.warm_up(dataset_from_arrays(source))
 
 

@@ -47,7 +47,8 @@ class Service:
         if self.settings.dask_scheduler:
             from engine.jobs.dask import DaskJobRunner
 
-            return DaskJobRunner(self.store, work, finish, scheduler=self.settings.dask_scheduler)
+            return DaskJobRunner(self.store, work, finish, scheduler=self.settings.dask_scheduler,
+                                 split_above=self.settings.dask_split_above)
         return JobRunner(self.store, work, finish, workers=self.settings.workers,
                          memory_limit=self.settings.job_memory_limit, warm_up=warm_up)
 

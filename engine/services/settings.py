@@ -13,6 +13,7 @@
 | ``PHYLODASH_GOOGLE_TOKENINFO_URL`` | Google's token-info endpoint | where Google tokens are checked |
 | ``PHYLODASH_GOOGLE_CLIENT_ID`` | unset | accept only Google tokens issued to this OAuth client |
 | ``PHYLODASH_DASK_SCHEDULER`` | unset | ``tcp://host:port``: run jobs on that Dask cluster |
+| ``PHYLODASH_DASK_SPLIT_ABOVE`` | 10^11 | pairs x loci above which a pass of distances is split over it |
 | ``PHYLODASH_JOB_MEMORY_MB`` | 80% of the RAM / workers | address space of one worker process (one job) |
 | ``PHYLODASH_MAX_QUEUED_JOBS`` | ``100`` | jobs one user may have queued or running at once |
 | ``PHYLODASH_SIGN_IN_FAILURES`` | ``10`` | failed sign-ins one address may make a minute |
@@ -26,6 +27,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from engine.algorithms.blocks import SPLIT_ABOVE
 from engine.errors import ParameterError
 from engine.io.compressed import INFLATE_LIMIT
 
@@ -50,6 +52,7 @@ class Settings:
     google_tokeninfo_url: str = GOOGLE_TOKENINFO_URL
     google_client_id: str | None = None
     dask_scheduler: str | None = None
+    dask_split_above: int = SPLIT_ABOVE
     job_memory_mb: int | None = None
     max_queued_jobs: int = 100
     sign_in_failures: int = 10
@@ -84,6 +87,7 @@ class Settings:
             google_tokeninfo_url=env.get("PHYLODASH_GOOGLE_TOKENINFO_URL") or defaults.google_tokeninfo_url,
             google_client_id=env.get("PHYLODASH_GOOGLE_CLIENT_ID") or None,
             dask_scheduler=env.get("PHYLODASH_DASK_SCHEDULER") or None,
+            dask_split_above=_positive(env, "PHYLODASH_DASK_SPLIT_ABOVE", defaults.dask_split_above),
             job_memory_mb=_positive(env, "PHYLODASH_JOB_MEMORY_MB", 0) or None,
             max_queued_jobs=_positive(env, "PHYLODASH_MAX_QUEUED_JOBS", defaults.max_queued_jobs),
             sign_in_failures=_positive(env, "PHYLODASH_SIGN_IN_FAILURES", defaults.sign_in_failures),

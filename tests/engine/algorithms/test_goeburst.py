@@ -22,6 +22,7 @@ from collections.abc import Sequence
 
 import numpy as np
 import pytest
+from generated_datasets import from_matrix
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
@@ -33,7 +34,7 @@ from engine.algorithms.distances import pairwise_distances
 from engine.algorithms.goeburst import goeburst, goeburst_full, infer, merge_identical
 from engine.errors import CancelledError, ParameterError
 from engine.io.datasets import read_dataset
-from engine.models import MISSING_MODES, Dataset, Inference, Profiles, ReadReport
+from engine.models import MISSING_MODES, Dataset, Inference
 
 Row = Sequence[int | str]
 EdgeKey = tuple[frozenset[str], int]
@@ -63,24 +64,6 @@ def dataset(rows: Sequence[Row], ids: Sequence[str] | None = None,
             counts: dict[str, int] | None = None) -> Dataset:
     """Read literal rows through :func:`read_dataset` (``-`` is missing)."""
     return read_dataset(table(rows, ids), None if counts is None else isolates(counts))
-
-
-def from_matrix(matrix: np.ndarray, ids: Sequence[str] | None = None,
-                counts: Sequence[int] | None = None) -> Dataset:
-    """A dataset built straight from allele codes (0 = missing), for generated data."""
-    n, loci = matrix.shape
-    ids = [str(i + 1) for i in range(n)] if ids is None else list(ids)
-    top = int(matrix.max(initial=0))
-    profiles = Profiles(
-        ids=ids,
-        loci=[f"l{k + 1}" for k in range(loci)],
-        matrix=np.ascontiguousarray(matrix, dtype=np.uint16),
-        alleles=[[""] + [str(code) for code in range(1, top + 1)] for _ in range(loci)],
-        missing_values=("",),
-    )
-    report = ReadReport(profiles=n, loci=loci, missing_cells=int((matrix == 0).sum()), missing_values=("",))
-    frequencies = np.ones(n, np.int64) if counts is None else np.asarray(counts, np.int64)
-    return Dataset(profiles, None, frequencies, report)
 
 
 def edge_set(inference: Inference) -> set[EdgeKey]:

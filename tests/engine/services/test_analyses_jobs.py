@@ -48,10 +48,11 @@ def test_the_warm_up_runs_every_registered_algorithm() -> None:
         described = registry.get(name).describe()["parameters"]
         return sum(len(p.get("choices", ())) - 1 for p in described if p.get("choices"))
 
-    # one step per run: the defaults, each layout of that tree, each other choice of an option; last,
-    # the surveillance kernels (a tree extended, then a partition named, per extensible algorithm)
+    # one step per run: the defaults, each layout of that tree, each other choice of an option, the
+    # defaults with the distance passes split into blocks; last, the surveillance kernels (a tree
+    # extended, then a partition named, per extensible algorithm)
     surveillance = ["goeburst", "cluster-codes", "goeburst-full", "cluster-codes"]
-    registered = [step for name in inferences for step in (name, *layouts, *[name] * choices(name))]
+    registered = [step for name in inferences for step in (name, *layouts, *[name] * (choices(name) + 1))]
     assert ran == registered + surveillance
 
 
