@@ -97,8 +97,8 @@ def dataset_content_hash(dataset: Dataset) -> str:
     matrix = profiles.matrix
     for part in ("\t".join(profiles.ids), profiles.kind, str(matrix.dtype), str(matrix.shape)):
         digest.update(part.encode() + b"\0")
-    digest.update(np.ascontiguousarray(profiles.matrix).tobytes())
-    digest.update(np.asarray(dataset.counts, dtype=np.int64).tobytes())
+    digest.update(np.ascontiguousarray(profiles.matrix))  # its buffer: no copy of the codes
+    digest.update(np.ascontiguousarray(dataset.counts, dtype=np.int64))
     return digest.hexdigest()
 
 

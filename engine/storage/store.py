@@ -32,7 +32,6 @@ import dataclasses
 import fcntl
 import functools
 import glob
-import io
 import itertools
 import os
 import threading
@@ -632,9 +631,7 @@ class ArrayFiles:
 
     def put(self, key: str, arrays: Mapping[str, np.ndarray]) -> None:
         """Store named arrays under ``key``; readers see the old file or the new one, never a mix."""
-        buffer = io.BytesIO()
-        np.savez(buffer, **arrays)
-        atomic_write(self._path(key), buffer.getvalue())
+        atomic_write(self._path(key), lambda handle: np.savez(handle, **arrays))  # not held whole
 
     def get(self, key: str) -> dict[str, np.ndarray]:
         """The arrays stored under ``key``; NotFoundError when there are none."""
