@@ -1,4 +1,4 @@
-"""The tree as one Bokeh figure: every edge in one NaN-broken WebGL line, every node in one scatter.
+"""The tree as one Bokeh figure: every edge in one NaN-broken line, every node in one scatter.
 
 Pie-chart nodes are wedges in screen units drawn over the scatter; edges coloured by their deciding rule
 are one line per rule group; shortened long branches are one dashed line with their lengths written at
@@ -35,6 +35,11 @@ from dashboard.tree.scene import Scene
 
 #: Up to this many nodes a node whose isolates have several values is a pie; above, its majority colour.
 PIE_MAX_NODES = 20_000
+#: Trees of at most this many nodes are drawn on the browser's 2D canvas, larger ones with WebGL.
+#: Bokeh's WebGL backend copies its canvas into the page once per renderer on every paint, which is
+#: slow where the browser has no GPU (virtual machines, remote desktops): in headless Chromium with
+#: software WebGL a 15,000-node tree repaints a colour change about twice as fast on the 2D canvas.
+CANVAS_MAX_NODES = 20_000
 #: Bokeh name of the figure, for browser tests.
 FIGURE_NAME = "tree-figure"
 #: The Bokeh name of the nodes' source (what the browser tests read the drawn nodes from).
@@ -58,6 +63,12 @@ cb_obj.have_updated_interactively = true
 const [start, end] = cb_obj.tags
 cb_obj.setv({start, end})
 """
+
+
+def drawing_backend(nodes: int) -> str:
+    """Bokeh's output backend for a tree of ``nodes`` nodes: "canvas" up to :data:`CANVAS_MAX_NODES`,
+    else "webgl"."""
+    return "canvas" if nodes <= CANVAS_MAX_NODES else "webgl"
 
 
 def _empty(*columns: str) -> dict[str, list]:

@@ -34,7 +34,7 @@ from dashboard.text import plain
 from dashboard.tree import export as tree_export
 from dashboard.tree.collapse import DrawnTree, drawn_tree
 from dashboard.tree.colours import NodeColours, hidden, legend_html, legend_rows, pooled
-from dashboard.tree.figure import GlyphTree
+from dashboard.tree.figure import GlyphTree, drawing_backend
 from dashboard.tree.geometry import RULE_GROUPS, RULE_STYLES, TreeGeometry
 from dashboard.tree.overview import OverviewTree
 from dashboard.tree.scene import Scene, node_labels, node_summaries
@@ -167,7 +167,7 @@ class TreeView:
         if len(inference.ids) >= OVERVIEW_MIN_NODES:
             self.canvas: GlyphTree | OverviewTree = OverviewTree(scene)
         else:
-            self.canvas = GlyphTree(scene)
+            self.canvas = GlyphTree(scene, backend=drawing_backend(len(inference.ids)))
         self.canvas.on_select(self._on_canvas_select)
         self.frame = isolate_frame(dataset)
         self._table_busy = False

@@ -46,6 +46,7 @@ from engine.models import CancelCheck, Dataset, Profiles, ProgressCallback, Read
 from engine.services import surveillance
 from engine.services.catalog import Catalog, check_id
 from engine.services.surveillance import CLUSTER_CODES, CLUSTER_CODES_VERSION, PARTITION
+from engine.storage.arrays import ArrayReader, ArrayWriter
 from engine.storage.codec import (
     dataset_from_arrays,
     dataset_to_arrays,
@@ -61,7 +62,7 @@ from engine.storage.records import (
     UserRecord,
     VisualizationRecord,
 )
-from engine.storage.store import ArrayReader, ArrayWriter, Store
+from engine.storage.store import Store
 
 #: The record type of each analysis's results.
 RESULTS: dict[str, type[InferenceRecord]] = {INFERENCE: InferenceRecord,

@@ -29,9 +29,10 @@ from engine.algorithms.placement import version_placements
 from engine.errors import ParameterError, quoted
 from engine.models import CancelCheck, Dataset, Profiles, ProgressCallback
 from engine.progress import check_cancel, report
+from engine.storage.arrays import ArrayReader
 from engine.storage.codec import dataset_from_arrays, inference_from_arrays, inference_to_arrays
 from engine.storage.records import DatasetRecord, InferenceRecord, JobRecord, PartitionRecord
-from engine.storage.store import ArrayReader, Store
+from engine.storage.store import Store
 from engine.storage.surveillance_codec import (
     naming_from_arrays,
     naming_to_arrays,

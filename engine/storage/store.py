@@ -1,16 +1,17 @@
 """Storage of PhyloDash's records (TinyDB) and bulky arrays (files beside them).
 
-The only TinyDB user. Records are the typed, frozen records of :mod:`engine.storage.records`, one
-table per type (users, projects, datasets, jobs, inferences, visualizations, partitions), stored as
-JSON objects; arrays (profile matrices, edge lists, coordinates) live in ``.npz`` files under
-``blobs/``. A folder written by an earlier version is migrated when it is opened
-(:mod:`engine.storage.migrations`).
+The only TinyDB user, with :mod:`engine.storage.database_file` (one file's storage). Records are
+the typed, frozen records of :mod:`engine.storage.records`, one table per type (users, projects,
+datasets, jobs, inferences, visualizations, partitions), stored as JSON objects; arrays (profile
+matrices, edge lists, coordinates) live in ``.npz`` files under ``blobs/``
+(:mod:`engine.storage.arrays`). A folder written by an earlier version is migrated when it is
+opened (:mod:`engine.storage.migrations`).
 
 The records are split so that a write touches only what it changes: ``phylodash.json`` holds the
 users, the projects and the records of no project; ``projects/<id>.json`` holds the datasets, jobs and
 results of one project. Each is a TinyDB file, parsed once and kept in memory with an index of its
-record ids; a process re-reads only the files another process replaced (``changes.log``,
-:mod:`engine.storage.files`).
+record ids (:class:`~engine.storage.database_file.DatabaseFile`); a process re-reads only the files
+another process replaced (``changes.log``, :mod:`engine.storage.files`).
 
 The files are TinyDB's JSON, read and written with orjson (an 860 kB project file of 500 jobs with their
 trees is encoded in 1 ms instead of 13 with the standard library, and parsed in half the time).
@@ -31,23 +32,21 @@ from __future__ import annotations
 import dataclasses
 import fcntl
 import functools
-import glob
 import itertools
 import os
 import threading
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 import numpy as np
-import orjson
-from tinydb.storages import Storage
-from tinydb.table import Document, Table
 
 from engine.errors import ConflictError, NotFoundError, ParameterError, PhyloDashError
-from engine.storage.files import ChangeLog, atomic_write
+from engine.storage.arrays import ArrayFiles, ArrayReader, ArrayWriter
+from engine.storage.database_file import DatabaseFile, copy_json, file_stamp
+from engine.storage.files import ChangeLog
 from engine.storage.migrations import migrate, split_by_project
 from engine.storage.records import R, StoredRecord, from_document, to_document
 
@@ -56,190 +55,6 @@ GLOBAL_FILE = "phylodash.json"
 #: The folder of the projects' files, ``<id>.json`` each.
 PROJECTS_FOLDER = "projects"
 
-Documents = dict[str, dict[str, dict[str, Any]]]  # table -> TinyDB document id -> document
-
-
-def _copy(value: Any) -> Any:
-    """A deep copy of a JSON value (dicts, lists, scalars); much faster than copy.deepcopy."""
-    if isinstance(value, dict):
-        return {key: _copy(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [_copy(item) for item in value]
-    return value
-
-
-def _shared_strings(data: Documents) -> Documents:
-    """``data`` with each string value of the documents' fields held once (a project's id, its dataset's,
-    an algorithm, a content key repeat in every job): a parsed file then takes about a third less
-    memory (3.0 instead of 4.7 MB per 1,000 jobs with their trees)."""
-    seen: dict[str, str] = {}
-    for rows in data.values():
-        for document in rows.values():
-            for name, value in document.items():
-                if type(value) is str:
-                    document[name] = seen.setdefault(value, value)
-    return data
-
-
-def _stamp(path: Path) -> tuple[int, int, int] | None:
-    """(inode, mtime, size) of a file, or None when there is none."""
-    try:
-        status = path.stat()
-    except FileNotFoundError:
-        return None
-    return (status.st_ino, status.st_mtime_ns, status.st_size)
-
-
-class _AtomicJSONStorage(Storage):
-    """TinyDB storage over one file: parsed once and kept until :meth:`drop`; every write calls
-    ``announce()`` and then replaces the file atomically.
-
-    Between :meth:`hold` and :meth:`release` writes stay in memory (reads see them) and the file is
-    written once at the end; :meth:`forget` drops them instead.
-    """
-
-    def __init__(self, path: Path, announce: Callable[[], None]) -> None:
-        self._path = path
-        self._announce = announce
-        self._stamp: tuple[int, int, int] | None = None
-        self._data: Documents | None = None
-        self._holding = False
-        self._pending = False  # a write is held back
-        #: Changes whenever the documents in memory are replaced by others than this process's own
-        #: edits (a parse, a drop): an index of them must then be rebuilt.
-        self.generation = 0
-        #: Changes with every write to the file by this process and with every drop.
-        self.changes = 0
-
-
-    def read(self) -> Documents | None:
-        if self._data is None:
-            self._stamp = _stamp(self._path)
-            if self._stamp is None:
-                return None
-            self._data = _shared_strings(orjson.loads(self._path.read_bytes()))
-            self.generation += 1
-        return self._data
-
-    def write(self, data: Documents) -> None:
-        if self._holding:
-            self._data, self._pending = data, True
-            return
-        self._announce()
-        try:
-            atomic_write(self._path, orjson.dumps(data))
-        except BaseException:
-            self.drop()
-            raise
-        self._data = data
-        self._stamp = _stamp(self._path)
-        self.changes += 1
-
-    def changed_on_disk(self) -> bool:
-        """Whether the file is not the one last read or written here."""
-        return _stamp(self._path) != self._stamp
-
-    def drop(self) -> None:
-        """Forget the parsed documents: the next read parses the file again."""
-        self._data = self._stamp = None
-        self.generation += 1
-        self.changes += 1
-
-    @property
-    def holding(self) -> bool:
-        """True between :meth:`hold` and :meth:`release` (or :meth:`forget`)."""
-        return self._holding
-
-    def hold(self) -> None:
-        """Keep the next writes in memory until :meth:`release` or :meth:`forget`."""
-        self._holding, self._pending = True, False
-
-    def release(self) -> None:
-        """Write what was held back, in one atomic write."""
-        self._holding = False
-        if self._pending:
-            self._pending = False
-            assert self._data is not None
-            self.write(self._data)
-
-    def forget(self) -> None:
-        """Drop what was held back; the next read reads the file again."""
-        self._holding = self._pending = False
-        self.drop()
-
-    def close(self) -> None:
-        self._data = None
-
-
-class _DatabaseFile:
-    """One TinyDB file of the folder: its documents, kept in memory, with an index of record ids.
-
-    Parameters
-    ----------
-    folder : Path
-        The data folder.
-    name : str
-        The file's path in the folder (:data:`GLOBAL_FILE` or ``projects/<id>.json``).
-    log : ChangeLog
-        Where each write is announced to other processes.
-    """
-
-    def __init__(self, folder: Path, name: str, log: ChangeLog) -> None:
-        self.name = name
-        self.storage = _AtomicJSONStorage(folder / name, lambda: log.append(name))
-        self._index: dict[str, dict[str, int]] = {}  # table -> record id -> TinyDB document id
-        self._next: dict[str, int] = {}  # table -> the next document id
-        self._generation = -1
-
-    def _data(self) -> tuple[Documents, dict[str, dict[str, int]]]:
-        """The documents and the index, rebuilt when the documents were replaced (a parse, a drop)."""
-        data = self.storage.read() or {}
-        if self._generation != self.storage.generation:
-            self._index = {table: {document["id"]: int(key) for key, document in rows.items()}
-                           for table, rows in data.items()}
-            self._next = {table: max(map(int, rows), default=0) + 1 for table, rows in data.items()}
-            self._generation = self.storage.generation
-        return data, self._index
-
-    def has(self, table: str, record_id: str) -> bool:
-        """Whether the file holds the record ``record_id`` of ``table``."""
-        return record_id in self._data()[1].get(table, {})
-
-    def document(self, table: str, record_id: str) -> dict[str, Any] | None:
-        """The stored document of a record (not a copy), or None."""
-        data, index = self._data()
-        key = index.get(table, {}).get(record_id)
-        return None if key is None else data[table][str(key)]
-
-    def documents(self, table: str) -> Iterable[dict[str, Any]]:
-        """The stored documents of ``table`` (not copies), in insertion order."""
-        return self._data()[0].get(table, {}).values()
-
-    def insert(self, table: str, document: dict[str, Any]) -> None:
-        """Add a document (its ``id`` is not in the table yet)."""
-        _, index = self._data()
-        key = self._next.get(table, 1)
-        Table(self.storage, table, cache_size=0).insert(Document(document, key))
-        self._next[table] = key + 1
-        index.setdefault(table, {})[document["id"]] = key
-
-    def update(self, table: str, documents: Mapping[str, dict[str, Any]]) -> None:
-        """Replace the documents of these record ids (all in the table), in one write."""
-        _, index = self._data()
-
-        def replace(stored: dict[str, Any]) -> None:
-            new = documents[stored["id"]]
-            stored.clear()
-            stored.update(new)
-
-        keys = [index[table][record_id] for record_id in documents]
-        Table(self.storage, table, cache_size=0).update(replace, doc_ids=keys)
-
-    def remove(self, table: str, record_id: str) -> None:
-        """Remove the document of a record (in the table)."""
-        _, index = self._data()
-        Table(self.storage, table, cache_size=0).remove(doc_ids=[index[table][record_id]])
-        del index[table][record_id]
 
 
 class Store(ABC):
@@ -323,20 +138,6 @@ class Store(ABC):
         server then stores the record that points at them, or removes them)."""
 
 
-class ArrayReader(Protocol):
-    """Reads the arrays stored under a key, from any process."""
-
-    def get(self, key: str) -> dict[str, np.ndarray]:
-        """The arrays stored under ``key``; NotFoundError when there are none."""
-
-
-class ArrayWriter(Protocol):
-    """Writes arrays under a key, from any process."""
-
-    def put(self, key: str, arrays: Mapping[str, np.ndarray]) -> None:
-        """Store named arrays under ``key``; readers see the old file or the new one, never a mix."""
-
-
 class TinyDBStore(Store):
     """The embedded default: TinyDB files in a data folder, plus ``<folder>/blobs/``.
 
@@ -365,9 +166,9 @@ class TinyDBStore(Store):
         self._lock_path = self.folder / "store.lock"
         self._locked_here = False  # this process holds the file lock (only its holder thread changes it)
         self._log = ChangeLog(self.folder / "changes.log")
-        self._files: dict[str, _DatabaseFile] = {}  # by name, the global file first
+        self._files: dict[str, DatabaseFile] = {}  # by name, the global file first
         self._located: dict[str, dict[str, str]] = {}  # table -> record id -> file name (a hint)
-        self._held: dict[str, _DatabaseFile] | None = None  # files written in a together block
+        self._held: dict[str, DatabaseFile] | None = None  # files written in a together block
         with self._locked(refresh=False):
             self._log.news()  # every file is read from its current state: follow the log from here
             self._file("")
@@ -395,7 +196,7 @@ class TinyDBStore(Store):
                     self._locked_here = False
                     fcntl.flock(lock.fileno(), fcntl.LOCK_UN)
 
-    def _file(self, project: str) -> _DatabaseFile:
+    def _file(self, project: str) -> DatabaseFile:
         """The file of a project's records ("" for the global file), parsed when first read.
         ParameterError for a project id that cannot name a file."""
         name = GLOBAL_FILE if not project else f"{PROJECTS_FOLDER}/{project}.json"
@@ -403,7 +204,7 @@ class TinyDBStore(Store):
         if found is None:
             if project and not _names_a_file(project):
                 raise ParameterError(f"bad project id {project!r}")
-            found = self._files[name] = _DatabaseFile(self.folder, name, self._log)
+            found = self._files[name] = DatabaseFile(self.folder, name, self._log)
         return found
 
     def _find_project_files(self) -> None:
@@ -427,14 +228,14 @@ class TinyDBStore(Store):
         for project in projects:
             self._file(project or "").storage.drop()
 
-    def _writing(self, file: _DatabaseFile) -> _DatabaseFile:
+    def _writing(self, file: DatabaseFile) -> DatabaseFile:
         """``file``, which is about to be written: inside a together block, its writes are held."""
         if self._held is not None and file.name not in self._held:
             file.storage.hold()
             self._held[file.name] = file
         return file
 
-    def _where(self, kind: type[StoredRecord], record_id: str) -> _DatabaseFile | None:
+    def _where(self, kind: type[StoredRecord], record_id: str) -> DatabaseFile | None:
         """The file that holds a record, or None."""
         name = self._located.get(kind.TABLE, {}).get(record_id)
         if name is not None and self._files[name].has(kind.TABLE, record_id):
@@ -445,7 +246,7 @@ class TinyDBStore(Store):
                 return file
         return None
 
-    def _files_of(self, kind: type[StoredRecord], project: str | None) -> list[_DatabaseFile]:
+    def _files_of(self, kind: type[StoredRecord], project: str | None) -> list[DatabaseFile]:
         """The files that may hold records of ``kind``: one project's (none when it has no file yet), or
         every file (only the global one for a type that belongs to no project)."""
         if not _in_projects(kind):
@@ -510,7 +311,7 @@ class TinyDBStore(Store):
         with self._locked():
             file = self._where(kind, record_id)
             found = None if file is None else file.document(kind.TABLE, record_id)
-            return None if found is None else from_document(kind, _copy(found))
+            return None if found is None else from_document(kind, copy_json(found))
 
     def get(self, kind: type[R], record_id: str) -> R:
         found = self.find(kind, record_id)
@@ -524,7 +325,7 @@ class TinyDBStore(Store):
             found = None if file is None else file.document(kind.TABLE, record_id)
             if file is None or found is None:
                 raise NotFoundError(f"there is no {kind.TABLE[:-1]} {record_id}")
-            changed = from_document(kind, _copy(found)).replace(**changes)
+            changed = from_document(kind, copy_json(found)).replace(**changes)
             document = to_document(changed)
             if document.get("project_id") != found.get("project_id"):
                 raise ParameterError(f"a {kind.TABLE[:-1]} stays in its project")
@@ -536,7 +337,7 @@ class TinyDBStore(Store):
         changed: list[R] = []
         with self.together():  # every file changed is written at the end, or none is
             for file in self._files_of(kind, project):
-                records = [from_document(kind, _copy(document)) for document in file.documents(kind.TABLE)
+                records = [from_document(kind, copy_json(document)) for document in file.documents(kind.TABLE)
                            if match(from_document(kind, document))]
                 new = [record.replace(**change(record)) for record in records]
                 if new:
@@ -564,7 +365,7 @@ class TinyDBStore(Store):
             matching = (document for document in documents
                         if match is None or match(from_document(kind, document)))
             chosen = itertools.islice(matching, start, stop)
-            return [from_document(kind, _copy(document)) for document in chosen]
+            return [from_document(kind, copy_json(document)) for document in chosen]
 
     # -- arrays ----------------------------------------------------------------------------------
 
@@ -592,7 +393,7 @@ class TinyDBStore(Store):
             raise ParameterError(f"bad project id {project!r}")
         name = f"{PROJECTS_FOLDER}/{project}.json"
         file = self._files.get(name)
-        return _stamp(self.folder / name), None if file is None else file.storage.changes
+        return file_stamp(self.folder / name), None if file is None else file.storage.changes
 
 
 def _project_of(name: str) -> str | None:
@@ -614,38 +415,3 @@ def _in_projects(kind: type[StoredRecord]) -> bool:
 def _names_a_file(project: str) -> bool:
     """Whether a project id may name its file: letters, digits, ``-`` and ``_`` only."""
     return bool(project) and all(c.isalnum() or c in "-_" for c in project)
-
-
-class ArrayFiles:
-    """Named arrays as ``<folder>/<key>.npz`` files, written atomically; picklable, so a worker
-    process can read its input and write its result without opening the database.
-    """
-
-    def __init__(self, folder: Path) -> None:
-        self.folder = folder
-
-    def _path(self, key: str) -> Path:
-        if not key or not all(c.isalnum() or c in "-_/" for c in key) or ".." in key or key[0] == "/":
-            raise ValueError(f"bad array key {key!r}")
-        return self.folder / f"{key}.npz"
-
-    def put(self, key: str, arrays: Mapping[str, np.ndarray]) -> None:
-        """Store named arrays under ``key``; readers see the old file or the new one, never a mix."""
-        atomic_write(self._path(key), lambda handle: np.savez(handle, **arrays))  # not held whole
-
-    def get(self, key: str) -> dict[str, np.ndarray]:
-        """The arrays stored under ``key``; NotFoundError when there are none."""
-        try:
-            with np.load(self._path(key), allow_pickle=False) as stored:
-                return {name: stored[name] for name in stored.files}
-        except FileNotFoundError:
-            raise NotFoundError(f"no stored arrays {key!r}") from None
-
-    def delete(self, key: str) -> None:
-        """Remove the arrays stored under ``key`` (nothing when there are none), and what a writer
-        stopped in the middle of writing them left behind (its temporary file)."""
-        path = self._path(key)
-        path.unlink(missing_ok=True)
-        if path.parent.is_dir():
-            for partial in path.parent.glob(f".{glob.escape(path.name)}.*.tmp"):
-                partial.unlink(missing_ok=True)

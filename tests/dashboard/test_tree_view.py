@@ -14,6 +14,7 @@ from paths import DEMO
 
 from dashboard.tree import colours as node_colours
 from dashboard.tree import export as tree_export
+from dashboard.tree import figure as tree_figure
 from dashboard.tree import view as tree_view
 from dashboard.tree.geometry import RULE_GROUPS, node_sizes, pie_wedges, zoom_box
 from dashboard.tree.overview import OverviewTree
@@ -70,7 +71,7 @@ def test_edges_are_one_nan_broken_line_at_the_side_by_side_layout(view: TreeView
     np.testing.assert_allclose(x[0::3], placed.x[inference.parents])
     np.testing.assert_allclose(y[1::3], placed.y[inference.children])
     fig = view.canvas.figure
-    assert fig.output_backend == "webgl" and fig.match_aspect and fig.name == "tree-figure"
+    assert fig.output_backend == "canvas" and fig.match_aspect and fig.name == "tree-figure"  # 260 nodes
     lines = [r for r in fig.renderers if type(r.glyph).__name__ == "Line" and r.visible]
     assert lines == [view.canvas.edge_line, view.canvas.shortened_line]  # no branch is shortened yet
     assert len(view.canvas.shortened.data["x"]) == 0
@@ -179,6 +180,13 @@ def test_edge_labels_are_the_distances_at_the_midpoints(view: TreeView, demo) ->
     assert text["x"][k] == pytest.approx((g.x[inference.parents[k]] + g.x[inference.children[k]]) / 2)
     view.edge_labels.value = False
     assert len(view.canvas.edge_text.data["x"]) == 0
+
+
+def test_trees_above_the_canvas_limit_are_drawn_with_webgl(demo, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(tree_figure, "CANVAS_MAX_NODES", len(demo[1].ids) - 1)
+    assert TreeView(*demo).canvas.figure.output_backend == "webgl"
+    monkeypatch.setattr(tree_figure, "CANVAS_MAX_NODES", len(demo[1].ids))
+    assert TreeView(*demo).canvas.figure.output_backend == "canvas"
 
 
 def test_large_trees_switch_to_a_datashaded_overview(demo, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -174,7 +174,7 @@ def test_a_migration_cut_off_before_the_global_file_is_done_again_on_the_next_op
             raise OSError("power cut")
         write(path, data)
 
-    monkeypatch.setattr("engine.storage.store.atomic_write", power_cut_at_the_global_file)
+    monkeypatch.setattr("engine.storage.database_file.atomic_write", power_cut_at_the_global_file)
     with pytest.raises(OSError, match="power cut"):
         TinyDBStore(one_file_folder)
     assert len(list((one_file_folder / "projects").glob("*.json"))) == 2  # the projects' files were written

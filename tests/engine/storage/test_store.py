@@ -209,7 +209,7 @@ def test_update_where_changes_every_match_in_one_write(
         store.insert(inference(f"i{n}", "p" if n % 2 else "q"))
     writes = []
     monkeypatch.setattr(
-        "engine.storage.store.atomic_write",
+        "engine.storage.database_file.atomic_write",
         lambda path, data: writes.append(path) or atomic_write(path, data),
     )
     changed = store.update_where(InferenceRecord, lambda r: r.project_id == "p",
@@ -231,7 +231,7 @@ def written_files(monkeypatch: pytest.MonkeyPatch) -> list[str]:
         writes.append(path.name)
         atomic_write(path, data)
 
-    monkeypatch.setattr("engine.storage.store.atomic_write", spy)
+    monkeypatch.setattr("engine.storage.database_file.atomic_write", spy)
     return writes
 
 
@@ -295,7 +295,7 @@ def test_a_crash_between_the_files_of_a_together_block_leaves_only_an_unreachabl
             raise OSError("power cut")
         write(path, data)
 
-    monkeypatch.setattr("engine.storage.store.atomic_write", power_cut_at_the_global_file)
+    monkeypatch.setattr("engine.storage.database_file.atomic_write", power_cut_at_the_global_file)
     with pytest.raises(OSError, match="power cut"), store.together():
         store.insert(project("new", "new"))
         store.insert(job("j", "new"))
