@@ -7,10 +7,11 @@ nothing is left behind even when the process dies); a part without a file name w
 ``fields`` is kept in memory, at most :data:`FIELD_LIMIT` bytes. Every other part is skipped, as is
 the second part of a name. So memory holds a piece of the body and the fields, never the files.
 
-The first problem of the body (malformed multipart, a field too long, a disk that is full) stops the
-parsing; later pieces are only counted by the caller, and :meth:`SpooledForm.result` raises the
-problem as a 400. :meth:`SpooledForm.discard` closes (so removes) the files; the caller calls it on
-every path: after the files were read, after an error, when the client went away.
+The first problem of the body (malformed multipart, a field too long) stops the parsing; later pieces
+are only counted by the caller, and :meth:`SpooledForm.result` raises the problem as a 400 (a disk that
+is full: the OSError itself, a server error). :meth:`SpooledForm.discard` closes (so removes) the
+files; the caller calls it on every path: after the files were read, after an error, when the client
+went away.
 """
 
 from __future__ import annotations
@@ -66,6 +67,7 @@ class SpooledForm:
         self.files: dict[str, SpooledFile] = {}
         self.fields: dict[str, bytes] = {}
         self._error: str | None = None
+        self._failure: OSError | None = None
         self._ended = False
         self._discarded = False
         self._part: _Part | None = None
@@ -87,21 +89,25 @@ class SpooledForm:
     def write(self, data: bytes) -> None:
         """Parse the next piece of the body (blocking: disk writes; call it off the IOLoop)."""
         with self._lock:
-            if self._error is not None or self._discarded or self._parser is None:
+            stopped = self._error is not None or self._failure is not None or self._discarded
+            if stopped or self._parser is None:
                 return
             try:
                 self._parser.write(data)
             except (FormParserError, _FieldTooLong) as error:
                 self._error = str(error)
-            except OSError as error:  # the disk is full, ...
-                self._error = f"it could not be stored ({error.strerror or error})"
-            if self._error is not None:
+            except OSError as error:  # the disk is full, ...: the server's failure, raised by result()
+                self._failure = error
+            if self._error is not None or self._failure is not None:
                 self._close_files()
 
     def result(self) -> tuple[dict[str, SpooledFile], dict[str, bytes]]:
         """The files (each handle at its start) and the fields of the whole body; a 400 problem when it
-        was malformed or ended before its final boundary."""
+        was malformed or ended before its final boundary; the OSError met while spooling (a full disk:
+        the server's failure, not the client's)."""
         with self._lock:
+            if self._failure is not None:
+                raise self._failure
             if self._error is None and not self._ended:
                 self._error = "it ends before its final boundary"
             if self._error is not None:

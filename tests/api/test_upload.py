@@ -94,3 +94,20 @@ def test_after_discard_the_files_are_closed_and_pieces_ignored(tmp_path: Path) -
     assert spooled.handle.closed
     form.write(body[half:])
     assert form.files == {}
+
+
+def test_a_full_disk_is_the_servers_error_and_keeps_no_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+                                                            ) -> None:
+    body, content_type = multipart({"profiles": ("p.tsv", PROFILES)}, {})
+    form = SpooledForm(content_type, FILES, FIELDS, tmp_path)
+    form.write(body[:body.index(PROFILES)])  # up to the file's first byte: its temporary file is open
+    [spooled] = form.files.values()
+
+    def full(data: bytes) -> int:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(spooled.handle, "write", full, raising=False)
+    form.write(body[body.index(PROFILES):])
+    with pytest.raises(OSError, match="No space left"):
+        form.result()
+    assert form.files == {}
