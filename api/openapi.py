@@ -15,6 +15,7 @@ from api.handlers.datasets import CGMLST_DISTS, DISTANCE_LIMIT, DISTANCE_RULES, 
 from api.handlers.results import FORMAT_NAMES, PARTITION_FORMATS
 from api.json_body import MAX_DEPTH
 from api.problems import DETAIL_LIMIT, MESSAGES, PROBLEM_TYPE
+from api.upload import FIELD_LIMIT
 from api.wire import OPTION_LIMIT
 from engine.algorithms import registry
 from engine.algorithms.registry import INFERENCE, VISUALIZATION
@@ -78,7 +79,9 @@ Limits (each refused with a problem, nothing stored; sizes are the defaults of t
 | what | limit | answer |
 |---|---|---|
 | a JSON body | {json_limit} (`PHYLODASH_JSON_LIMIT_KB`), judged from `Content-Length` before reading | 413 |
-| an upload | {upload_limit} (`PHYLODASH_UPLOAD_LIMIT_MB`) | 413 |
+| an upload | {upload_limit} (`PHYLODASH_UPLOAD_LIMIT_MB`), judged from `Content-Length` before reading \
+(the caller must be allowed to add to the project, else 401, 403 or 404, before that) | 413 |
+| a text field of an upload (`name`, `description`, ...) | {field} | 400 |
 | the text of a gzip-compressed file of an upload | {inflate_limit} (`PHYLODASH_INFLATE_LIMIT_MB`) | 400 |
 | a distance table (`.../distances`) | datasets of {distances} profiles | 400 |
 | nesting of a JSON body | {depth} levels of arrays and objects | 400 |
@@ -679,6 +682,7 @@ def _limits() -> str:
     return _LIMITS.format(json_limit=f"{defaults.json_limit // 1024:,} KB",
                           upload_limit=f"{defaults.upload_limit // 2**20:,} MB",
                           inflate_limit=f"{defaults.inflate_limit // 2**20:,} MB", depth=MAX_DEPTH,
+                          field=f"{FIELD_LIMIT // 2**20:,} MB",
                           distances=f"{DISTANCE_LIMIT:,}",
                           name=f"{NAME_LIMIT:,}", text=f"{TEXT_LIMIT:,}", members=f"{MEMBER_LIMIT:,}",
                           options=OPTION_LIMIT, failures=FAILURES_ALLOWED, quote=QUOTE_LIMIT,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -12,7 +13,7 @@ import time
 import urllib.error
 import urllib.request
 import uuid
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -45,6 +46,63 @@ def multipart(files: dict[str, tuple[str, bytes]], fields: dict[str, str] | None
         )
     parts.append(f"--{boundary}--\r\n".encode())
     return b"".join(parts), f"multipart/form-data; boundary={boundary}"
+
+
+def multipart_files(files: dict[str, Path], fields: dict[str, str] | None = None, piece: int = 2**20
+                    ) -> tuple[str, int, Iterator[bytes]]:
+    """A multipart/form-data body of the files at ``files`` (``name -> path``) read ``piece`` bytes at a
+    time as it is sent, never held whole: its Content-Type, its length and its pieces."""
+    marker = b"\0<file>\0"
+    head, content_type = multipart({name: (path.name, marker) for name, path in files.items()}, fields)
+    around = head.split(marker)  # the text before, between and after the files
+    length = sum(map(len, around)) + sum(path.stat().st_size for path in files.values())
+
+    def pieces() -> Iterator[bytes]:
+        for before, path in zip(around, files.values(), strict=False):
+            yield before
+            with open(path, "rb") as handle:
+                while data := handle.read(piece):
+                    yield data
+        yield around[-1]
+
+    return content_type, length, pieces()
+
+
+def stream_post(port: int, path: str, headers: dict[str, str], body: Iterator[bytes]
+                ) -> tuple[int, dict[str, str], int]:
+    """POST ``body`` chunk by chunk (in a thread) while the answer is read: its status, JSON body and the
+    bytes sent. The sender stops when the server closes the connection, as it does after refusing a body.
+    """
+    with socket.create_connection(("127.0.0.1", port), timeout=120) as connection:
+        lines = [f"POST {path} HTTP/1.1", f"Host: 127.0.0.1:{port}", *map(": ".join, headers.items())]
+        connection.sendall(("\r\n".join(lines) + "\r\n\r\n").encode())
+        sent = 0
+
+        def send() -> None:
+            nonlocal sent
+            with contextlib.suppress(OSError):
+                for chunk in body:
+                    connection.sendall(chunk)
+                    sent += len(chunk)
+
+        sender = threading.Thread(target=send, daemon=True)
+        sender.start()
+        answer = connection.makefile("rb")
+        status = int(answer.readline().split()[1])
+        length = 0
+        while (line := answer.readline().strip()):
+            name, _, value = line.decode("latin-1").partition(":")
+            length = int(value) if name.lower() == "content-length" else length
+        problem = json.loads(answer.read(length))
+        sender.join(120)
+        assert not sender.is_alive(), "the server neither read the body nor closed the connection"
+    return status, problem, sent
+
+
+def peak_memory(pid: int) -> int:
+    """Peak resident memory (``VmHWM``) of process ``pid``, in bytes."""
+    status = Path(f"/proc/{pid}/status").read_text()
+    return next(int(line.split()[1]) * 1024 for line in status.splitlines() if line.startswith("VmHWM:"))
 
 
 def job_request(algorithm: str, *parameters: Any) -> dict[str, Any]:

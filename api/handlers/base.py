@@ -44,10 +44,13 @@ def encode(data: Any) -> bytes:
 
 
 class Context:
-    """What every handler is initialized with: the service and the authenticator over it."""
+    """What every handler is initialized with: the service and the authenticator over it, and the folder
+    where uploads are spooled (``uploads`` in the data folder)."""
 
     def __init__(self, service: Service) -> None:
         self.service = service
+        self.uploads = service.settings.data / "uploads"
+        self.uploads.mkdir(parents=True, exist_ok=True)
         self.authenticator = Authenticator(service.accounts, service.settings.google_tokeninfo_url,
                                            self.run, service.settings.google_client_id)
         self.pages = PageCache()

@@ -1,23 +1,27 @@
 """Datasets: multipart upload read by the engine's reader, listing, versions, profiles and isolates.
 
-An upload is streamed: a request whose Content-Length is above the limit is refused with 413
-before its body is read; from one without a length (chunked), nothing past the limit is kept and
-the answer is 413 (the connection is cut if it goes on past four times the limit). Either file may be
-gzip-compressed; the limit applies to the compressed bytes, and the text may inflate to the setting
-``PHYLODASH_INFLATE_LIMIT_MB`` (past it: 400). A file the reader cannot use is a 400 naming the line
-and the reason, and stores nothing.
+An upload is streamed to disk and read from there: the caller is authenticated and must be allowed to
+add to the project (and dataset) before the body is read; a request whose Content-Length is above the
+limit is refused with 413 before its body is read; from one without a length (chunked), nothing past
+the limit is kept and the answer is 413 (the connection is cut if it goes on past four times the
+limit). The body is parsed as it arrives and its files go to unnamed temporary files in the data
+folder's ``uploads`` folder (:mod:`api.upload`), which the engine's reader reads a block at a time, so
+the server holds neither the body nor the file; the files are gone once the answer is sent or the
+client left. Either file may be gzip-compressed; the limit applies to the compressed bytes, and the
+text may inflate to the setting ``PHYLODASH_INFLATE_LIMIT_MB`` (past it: 400). A file the reader
+cannot use is a 400 naming the line and the reason, and stores nothing.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
-import tornado.httputil
 import tornado.web
 
 from api.handlers.base import BaseHandler
 from api.problems import Problem
+from api.upload import SpooledFile, SpooledForm
 from api.wire import dataset_view
 from engine.algorithms.cgmlst_dists import write_cgmlst_dists
 from engine.errors import quoted
@@ -25,6 +29,12 @@ from engine.models import MISSING_MODES, Dataset
 from engine.storage.records import DatasetRecord, UserRecord
 
 KINDS = ("auto", "mlst", "snp")
+#: The file parts and the text fields of an upload form.
+FILES = ("profiles", "isolates")
+FIELDS = ("name", "description", "missing_values", "profile_column", "kind")
+#: Bytes of the body parsed at once, off the IOLoop.
+_PIECE = 2**20
+T = TypeVar("T")
 #: ``?missing=`` of the distance table that counts as cgmlst-dists does.
 CGMLST_DISTS = "cgmlst-dists"
 DISTANCE_RULES = (CGMLST_DISTS, *MISSING_MODES)
@@ -34,39 +44,94 @@ DISTANCE_LIMIT = 10_000
 
 @tornado.web.stream_request_body
 class _UploadHandler(BaseHandler):
-    """A handler whose POST is a streamed multipart upload, limited in size (:meth:`form`)."""
+    """A handler whose POST is a multipart upload (see the module), read by :meth:`read_form`.
 
-    _chunks: list[bytes]
-    _size: int
+    Before the body is read: the caller is authenticated, may change the target
+    (:meth:`check_target`), and the Content-Length is within the limit. The body is then parsed as it
+    arrives, a megabyte at a time off the IOLoop, its files spooled to the data folder's ``uploads``
+    folder (:class:`~api.upload.SpooledForm`).
+    """
+
     _user: UserRecord
+    _form: SpooledForm | None = None
+    _multipart = False
+    _size = 0
+    _pending: list[bytes]
+    _pending_size = 0
+    _handed = False  # the files went to the reader
 
     async def prepare(self) -> None:
-        self._chunks, self._size = [], 0
+        self._pending = []
         if self.request.method != "POST":
             return
-        self._user = await self.caller()  # who asks comes before how much they send
+        self._user = await self.caller()  # who asks, and whether they may, come before what they send
+        await self.call(self.check_target, self._user, *self.path_args)
         limit = self.service.settings.upload_limit
         length = self.request.headers.get("Content-Length")
         if length is not None and length.isdigit() and int(length) > limit:
             raise Problem(413, self._too_large())
         self.request.connection.set_max_body_size(4 * limit)
+        content_type = self.request.headers.get("Content-Type", "")
+        self._multipart = content_type.startswith("multipart/form-data")
+        if self._multipart:
+            self._form = SpooledForm(content_type, FILES, FIELDS, self.context.uploads)
 
-    def data_received(self, chunk: bytes) -> None:
+    def check_target(self, user: UserRecord, project_id: str, *ids: str) -> None:
+        """Raise the catalog's error when ``user`` may not add to the target of the path."""
+        self.service.catalog.project(user, project_id, write=True)
+
+    async def data_received(self, chunk: bytes) -> None:
         self._size += len(chunk)
+        if self._form is None:
+            return
         if self._size > self.service.settings.upload_limit:
-            self._chunks = []  # over the limit: keep nothing; post() answers 413
-        else:
-            self._chunks.append(chunk)
+            self._discard()  # over the limit: keep nothing; read_form() answers 413
+            return
+        self._pending.append(chunk)
+        self._pending_size += len(chunk)
+        if self._pending_size >= _PIECE:
+            await self._parse_pending()
+
+    async def _parse_pending(self) -> None:
+        piece, self._pending, self._pending_size = b"".join(self._pending), [], 0
+        form = self._form
+        if form is not None and piece:
+            await self.call(form.write, piece)
 
     def _too_large(self) -> str:
         return f"the upload is larger than the limit of {self.service.settings.upload_limit / 2**20:g} MB"
 
-    async def form(self) -> dict[str, Any]:
-        """The upload's files and fields, checked (413 when the body was over the limit)."""
+    def _discard(self) -> None:
+        form, self._form, self._pending = self._form, None, []
+        if form is not None:
+            form.discard()
+
+    def on_connection_close(self) -> None:
+        if not self._handed:  # the client left while sending: the files go
+            self._discard()
+        super().on_connection_close()
+
+    def on_finish(self) -> None:
+        self._discard()
+
+    async def read_form(self, read: Callable[[dict[str, Any]], T]) -> T:
+        """``read(form)`` off the IOLoop, ``form`` being the upload's files (binary handles) and fields,
+        checked (413 when the body was over the limit, 400 when it is not a usable form); the files
+        are removed once it returned or failed."""
         if self._size > self.service.settings.upload_limit:
             raise Problem(413, self._too_large())
-        chunks, self._chunks = self._chunks, []
-        return await self.call(_parse_form, self.request.headers, chunks)
+        if not self._multipart:
+            raise Problem(400, "send the dataset as multipart/form-data with a 'profiles' file")
+        await self._parse_pending()
+        form = self._form
+        if form is None:  # the connection closed meanwhile
+            raise tornado.web.Finish()
+        files, fields = await self.call(form.result)
+        self._handed = True
+        try:
+            return await self.call(read, _form_values(files, fields))
+        finally:
+            self._discard()
 
 
 class DatasetsHandler(_UploadHandler):
@@ -79,9 +144,9 @@ class DatasetsHandler(_UploadHandler):
         await self.send_json([dataset_view(d) for d in self.paged(datasets, page)])
 
     async def post(self, project_id: str) -> None:
-        form = await self.form()
-        dataset = await self.call(self.service.catalog.add_dataset, self._user, project_id,
-                                  form.pop("profiles"), form.pop("isolates"), **form)
+        catalog, user = self.service.catalog, self._user
+        dataset = await self.read_form(lambda form: catalog.add_dataset(
+            user, project_id, form.pop("profiles"), form.pop("isolates"), **form))
         await self.send_json(dataset_view(dataset, report=True), 201)
 
 
@@ -89,34 +154,27 @@ class VersionsHandler(_UploadHandler):
     """Add profiles: a new version of a dataset from a file of new profiles (optional new isolates),
     read as an upload is (the dataset's own missing values and kind); the dataset stays as it was."""
 
+    def check_target(self, user: UserRecord, project_id: str, *ids: str) -> None:
+        super().check_target(user, project_id)
+        self.service.catalog.dataset(user, project_id, ids[0])
+
     async def post(self, project_id: str, dataset_id: str) -> None:
-        form = await self.form()
-        dataset = await self.call(self.service.catalog.add_version, self._user, project_id, dataset_id,
-                                  form["profiles"], form["isolates"], name=form["name"],
-                                  description=form["description"], profile_column=form["profile_column"])
+        catalog, user = self.service.catalog, self._user
+        dataset = await self.read_form(lambda form: catalog.add_version(
+            user, project_id, dataset_id, form["profiles"], form["isolates"], name=form["name"],
+            description=form["description"], profile_column=form["profile_column"]))
         await self.send_json(dataset_view(dataset, report=True), 201)
 
 
-def _parse_form(headers: tornado.httputil.HTTPHeaders, chunks: list[bytes]) -> dict[str, Any]:
-    """The upload's files and fields, checked; a 400 problem names what is missing or wrong."""
-    body = b"".join(chunks)
-    chunks.clear()
-    content_type = headers.get("Content-Type", "")
-    if not content_type.startswith("multipart/form-data"):
-        raise Problem(400, "send the dataset as multipart/form-data with a 'profiles' file")
-    fields: dict[str, list[bytes]] = {}
-    files: dict[str, list[tornado.httputil.HTTPFile]] = {}
-    try:
-        tornado.httputil.parse_body_arguments(content_type, body, fields, files, headers)
-    except tornado.httputil.HTTPInputError as error:  # no boundary, a part's header not readable, ...
-        raise Problem(400, f"the multipart/form-data body is malformed: {str(error)[:200]}") from None
+def _form_values(files: dict[str, SpooledFile], fields: dict[str, bytes]) -> dict[str, Any]:
+    """The upload's files (binary handles) and fields, checked; a 400 problem names what is missing or
+    wrong."""
     if "profiles" not in files:
         raise Problem(400, "the upload has no 'profiles' file")
 
     def text(name: str) -> str:
-        values = fields.get(name) or [b""]
         try:
-            return values[0].decode("utf-8").strip()
+            return fields.get(name, b"").decode("utf-8").strip()
         except UnicodeDecodeError:
             raise Problem(400, f"the field {name!r} is not UTF-8 text") from None
 
@@ -125,9 +183,9 @@ def _parse_form(headers: tornado.httputil.HTTPHeaders, chunks: list[bytes]) -> d
         raise Problem(400, f"kind must be one of {', '.join(KINDS)}, not {kind[:40]!r}")
     missing = text("missing_values")
     return {
-        "profiles": files["profiles"][0].body,
-        "isolates": files["isolates"][0].body if "isolates" in files else None,
-        "name": text("name") or files["profiles"][0].filename, "description": text("description"),
+        "profiles": files["profiles"].handle,
+        "isolates": files["isolates"].handle if "isolates" in files else None,
+        "name": text("name") or files["profiles"].filename, "description": text("description"),
         "missing_values": [value.strip() for value in missing.split(",")] if missing else None,
         "profile_column": text("profile_column") or None, "kind": kind,
     }

@@ -26,7 +26,7 @@ from engine.errors import InputError
 from engine.io.compressed import INFLATE_LIMIT, inflate_stream
 from engine.io.text import SPACE_BYTES, Source
 
-__all__ = ["BLOCK_SIZE", "Block", "read_text", "text_blocks"]
+__all__ = ["BLOCK_SIZE", "Block", "block_lines", "read_text", "text_blocks"]
 
 #: The least number of bytes of a block (its lines are whole), also the size of each read and of each
 #: piece of inflated text. Reading bench/synthetic.py's 100,000 x 3,002 cgMLST table, 4 MB blocks peak
@@ -56,6 +56,18 @@ class Block(NamedTuple):
 
     before: int
     text: bytes
+
+
+def block_lines(text: bytes) -> list[bytes]:
+    r"""The lines of a block of whole lines (no empty last line after its final line end).
+
+    >>> block_lines(b"ST\tadk\n1\t7\n"), block_lines(b"1\t7")
+    ([b'ST\tadk', b'1\t7'], [b'1\t7'])
+    """
+    lines = text.split(b"\n")
+    if text.endswith(b"\n"):
+        lines.pop()
+    return lines
 
 
 def text_blocks(source: Source, what: str, caller: str,

@@ -13,7 +13,7 @@ follow are only checked for one that comes before it.
 from __future__ import annotations
 
 from engine.errors import InputError
-from engine.io.blocks import Block
+from engine.io.blocks import Block, block_lines
 from engine.io.recoding import Recoder, finish
 from engine.io.rows import RowScanner, check_rows, locus_notes
 from engine.io.text import (
@@ -29,29 +29,27 @@ from engine.io.text import (
 )
 from engine.models import Profiles, ReadReport
 
-__all__ = ["MlstReader", "block_lines"]
+__all__ = ["MlstReader"]
 
 #: The profile file, in messages.
 _WHAT = "profile file"
 
 
-def block_lines(text: bytes) -> list[bytes]:
-    r"""The lines of a block of whole lines (no empty last line after its final line end).
-
-    >>> block_lines(b"ST\tadk\n1\t7\n"), block_lines(b"1\t7")
-    ([b'ST\tadk', b'1\t7'], [b'1\t7'])
-    """
-    lines = text.split(b"\n")
-    if text.endswith(b"\n"):
-        lines.pop()
-    return lines
-
-
 class MlstReader:
-    """The profiles of an MLST / cgMLST table fed to :meth:`add` a block at a time, from
+    r"""The profiles of an MLST / cgMLST table fed to :meth:`add` a block at a time, from
     :meth:`result`.
 
     ``missing`` are the values read as missing.
+
+    Examples
+    --------
+    >>> from engine.io.blocks import Block
+    >>> reader = MlstReader(("", "-"))
+    >>> reader.add(Block(0, b"ST\tadk\tpurA\n1\t7\t01\n"))
+    >>> reader.add(Block(2, b"2\t-\t1\n"))
+    >>> profiles, report = reader.result()
+    >>> profiles.ids, profiles.matrix.tolist(), report.missing_cells
+    (['1', '2'], [[1, 1], [0, 2]], 1)
     """
 
     def __init__(self, missing: tuple[str, ...]) -> None:

@@ -27,11 +27,11 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 
 from engine.errors import ParameterError
-from engine.io.blocks import Block, text_blocks
+from engine.io.blocks import Block, block_lines, text_blocks
 from engine.io.compressed import INFLATE_LIMIT
-from engine.io.mlst import MlstReader, block_lines
+from engine.io.mlst import MlstReader
 from engine.io.snp import read_snp, snp_length
-from engine.io.text import SPACE, Source, first_nonblank, is_blank, refuse_active_content
+from engine.io.text import SPACE, Source, is_blank
 from engine.models import Profiles, ReadReport
 
 __all__ = ["DEFAULT_MISSING", "read_profiles"]
@@ -102,8 +102,10 @@ def read_profiles(
     by a compiled kernel (about 1 s for 5,000 profiles x 3,000 loci). An MLST / cgMLST file is read a
     block of lines at a time (:mod:`engine.io.blocks`, :mod:`engine.io.mlst`), from a file handle and
     through gzip alike, so memory is the codes and the alleles plus one block of text, not the
-    file's text; SNP profiles are read as a whole text. The first call in a fresh installation
-    compiles the kernel (a few seconds); numba caches it on disk.
+    file's text. An SNP file's text is held as its blocks (the sequence length is the most common one
+    of the whole file, and ``kind="auto"`` reads to the end to decide), never joined, and its rows are
+    checked and recoded a block at a time (:mod:`engine.io.snp`). The first call in a fresh
+    installation compiles the kernel (a few seconds); numba caches it on disk.
 
     Examples
     --------
@@ -124,11 +126,7 @@ def read_profiles(
     blocks = text_blocks(source, "profile file", "read_profiles", inflate_limit)
     held, snp = _kind(blocks, kind)
     if snp:
-        data = b"".join(block.text for block in [*held, *blocks])
-        lines = data.split(b"\n")
-        first = first_nonblank(lines)
-        refuse_active_content(data, lines, first, "profile file")
-        return read_snp(data, lines, first, missing_values)
+        return read_snp([*held, *blocks], missing_values)
     reader = MlstReader(_mlst_missing(missing_values))
     while held:
         reader.add(held.pop(0))

@@ -14,7 +14,7 @@ import numpy as np
 from engine.io.rows import Rows, row_notes
 from engine.models import Profiles, ReadReport, first_identical_row
 
-__all__ = ["Recoder", "tabulate"]
+__all__ = ["Recoder", "finish"]
 
 #: Codes below this fit in ``uint16``.
 _UINT16_CODES = 65535
@@ -118,34 +118,13 @@ class Recoder:
         return self._matrix, alleles
 
 
-def tabulate(data: bytes, rows: Rows, loci: list[str], kind: str, missing: tuple[str, ...],
-             notes: list[str]) -> tuple[Profiles, ReadReport]:
-    r"""The profiles of the kept ``rows`` of the prepared file ``data`` and their read report.
-
-    ``kind`` is ``"mlst"`` (alleles separated by tabs) or ``"snp"`` (one character per locus);
-    ``missing`` are the values read as missing; ``notes`` come first in the report, before the
-    notes on the rows.
-
-    Examples
-    --------
-    ``rows.starts`` holds the offset of each row's first allele in ``data``:
-
-    >>> from engine.io.rows import Rows
-    >>> data = b"ST\tadk\tpurA\n1\t7\t01\n2\t-\t1\n"
-    >>> rows = Rows(ids=["1", "2"], starts=[data.index(b"7"), data.index(b"-")], total=2)
-    >>> profiles, report = tabulate(data, rows, ["adk", "purA"], "mlst", ("", "-"), [])
-    >>> profiles.matrix.tolist(), profiles.alleles, report.missing_cells
-    ([[1, 1], [0, 2]], [['', '7'], ['', '01', '1']], 1)
-    """
-    recoder = Recoder(len(loci), kind == "snp", missing)
-    recoder.add(data, rows.starts)
-    return finish(recoder, rows, loci, kind, missing, notes)
-
-
 def finish(recoder: Recoder, rows: Rows, loci: list[str], kind: str, missing: tuple[str, ...],
            notes: list[str]) -> tuple[Profiles, ReadReport]:
-    """The profiles recoded by ``recoder`` (the kept ``rows``, all added) and their read report, as
-    :func:`tabulate` returns them."""
+    """The profiles recoded by ``recoder`` (the kept ``rows``, all added) and their read report.
+
+    ``kind`` is ``"mlst"`` or ``"snp"``; ``missing`` are the values read as missing; ``notes`` come
+    first in the report, before the notes on the rows.
+    """
     matrix, alleles = recoder.result()
     profiles = Profiles(rows.ids, loci, matrix, alleles, missing, kind)
     report = ReadReport(

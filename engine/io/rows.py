@@ -16,7 +16,7 @@ from engine.errors import InputError
 from engine.io.text import SPACE, is_blank, quote
 from engine.models import SkippedLine
 
-__all__ = ["RowScanner", "Rows", "Shape", "check_rows", "locus_notes", "row_notes", "scan_rows"]
+__all__ = ["RowScanner", "Rows", "Shape", "check_rows", "locus_notes", "row_notes"]
 
 
 def locus_notes(loci: list[str], skip: int, header_line: int) -> list[str]:
@@ -48,10 +48,9 @@ def locus_notes(loci: list[str], skip: int, header_line: int) -> list[str]:
 
 @dataclass
 class Rows:
-    """The rows kept by :func:`scan_rows` and what happened to the others."""
+    """The rows kept by a :class:`RowScanner` and what happened to the others."""
 
     ids: list[str] = field(default_factory=list)
-    starts: list[int] = field(default_factory=list)  # byte offset of each row's first allele (scan_rows)
     skipped: list[SkippedLine] = field(default_factory=list)
     duplicate_ids: list[str] = field(default_factory=list)
     #: "columns", "id" or "duplicate" -> (line, what is wrong with it) of the rows left out
@@ -64,16 +63,10 @@ class Rows:
 Shape = Callable[[bytes], tuple[int, str]]
 
 
-def scan_rows(lines: list[bytes], begin: int, label: str, shape: Shape) -> Rows:
-    """Check every non-blank line from index ``begin`` on; keep the first row of each id."""
-    scanner = RowScanner(label, shape)
-    scanner.rows.starts = scanner.scan(lines, begin, 0)
-    return scanner.rows
-
-
 class RowScanner:
-    """:func:`scan_rows` a block of lines at a time: the ids seen, and the blank lines not yet known
-    to be inside the table, are kept from one block to the next in :attr:`rows`."""
+    """Check every non-blank line of a table, a block of lines at a time, keeping the first row of each
+    id: the ids seen, and the blank lines not yet known to be inside the table, are kept from one block
+    to the next in :attr:`rows`."""
 
     def __init__(self, label: str, shape: Shape) -> None:
         self.rows = Rows()

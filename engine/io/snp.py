@@ -19,14 +19,17 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 
 from engine.errors import InputError
-from engine.io.recoding import tabulate
-from engine.io.rows import check_rows, locus_notes, scan_rows
-from engine.io.text import SPACE, header_cells, is_blank
+from engine.io.blocks import Block, block_lines
+from engine.io.recoding import Recoder, finish
+from engine.io.rows import RowScanner, check_rows, locus_notes
+from engine.io.text import SPACE, active_content_error, header_cells, html_error, is_blank
 from engine.models import Profiles, ReadReport
 
 __all__ = ["SNP_MISSING", "looks_like_snp", "read_snp", "snp_length"]
 
 
+#: The profile file, in messages.
+_WHAT = "profile file"
 #: Characters that are always missing in SNP profiles.
 SNP_MISSING: tuple[str, ...] = ("-", "N", "?", " ")
 #: Characters an SNP sequence may hold for ``kind="auto"`` to take a file for SNP profiles.
@@ -78,31 +81,31 @@ def snp_length(lines: Iterable[bytes], length: int = 0) -> int:
     return length
 
 
-def _snp_length(lines: list[bytes], first: int) -> int:
-    """The most common sequence length after line ``first`` (ties: first seen), else line
-    ``first``'s, else 0 when no line has two cells."""
-    lengths: Counter[int] = Counter()
-    for line in lines[first + 1:]:
-        cells = _snp_cells(line)
-        if cells is not None and cells[1]:
-            lengths[len(cells[1])] += 1
-    if lengths:
-        return lengths.most_common(1)[0][0]
-    head = _snp_cells(lines[first])
-    return len(head[1]) if head is not None else 0
+def read_snp(blocks: Sequence[Block], missing_values: Sequence[str] | None) -> tuple[Profiles, ReadReport]:
+    """The SNP profiles of a file whose whole text is ``blocks`` (checked by
+    :func:`~engine.io.blocks.text_blocks`) and their read report, as
+    :func:`~engine.io.profiles.read_profiles` returns them.
 
-
-def read_snp(data: bytes, lines: list[bytes], first: int,
-             missing_values: Sequence[str] | None) -> tuple[Profiles, ReadReport]:
-    """The SNP profiles of the prepared file ``data`` (split into ``lines``, the first non-blank one
-    at index ``first``) and their read report, as :func:`~engine.io.profiles.read_profiles` returns
-    them."""
-    length = _snp_length(lines, first)
+    The blocks are read more than once (the sequence length is the most common one of the whole file,
+    needed before any row is checked) but never joined: memory is the blocks, one block's lines and
+    the codes, recoded a block at a time. The errors and the report are those of a reading of the
+    whole text.
+    """
+    at, first = next((at, index) for at, block in enumerate(blocks)
+                     for index, line in enumerate(block_lines(block.text)) if not is_blank(line))
+    header_line = blocks[at].before + first + 1
+    top = block_lines(blocks[at].text)[first]
+    cells = header_cells(top)
+    error = html_error(top, header_line, _WHAT) or next(
+        (found for block in blocks if (found := active_content_error(
+            block.text, block.before, cells, header_line, _WHAT)) is not None), None)
+    if error is not None:
+        raise error
+    length = _snp_length(blocks, at, first)
     if length == 0:
         raise InputError("No line of the profile file has the two columns of an SNP profile "
-                         "(an id, then a sequence).", first + 1)
-    head = _snp_cells(lines[first])
-    header_line = first + 1
+                         "(an id, then a sequence).", header_line)
+    head = _snp_cells(top)
     label = "id"
     loci = [str(i) for i in range(1, length + 1)]
     notes: list[str] = []
@@ -112,11 +115,10 @@ def read_snp(data: bytes, lines: list[bytes], first: int,
                      "their position.")
     else:
         begin = first + 1
-        header = header_cells(lines[first])
-        label = header[0].lstrip("#").strip(SPACE) or label
-        if len(header) == length + 1:
-            notes.extend(locus_notes(header[1:], 1, header_line))
-            loci = [name or f"column {index + 2}" for index, name in enumerate(header[1:])]
+        label = cells[0].lstrip("#").strip(SPACE) or label
+        if len(cells) == length + 1:
+            notes.extend(locus_notes(cells[1:], 1, header_line))
+            loci = [name or f"column {index + 2}" for index, name in enumerate(cells[1:])]
         else:
             notes.append(f"Line {header_line} was read as the header of the SNP file; its loci "
                          f"are named 1 to {length} after their position.")
@@ -133,11 +135,32 @@ def read_snp(data: bytes, lines: list[bytes], first: int,
                         f"have {length}")
         return len(cells[0]) + 1, ""
 
-    rows = scan_rows(lines, begin, label, shape)
-    check_rows(rows, header_line, label, "each SNP profile needs an id, a tab, then a sequence "
+    scanner = RowScanner(label, shape)
+    starts = [scanner.scan(block_lines(block.text), begin if index == 0 else 0, block.before)
+              for index, block in enumerate(blocks[at:])]
+    check_rows(scanner.rows, header_line, label, "each SNP profile needs an id, a tab, then a sequence "
                "as long as the others")
     missing = _snp_missing(missing_values)
-    return tabulate(data, rows, loci, "snp", missing, notes)
+    recoder = Recoder(len(loci), True, missing)
+    for block, block_starts in zip(blocks[at:], starts, strict=True):
+        if block_starts:
+            recoder.add(block.text, block_starts)
+    return finish(recoder, scanner.rows, loci, "snp", missing, notes)
+
+
+def _snp_length(blocks: Sequence[Block], at: int, first: int) -> int:
+    """The most common sequence length after line ``first`` of block ``at`` (ties: first seen), else
+    that line's, else 0 when no line has two cells."""
+    lengths: Counter[int] = Counter()
+    for index, block in enumerate(blocks[at:]):
+        for line in block_lines(block.text)[first + 1 if index == 0 else 0:]:
+            cells = _snp_cells(line)
+            if cells is not None and cells[1]:
+                lengths[len(cells[1])] += 1
+    if lengths:
+        return lengths.most_common(1)[0][0]
+    head = _snp_cells(block_lines(blocks[at].text)[first])
+    return len(head[1]) if head is not None else 0
 
 
 def _snp_missing(missing_values: Sequence[str] | None) -> tuple[str, ...]:

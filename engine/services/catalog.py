@@ -24,6 +24,7 @@ from engine.clock import now
 from engine.errors import ForbiddenError, NotFoundError, ParameterError, UnauthorizedError, quoted
 from engine.io.compressed import INFLATE_LIMIT
 from engine.io.datasets import read_dataset
+from engine.io.text import Source
 from engine.io.versions import append_rows
 from engine.models import Dataset, Inference, Layout, ReadReport
 from engine.services.accounts import ADMIN, check_email
@@ -96,8 +97,8 @@ def dataset_content_hash(dataset: Dataset) -> str:
     matrix = profiles.matrix
     for part in ("\t".join(profiles.ids), profiles.kind, str(matrix.dtype), str(matrix.shape)):
         digest.update(part.encode() + b"\0")
-    digest.update(np.ascontiguousarray(profiles.matrix).tobytes())
-    digest.update(np.asarray(dataset.counts, dtype=np.int64).tobytes())
+    digest.update(np.ascontiguousarray(profiles.matrix))  # its buffer: no copy of the codes
+    digest.update(np.ascontiguousarray(dataset.counts, dtype=np.int64))
     return digest.hexdigest()
 
 
@@ -180,10 +181,11 @@ class Catalog:
             raise NotFoundError(f"there is no dataset {dataset_id} in this project")
         return found
 
-    def add_dataset(self, user: UserRecord, project_id: str, profiles: bytes, isolates: bytes | None = None,
+    def add_dataset(self, user: UserRecord, project_id: str, profiles: Source, isolates: Source | None = None,
                     *, name: str = "", description: str = "", missing_values: Sequence[str] | None = None,
                     profile_column: str | None = None, kind: str = "auto") -> DatasetRecord:
-        """Read the files with the engine's reader and store the dataset with its read report.
+        """Read the files (bytes or binary handles) with the engine's reader and store the dataset with
+        its read report.
 
         Either file may be gzip-compressed (decompressed to at most :attr:`inflate_limit` bytes). A
         file that cannot be used raises InputError (with its line) and stores nothing.
@@ -194,8 +196,8 @@ class Catalog:
                                inflate_limit=self.inflate_limit)
         return self.store_dataset(project.id, dataset, name=name, description=description)
 
-    def add_version(self, user: UserRecord, project_id: str, dataset_id: str, profiles: bytes,
-                    isolates: bytes | None = None, *, name: str = "", description: str = "",
+    def add_version(self, user: UserRecord, project_id: str, dataset_id: str, profiles: Source,
+                    isolates: Source | None = None, *, name: str = "", description: str = "",
                     profile_column: str | None = None) -> DatasetRecord:
         """A new version of a dataset: its profiles and isolates plus the new rows of the files, read as
         an upload is (:func:`~engine.io.versions.append_rows`); the record names the dataset in

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import glob
-import io
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Protocol
@@ -43,9 +42,7 @@ class ArrayFiles:
 
     def put(self, key: str, arrays: Mapping[str, np.ndarray]) -> None:
         """Store named arrays under ``key``; readers see the old file or the new one, never a mix."""
-        buffer = io.BytesIO()
-        np.savez(buffer, **arrays)
-        atomic_write(self._path(key), buffer.getvalue())
+        atomic_write(self._path(key), lambda handle: np.savez(handle, **arrays))  # not held whole
 
     def get(self, key: str) -> dict[str, np.ndarray]:
         """The arrays stored under ``key``; NotFoundError when there are none."""

@@ -14,17 +14,13 @@ process) does not grow.
 
 from __future__ import annotations
 
-import contextlib
-import json
-import socket
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from api_client import ApiTestCase, multipart
 from bad_input_expectations import EXPECTED
-from live_server import Client, LiveServer
+from live_server import Client, LiveServer, peak_memory, stream_post
 from paths import BAD_INPUTS
 
 #: Three profiles that the isolates files of the corpus join to.
@@ -141,43 +137,6 @@ def upload_body(size: int) -> tuple[str, Iterator[bytes]]:
         yield tail
 
     return content_type, chunks()
-
-
-def stream_post(port: int, path: str, headers: dict[str, str], body: Iterator[bytes]
-                ) -> tuple[int, dict[str, str], int]:
-    """POST ``body`` chunk by chunk (in a thread) while the answer is read: its status, JSON body and the
-    bytes sent. The sender stops when the server closes the connection, as it does after refusing a body.
-    """
-    with socket.create_connection(("127.0.0.1", port), timeout=120) as connection:
-        lines = [f"POST {path} HTTP/1.1", f"Host: 127.0.0.1:{port}", *map(": ".join, headers.items())]
-        connection.sendall(("\r\n".join(lines) + "\r\n\r\n").encode())
-        sent = 0
-
-        def send() -> None:
-            nonlocal sent
-            with contextlib.suppress(OSError):
-                for chunk in body:
-                    connection.sendall(chunk)
-                    sent += len(chunk)
-
-        sender = threading.Thread(target=send, daemon=True)
-        sender.start()
-        answer = connection.makefile("rb")
-        status = int(answer.readline().split()[1])
-        length = 0
-        while (line := answer.readline().strip()):
-            name, _, value = line.decode("latin-1").partition(":")
-            length = int(value) if name.lower() == "content-length" else length
-        problem = json.loads(answer.read(length))
-        sender.join(120)
-        assert not sender.is_alive(), "the server neither read the body nor closed the connection"
-    return status, problem, sent
-
-
-def peak_memory(pid: int) -> int:
-    """Peak resident memory (``VmHWM``) of process ``pid``, in bytes."""
-    status = Path(f"/proc/{pid}/status").read_text()
-    return next(int(line.split()[1]) * 1024 for line in status.splitlines() if line.startswith("VmHWM:"))
 
 
 def test_a_300_mb_upload_is_413_without_the_server_reading_or_keeping_it(

@@ -1,6 +1,6 @@
-"""Tests of engine/io/blocks.py and the readers that work a block at a time: whatever the block size,
-a table reads exactly as its whole text (the same profiles, report, or error message and line),
-plain or gzip-compressed, from bytes or from a file handle."""
+"""Tests of engine/io/blocks.py and the readers that work a block at a time (MLST / cgMLST and SNP
+profiles): whatever the block size, a table reads exactly as its whole text (the same profiles, report,
+or error message and line), plain or gzip-compressed, from bytes or from a file handle."""
 
 from __future__ import annotations
 
@@ -90,6 +90,26 @@ def test_gzip_members_cut_anywhere_read_as_the_text() -> None:
         assert outcome(packed, 1, handle=True) == expected, cut
 
 
+# SNP profiles with a header after a blank line, CRLF line ends, a blank line inside, rows left out for
+# their length, a repeated id, no id and a third column, identical and all-missing sequences.
+SNP_TABLE = (b"\n#ID\tsequence\r\ns1\tACGT\ns2\tAC-T\r\n\ns3\tACG\ns1\tAAAA\n\tACGT\ns4\tACGT\tX\n"
+             b"s5\tNNNN\ns6\tAC-T")
+
+
+def test_an_snp_table_reads_the_same_in_blocks_of_any_size() -> None:
+    ids, _, matrix, *_, kind, report = outcome(SNP_TABLE, WHOLE, kind="snp")
+    assert (kind, ids) == ("snp", ["s1", "s2", "s5", "s6"])
+    assert matrix == [[1, 1, 1, 1], [1, 1, 0, 1], [0, 0, 0, 0], [1, 1, 0, 1]]
+    assert [skipped.line for skipped in report.skipped_lines] == [6, 7, 8, 9]
+    assert report.identical_groups == [["s2", "s6"]]
+    assert report.notes[-1] == "Blank lines skipped inside the table: 1 (first on line 5)."
+    assert_same_at_every_size(SNP_TABLE, kind="snp")
+    assert_same_at_every_size(SNP_TABLE, kind="snp", missing_values=["A"])
+    auto = b"ID\tsequence\n\ns1\tACGT\r\ns2\tAC-T\ns3\tACGT\n"
+    assert outcome(auto, WHOLE)[6] == "snp"
+    assert_same_at_every_size(auto)
+
+
 @pytest.mark.parametrize("name", sorted(EXPECTED))
 def test_the_bad_inputs_fail_the_same_in_blocks(name: str) -> None:
     data = (BAD_INPUTS / name).read_bytes()
@@ -173,6 +193,31 @@ def test_random_tables_read_the_same_in_blocks(data: bytes, size: int, cuts: lis
     expected = outcome(data, WHOLE)
     assert outcome(data, size) == expected
     assert outcome(members(data, cuts), size, handle=True) == expected
+
+
+@st.composite
+def snp_tables(draw: st.DrawFn) -> bytes:
+    """SNP profiles with a few quirks: a header or none, blank lines, rows of another length, of three
+    columns, repeated and empty ids, formulas, CRLF or CR line ends."""
+    length = draw(st.integers(2, 6))
+    lines = draw(st.sampled_from([[], ["ID\tsequence"], ["\t".join(["#ID", *map(str, range(length))])]]))
+    for _ in range(draw(st.integers(0, 12))):
+        shape = draw(st.sampled_from(["row", "row", "row", "blank", "short", "long", "three", "formula"]))
+        row_id = draw(st.sampled_from(["1", "2", "3", "4", "", "x"]))
+        sequence = "".join(draw(st.lists(st.sampled_from("ACGTN-? 01"), min_size=length, max_size=length)))
+        lines.append({"row": f"{row_id}\t{sequence}", "blank": "", "short": f"{row_id}\t{sequence[1:]}",
+                      "long": f"{row_id}\t{sequence}A", "three": f"{row_id}\t{sequence}\tX",
+                      "formula": f"{row_id}\t=SUM(1)"}[shape])
+    end = draw(st.sampled_from(["\n", "\r\n", "\r"]))
+    return (end.join(lines) + draw(st.sampled_from(["", end]))).encode()
+
+
+@settings(max_examples=150, deadline=None)
+@given(data=snp_tables(), size=st.sampled_from(SIZES), kind=st.sampled_from(["auto", "snp"]))
+def test_random_snp_tables_read_the_same_in_blocks(data: bytes, size: int, kind: str) -> None:
+    expected = outcome(data, WHOLE, kind=kind)
+    assert outcome(data, size, kind=kind) == expected
+    assert outcome(gzip.compress(data), size, handle=True, kind=kind) == expected
 
 
 @settings(max_examples=300, deadline=None)
