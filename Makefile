@@ -80,7 +80,7 @@ browser:
 
 serve: install kernels
 	exec $(VENV)/bin/panel serve dashboard/app.py --plugins api.plugin --index app --warm \
-		--address $(PHYLODASH_ADDRESS) --port $(PORT) \
+		--check-unused-sessions 2000 --address $(PHYLODASH_ADDRESS) --port $(PORT) \
 		--allow-websocket-origin $(PHYLODASH_ADDRESS):$(PORT) --allow-websocket-origin localhost:$(PORT)
 
 test: install kernels browser

@@ -3,8 +3,9 @@
 Its state is one :class:`~dashboard.viewmodels.page.PageState` per browser session; this module
 only lays the views out, reads the jobs again as soon as one ends (pushed by the service) and while
 jobs run (every :data:`~dashboard.tabs.jobs.REFRESH_MS`), keeps the view in the page's address (Panel's
-location, synced with the state's :class:`~dashboard.viewmodels.link.ViewLink`) and reloads the page on
-sign-out.
+location, synced with the state's :class:`~dashboard.viewmodels.link.ViewLink`), reloads the page on
+sign-out, and has the session of a page whose browser went away discarded at once
+(:func:`expire_when_closed`).
 """
 
 from __future__ import annotations
@@ -12,6 +13,9 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import panel as pn
+from bokeh.document import Document
+from bokeh.events import ConnectionLost
+from bokeh.protocol.exceptions import ProtocolError
 
 from dashboard.session import Session
 from dashboard.sign_in import sign_in_form
@@ -33,6 +37,29 @@ JOBS_TAB, TREE_TAB = 1, 2
 def signed_in_as(user: UserRecord | None) -> str:
     """The sidebar's line about the user (Markdown)."""
     return "" if user is None else f"Signed in as **{plain(user.email)}** ({user.role})"
+
+
+def expire_when_closed(document: Document) -> None:
+    """Have the server discard ``document``'s session as soon as its browser's connection closes (the page
+    was reloaded, closed or left), instead of keeping it for Bokeh's unused-session lifetime (15 s, then
+    up to a check interval). The page never reconnects to a session (Panel's ``reconnect`` is off), so
+    the wait only kept its views (the tree drawn, its tables) in memory while the reloaded page built new
+    ones; Bokeh discards an expired session at its next check of unused sessions (``make serve``: every
+    2 s), and Panel's collection after it frees the page. Nothing for a document no server serves."""
+    context = document.session_context
+    if context is None:
+        return
+
+    def expire(_event: ConnectionLost) -> None:
+        application = context.server_context.application_context
+        try:
+            session = application.get_session(context.id) if application is not None else None
+        except ProtocolError:  # discarded already
+            session = None
+        if session is not None:
+            session.request_expiration()
+
+    document.on_event(ConnectionLost, expire)
 
 
 class Dashboard:
@@ -59,6 +86,8 @@ class Dashboard:
         self.model.tree.param.watch(self._on_saved, "saved")
         if pn.state.location is not None:  # served: the address names the view, and follows it
             pn.state.location.sync(self.model.link, ViewLink.QUERY, on_error=self.model.link.accept)
+        if pn.state.curdoc is not None:
+            expire_when_closed(pn.state.curdoc)
 
     def template(self) -> pn.template.BaseTemplate:
         """The page in Panel's FastListTemplate."""

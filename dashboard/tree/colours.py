@@ -19,6 +19,7 @@ from typing import Protocol
 import colorcet
 import numpy as np
 
+from dashboard.tree.geometry import filled
 from engine.algorithms import metadata
 from engine.algorithms.clusters import sizes
 from engine.algorithms.metadata import Composition
@@ -175,7 +176,7 @@ class NodeColours:
 
 def plain_colours(rows: int) -> NodeColours:
     """Every node in :data:`PLAIN_FILL`, no legend."""
-    return NodeColours("", np.full(rows, PLAIN_FILL, dtype=object), [])
+    return NodeColours("", filled(rows, PLAIN_FILL), [])
 
 
 def _entries(categories: list[str], colours: list[str], isolates: np.ndarray,
@@ -201,7 +202,7 @@ def _merge_small(found: Composition, min_size: int) -> Composition:
 
 def _fill(counts: np.ndarray, colours: list[str]) -> np.ndarray:
     """Each node's colour: its most frequent category's, the "(no value)" grey for a node without any."""
-    fill = np.full(len(counts), NO_VALUE_COLOUR, dtype=object)
+    fill = filled(len(counts), NO_VALUE_COLOUR)
     present = counts.sum(axis=1) > 0
     if present.any() and colours:
         fill[present] = np.asarray(colours, dtype=object)[counts[present].argmax(axis=1)]
@@ -325,8 +326,7 @@ def pooled(colours: NodeColours, groups: Pooling, size: int, dataset: Dataset) -
                                        colours.column)
         fill = np.asarray(gradient(means, GRADIENT_COLOURS, scale.low, scale.high), dtype=object)
         return replace(colours, fill=fill, scale=replace(scale, values=means))
-    return replace(colours, fill=np.full(size, colours.fill[0] if len(colours.fill) else PLAIN_FILL,
-                                         dtype=object))
+    return replace(colours, fill=filled(size, colours.fill[0] if len(colours.fill) else PLAIN_FILL))
 
 
 def hidden(colours: NodeColours, categories: Collection[str]) -> NodeColours:

@@ -9,14 +9,17 @@ import numpy as np
 from paths import DEMO
 
 import dashboard.tree.colours
+import dashboard.tree.geometry
 from dashboard.tree.colours import (
     NO_VALUE_COLOUR,
     OTHER_COLOUR,
+    PLAIN_FILL,
     coarse_fill,
     gradient,
     metadata_colours,
     palette,
     palette_for,
+    plain_colours,
 )
 from engine.algorithms.metadata import NO_VALUE, OTHER, numeric_means
 from engine.io.datasets import read_dataset
@@ -67,3 +70,13 @@ def test_the_overview_snaps_a_numeric_colouring_to_its_colour_bar():
 
 def test_doctests():
     assert doctest.testmod(dashboard.tree.colours).failed == 0
+
+
+def test_geometry_doctests():
+    assert doctest.testmod(dashboard.tree.geometry).failed == 0
+
+
+def test_nodes_of_one_colour_share_its_string():
+    fill = plain_colours(6000).fill
+    assert fill.dtype == object and fill.tolist() == [PLAIN_FILL] * 6000
+    assert len({id(colour) for colour in fill}) == 1  # not 6,000 copies of it

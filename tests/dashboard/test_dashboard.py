@@ -1,13 +1,23 @@
 """The page's views over their models, without a browser: widgets bound to parameters, the launch form
-made by ``pn.Param`` from the registry, the tab switch on opening a tree, and escaped user text."""
+made by ``pn.Param`` from the registry, the tab switch on opening a tree, escaped user text, and the
+session of a closed page expired at once."""
 
 from __future__ import annotations
 
+import weakref
+from types import SimpleNamespace
+
 import panel as pn
+from bokeh.core.types import ID
+from bokeh.document import Document
+from bokeh.protocol.exceptions import ProtocolError
+from bokeh.server.contexts import BokehSessionContext
+from bokeh.server.session import ServerSession
 from drive import act
 from paths import FIXTURES
+from tornado.ioloop import IOLoop
 
-from dashboard.page import TREE_TAB, Dashboard
+from dashboard.page import TREE_TAB, Dashboard, expire_when_closed
 from dashboard.tabs.jobs import parameter_form
 from dashboard.text import plain
 from dashboard.viewmodels.jobs import job_rows
@@ -140,3 +150,30 @@ def test_job_rows_show_duration_progress_and_errors() -> None:
     rows = job_rows([job], {"d": "demo"})
     assert rows.iloc[0][["parameters", "progress", "duration", "error"]].tolist() == [
         "demo; lvs=2", 50, "1 min 5 s", "out of memory"]
+
+
+class _Application:
+    """The part of Bokeh's application context a served page reaches: its sessions by id."""
+
+    def __init__(self, session: ServerSession) -> None:
+        self.sessions = {session.id: session}
+
+    def get_session(self, session_id: str) -> ServerSession:
+        if session_id not in self.sessions:
+            raise ProtocolError(f"No such session {session_id}")
+        return self.sessions[session_id]
+
+
+def test_a_page_whose_connection_closed_has_its_session_expired_at_once() -> None:
+    document = Document()
+    session = ServerSession(ID("page"), document, IOLoop.current())
+    server = SimpleNamespace(application_context=_Application(session))
+    context = BokehSessionContext(ID("page"), server, document)  # as Bokeh's server makes it for a page
+    document._session_context = weakref.ref(context)
+    expire_when_closed(document)
+    assert not session.expiration_requested
+    session.notify_connection_lost()  # what Bokeh does when the page's websocket closes
+    assert session.expiration_requested
+    del server.application_context.sessions[session.id]  # discarded meanwhile: nothing left to expire
+    session.notify_connection_lost()
+    expire_when_closed(Document())  # not served: nothing to follow
