@@ -170,8 +170,10 @@ window.pdBench = {
       (model) => model.type === "Figure" && (model.name === key || model.css_classes.includes(key)));
   },
   // The figure model key that is shown (has a view), else the last one sent; null until one is sent.
+  // After watch(), only a figure sent since counts (the tree shown before may still have a view).
   figure(key) {
-    const all = this.figures(key);
+    const stale = this.stale ?? new Set();
+    const all = this.figures(key).filter((model) => !stale.has(model));
     return all.find((model) => window.Bokeh.index.find_one(model) != null) ?? all[all.length - 1] ?? null;
   },
   view(key) {
@@ -192,6 +194,7 @@ window.pdBench = {
       times.arrived = performance.now();
       return;
     }
+    this.stale = before;
     const seen = () => {
       if (!this.figures(key).some((model) => !before.has(model))) return;
       times.arrived = performance.now();
