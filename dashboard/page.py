@@ -119,8 +119,7 @@ class Dashboard:
             await self.model.tree.open_newest()
 
     def _on_tree(self, event: object) -> None:
-        """A tree asked for (not one opened in the background) is shown as it loads."""
-        if self.model.tree.status == "loading" and self.model.tree.reveal:
+        if self.model.tree.status == "loading":
             self.tabs.active = TREE_TAB
 
     def _on_saved(self, _event: object) -> None:

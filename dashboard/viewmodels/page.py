@@ -21,9 +21,9 @@ NOT_YOURS = ("**The link names a tree you may not see**, or one that was deleted
 
 
 class PageState(SessionModel):
-    """Everything one page shows; signing in reads the user's projects and opens the tree the address
-    names (or, in the background, the project's newest small tree), signing out forgets them. The
-    address follows the open tree, its colouring, collapse and selection (``link``)."""
+    """Everything one page shows; signing in reads the user's projects (and opens the tree the address
+    names), signing out forgets them. The address follows the open tree, its colouring, collapse and
+    selection (``link``)."""
 
     sign_in = part(SignIn, "The sign-in form.")
     projects = part(ProjectPicker, "The project picker and the project's datasets.")
@@ -60,8 +60,6 @@ class PageState(SessionModel):
         await self.projects.load(select=wanted["project"] if named else None)
         if named:
             await self.open_link(wanted)
-        else:
-            await self.tree.prepare_newest()
 
     async def open_link(self, wanted: dict[str, Any]) -> None:
         """Open the tree ``wanted`` names (a snapshot of the link), then colour, collapse and select as

@@ -57,9 +57,6 @@ NEW_PROFILES = "profiles added in this version"
 PARTITION_CHOICE = "cluster names at "
 #: Profile ids are shown next to the nodes by default up to this many nodes.
 NODE_LABELS_MAX = 2_000
-#: After sign-in the project's newest tree is opened in the background (drawn in the Tree tab before the
-#: user looks) when it has at most this many profiles; larger ones wait until asked for.
-PREPARED_MAX_PROFILES = 5_000
 #: The ``label_by`` choice that writes each node's profile id (ST).
 ID_LABEL = "id"
 #: How the controls name the branch length scales and the node size scales.
@@ -244,9 +241,6 @@ class TreeState(SessionModel):
     status = param.Selector(objects=["closed", "loading", "open", "failed"], default="closed",
                             doc="closed (nothing asked yet), loading, open (content is set) or failed.")
     message = param.String(HELP, doc="Help, progress or why the tree could not be opened (Markdown).")
-    reveal = param.Boolean(True, precedence=-1,
-                           doc="Whether the page shows the tree being opened (False for one opened in the "
-                               "background, see prepare_newest).")
     content = param.ClassSelector(class_=OpenTree, default=None, allow_None=True, precedence=-1,
                                   doc="The tree read for drawing.")
     controls = param.ClassSelector(class_=TreeControls, default=None, allow_None=True, precedence=-1,
@@ -304,15 +298,14 @@ class TreeState(SessionModel):
         return catalog.store_dataset(project, subset, name=name, description=note)
 
     async def show(self, dataset_id: str, inference_id: str, visualization_id: str | None = None,
-                   partition_id: str | None = None, *, reveal: bool = True) -> None:
+                   partition_id: str | None = None) -> None:
         """Read and open a tree: the drawing ``visualization_id``, else the newest, else the layout that fits
         its method (equal-angle for NJ, rectangular for dendrograms, radial for the others); with the
-        partition ``partition_id``, else the inference's newest one (if any). ``reveal``: whether the page
-        should show it (see :attr:`reveal`)."""
+        partition ``partition_id``, else the inference's newest one (if any)."""
         self._ticket += 1
         ticket = self._ticket
         self.param.update(dataset_id=dataset_id, inference_id=inference_id, visualization_id=visualization_id,
-                          reveal=reveal, status="loading", message="Loading the tree...")
+                          status="loading", message="Loading the tree...")
         try:
             content = await self.session.run(self._read, self.picker.project, dataset_id, inference_id,
                                              visualization_id, partition_id)
@@ -344,25 +337,6 @@ class TreeState(SessionModel):
             return False
         await self.show(*newest)
         return True
-
-    async def prepare_newest(self) -> bool:
-        """Open the project's newest tree in the background (``reveal`` False) when nothing is open yet and
-        it has at most :data:`PREPARED_MAX_PROFILES` profiles, so that it is drawn by the time the user
-        looks; False (nothing changes) otherwise."""
-        if self.session.user is None or not self.picker.project or self.status != "closed":
-            return False
-        project = self.picker.project
-        newest = await self.session.run(self._newest, project)
-        if newest is None or self.status != "closed" or self.picker.project != project:
-            return False
-        size = await self.session.run(self._profile_count, project, newest[0])
-        if size > PREPARED_MAX_PROFILES or self.status != "closed":
-            return False
-        await self.show(*newest, reveal=False)
-        return True
-
-    def _profile_count(self, project: str, dataset_id: str) -> int:
-        return self.session.service.catalog.dataset(self.session.user, project, dataset_id).profile_count
 
     def _newest(self, project: str) -> tuple[str, str, str | None] | None:
         """``(dataset, inference, drawing or None)`` of the newest drawing of the project's live trees, else

@@ -277,8 +277,8 @@ def test_epidemic_curve_brush_and_map_click_select_the_tree_nodes(
     open_dashboard(page)
     sign_in(page, admin_token)
     expect(selected_project(page)).to_have_text("Demo (public)")
-    # a tree drawn first (the project's newest, opened at sign-in): the curve and the map under the next
-    # tree opened must answer all the same
+    # a tree drawn first (the project's newest, opened by the Tree tab): the curve and the map under the
+    # next tree opened must answer all the same
     tab(page, "Tree").click()
     expect(tree_control(page, "drawn")).to_contain_text("nodes drawn")
     tab(page, "Jobs").click()

@@ -115,25 +115,6 @@ def test_opening_a_tree_switches_to_the_tree_tab_and_draws_it(service: Service) 
     assert model.tree.controls.colour_by == "country"
 
 
-def test_a_tree_opened_at_sign_in_is_drawn_in_the_tree_tab_without_switching_to_it(service: Service) -> None:
-    first = Dashboard(service)
-    act(first.model.sign_in, token=service.token, submit=True)  # type: ignore[attr-defined]
-    act(first.model.form, launch=True)
-    job = first.model.jobs.jobs[-1]
-    for _ in range(600):
-        if job.status == "succeeded":
-            break
-        act(first.model.jobs, refresh=True)
-        job = first.model.jobs.find(job.id)
-
-    page = Dashboard(service)
-    act(page.model.sign_in, token=service.token, submit=True)  # type: ignore[attr-defined]
-    assert page.model.tree.status == "open" and page.tabs.active == 0  # still on Data
-    assert page.tree.view is not None and page.tree.view.inference is page.model.tree.content.inference
-    page.tabs.active = TREE_TAB
-    assert page.tree.content.objects[0].name == "Tree view"
-
-
 def test_user_text_is_escaped() -> None:
     assert plain("<script>alert(1)</script> *x*") == "&lt;script&gt;alert\\(1\\)&lt;/script&gt; \\*x\\*"
     report = {"profiles": 1, "loci": 1, "missing_cells": 0, "skipped_lines": [{"line": 2, "reason": "<img>"}],

@@ -19,7 +19,6 @@ from panel.io.location import Location
 from paths import FIXTURES
 
 from dashboard.session import Session
-from dashboard.viewmodels import tree as tree_models
 from dashboard.viewmodels.job_form import JobForm, option_values
 from dashboard.viewmodels.link import ViewLink, decode_rows
 from dashboard.viewmodels.page import NOT_YOURS, PageState
@@ -338,25 +337,6 @@ def test_the_tree_tab_opens_the_projects_newest_drawing_else_its_newest_tree(ser
     assert (tree.inference_id, tree.visualization_id) == (goeburst.analysis_id, drawing.analysis_id)
     assert tree.content.title == "Demo MLST: goeburst, grapetree layout"
     assert len(tree.content.layout.x) == 260
-
-
-def test_signing_in_opens_the_newest_small_tree_in_the_background(service: Service,
-                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
-    page = signed_in(service)
-    assert page.tree.status == "closed"  # the demo's dataset has no tree yet
-    goeburst = service.analyses.submit(page.session.user, page.projects.project, JobRequest(
-        "inference", "goeburst", page.projects.datasets[0].id, options={"lvs": 3}))
-    assert finished(page, goeburst.id).status == "succeeded"
-
-    later = signed_in(service)  # the next sign-in finds the tree opened, not revealed
-    tree = later.tree
-    assert (tree.status, tree.reveal, tree.inference_id) == ("open", False, goeburst.analysis_id)
-    assert later.link.inference == goeburst.analysis_id
-    asyncio.run(later.tree.show(later.tree.dataset_id, goeburst.analysis_id))  # asked for: revealed
-    assert later.tree.reveal and later.tree.status == "open"
-
-    monkeypatch.setattr(tree_models, "PREPARED_MAX_PROFILES", 259)  # the demo has 260 profiles
-    assert signed_in(service).tree.status == "closed"
 
 
 def test_a_value_of_the_address_set_back_to_none_reads_as_absent() -> None:
