@@ -1,13 +1,12 @@
-"""Helpers shared by the GrapeTree tests: small datasets from literal rows or allele matrices."""
+"""Helpers shared by the GrapeTree tests: small datasets from literal rows (from allele matrices:
+:func:`generated_datasets.from_matrix`)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-import numpy as np
-
 from engine.io.datasets import read_dataset
-from engine.models import Dataset, Inference, Profiles, ReadReport
+from engine.models import Dataset, Inference
 
 #: Reference file name prefix -> profile table under ``../shared/data`` (reference/README.md).
 REFERENCE_DATA = {
@@ -31,22 +30,6 @@ def table(rows: Sequence[Sequence[int | str]], ids: Sequence[str] | None = None)
 def dataset(rows: Sequence[Sequence[int | str]], ids: Sequence[str] | None = None) -> Dataset:
     """Read literal rows through the reader (``-`` is missing)."""
     return read_dataset(table(rows, ids))
-
-
-def from_matrix(matrix: np.ndarray, ids: Sequence[str] | None = None) -> Dataset:
-    """A dataset straight from allele numbers (0 = missing): allele ``k`` is written ``str(k)``."""
-    n, loci = matrix.shape
-    ids = [str(i + 1) for i in range(n)] if ids is None else list(ids)
-    top = int(matrix.max(initial=0))
-    profiles = Profiles(
-        ids=ids,
-        loci=[f"l{k + 1}" for k in range(loci)],
-        matrix=np.ascontiguousarray(matrix, dtype=np.uint16),
-        alleles=[[""] + [str(code) for code in range(1, top + 1)] for _ in range(loci)],
-        missing_values=("",),
-    )
-    report = ReadReport(profiles=n, loci=loci, missing_cells=int((matrix == 0).sum()), missing_values=("",))
-    return Dataset(profiles=profiles, isolates=None, counts=np.ones(n, np.int64), report=report)
 
 
 def directed_edges(result: Inference) -> set[tuple[str, str, int]]:

@@ -16,7 +16,8 @@ import doctest
 
 import numpy as np
 import pytest
-from grapetree_cases import assert_spanning_tree, dataset, directed_edges, from_matrix
+from generated_datasets import from_matrix
+from grapetree_cases import assert_spanning_tree, dataset, directed_edges
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
